@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Runs every *.test.ts / *.test.tsx under src/ and test/ with Node's own runner.
+// Node 20 does not expand globs for --test, so the file list is collected here.
+// Integration tests that need the k8s testbed live under test/integration and run only when
+// NIMBLE_K8S_TESTS=1 (set by .ci/run after it has built the testbed) or when named explicitly.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const wantIntegration = process.env.NIMBLE_K8S_TESTS === '1' || args.includes('--integration');
+const onlyIntegration = args.includes('--only-integration');
+const named = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (/\.test\.tsx?$/.test(name)) out.push(relative(root, p));
+  }
+  return out;
+}
+
+let files = named.length ? named : [...walk(join(root, 'src')), ...walk(join(root, 'test'))];
+if (!named.length) {
+  files = files.filter((f) => {
+    const integ = f.startsWith('test/integration/');
+    if (onlyIntegration) return integ;
+    return integ ? wantIntegration : true;
+  });
+}
+files.sort();
+if (!files.length) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const concurrency = process.env.NIMBLE_TEST_CONCURRENCY ?? '2';
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  { stdio: 'inherit', cwd: root, env: { ...process.env, FORCE_COLOR: '0' } },
+);
+process.exit(r.status ?? 1);

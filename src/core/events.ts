@@ -1,0 +1,73 @@
+// Every happening in a session is one of these events, appended to the session's event log.
+// The store (src/ui/store.ts) reduces them; replay feeds a recorded log into the same reducer,
+// so anything a view shows must be derivable from events alone.
+
+import type { ClusterSignal, DeploySpec, PreflightCheck, CleanupReport, Endpoint } from './cluster.ts';
+import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId } from './sweep-types.ts';
+import type { TierId } from './tiers.ts';
+
+export type Stage = 'preflight' | 'deploy' | 'smoke' | 'sweep' | 'cleanup' | 'summary';
+
+export interface SessionMeta {
+  id: string;
+  nimbleVersion: string;
+  mode: 'sim' | 'cluster' | 'endpoint' | 'import';
+  startedAt: string; // ISO wall-clock date
+  spec?: DeploySpec;
+  /** Simulator profile and time scale, when mode is sim. */
+  sim?: { profile: TierId; timeScale: number; seed: number; nimProfile: string };
+  target?: string; // base URL for endpoint mode
+  model: string;
+  gpuShape: string;
+  gpuCount: number;
+  priceTable: string;
+  context?: string;
+  namespace?: string;
+  flags: Record<string, string | number | boolean>;
+  shapes: ShapeId[];
+}
+
+export interface SmokeCheck {
+  name: 'ready' | 'models' | 'chat' | 'metrics';
+  ok: boolean;
+  ms: number;
+  detail: string;
+}
+
+export interface LevelProgress {
+  shape: ShapeId;
+  concurrency: number;
+  phase: 'warmup' | 'measuring';
+  inFlight: number;
+  completed: number;
+  failed: number;
+  ttftP95: number | null;
+  elapsedMs: number;
+}
+
+export type EventBody =
+  | { type: 'session.started'; meta: SessionMeta }
+  | { type: 'stage.started'; stage: Stage }
+  | { type: 'stage.ended'; stage: Stage; ok: boolean; note?: string }
+  | { type: 'preflight.check'; check: PreflightCheck }
+  | { type: 'cluster.signal'; signal: ClusterSignal }
+  | { type: 'endpoint'; endpoint: Endpoint }
+  | { type: 'smoke.check'; check: SmokeCheck }
+  | { type: 'sweep.started'; shapes: ShapeId[]; maxConcurrency: number }
+  | { type: 'level.started'; shape: ShapeId; concurrency: number }
+  | { type: 'level.progress'; progress: LevelProgress }
+  | { type: 'level.finished'; level: LevelResult }
+  | { type: 'server.sample'; sample: ServerSample }
+  | { type: 'sweep.finished'; shape: ShapeId; breakingPoint: BreakingPoint; economics: Economics | null }
+  | { type: 'cleanup.finished'; report: CleanupReport }
+  | { type: 'log'; source: string; level: 'info' | 'warn' | 'error'; line: string }
+  | { type: 'error'; message: string; hint?: string; where: Stage | 'app' }
+  | { type: 'guard'; kind: 'budget' | 'time-box' | 'daily-budget'; message: string; action: 'refused' | 'stopped' | 'warned' }
+  | { type: 'session.ended'; status: SessionStatus; reason?: string };
+
+export type SessionStatus = 'completed' | 'failed' | 'aborted';
+
+/** t: session-clock ms (virtual during simulated deploy/cleanup); wall: real ms since start. */
+export type NimbleEvent = EventBody & { seq: number; t: number; wall: number };
+
+export type EventSink = (body: EventBody) => void;

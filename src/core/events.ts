@@ -21,6 +21,8 @@ export interface SessionMeta {
   gpuShape: string;
   gpuCount: number;
   priceTable: string;
+  /** Tier whose budgets the timeline shows (the sim profile, or --tier on a cluster). */
+  targetTier: TierId;
   context?: string;
   namespace?: string;
   flags: Record<string, string | number | boolean>;

@@ -1,0 +1,52 @@
+// Deploy/cleanup timings of the simulated cluster, per tier profile. Durations are drawn as a
+// seeded fraction of the tier's own phase budgets (../shared/reference/targets-and-prices.md §1),
+// so a `--profile fast` run lands in the Fast tier however fast it is played.
+
+import type { Levers } from '../core/cluster.ts';
+import { phaseBudgetMs, STAGE_TARGET_MS, type PhaseId, type TierId } from '../core/tiers.ts';
+import { uniform, type Rng } from '../util/rng.ts';
+
+/** Which speed levers a tier profile implies (seed 000: what moves a deployment between tiers). */
+export const PROFILE_LEVERS: Record<TierId, Levers> = {
+  slow: { cachedModel: false, prePulledImage: false, warmNode: false, parallelLoadBalancer: false, sizedProbes: false },
+  typical: { cachedModel: false, prePulledImage: false, warmNode: false, parallelLoadBalancer: false, sizedProbes: true },
+  fast: { cachedModel: true, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
+  ultra: { cachedModel: true, prePulledImage: true, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
+};
+
+export interface SimTimings {
+  phases: Record<PhaseId, number>;
+  cleanup: { release: number; pods: number; service: number; pvc: number };
+}
+
+/** Fraction of the budget a simulated phase takes: comfortably inside, with some spread. */
+const LO = 0.55;
+const HI = 0.85;
+
+export function drawTimings(profile: TierId, rng: Rng): SimTimings {
+  const phase = (id: PhaseId) => {
+    const budget = phaseBudgetMs(id, profile);
+    // A zero budget means "warm node": a scheduler round-trip of a few seconds.
+    if (budget === 0) return uniform(rng, 2_000, 8_000);
+    return uniform(rng, LO, HI) * budget;
+  };
+  const phases = {
+    gpuNode: phase('gpuNode'),
+    imagePull: phase('imagePull'),
+    modelDownload: phase('modelDownload'),
+    nimStartup: phase('nimStartup'),
+    loadBalancer: phase('loadBalancer'),
+    healthCheck: 0, // measured for real by the cycle's health probe
+  };
+  // Cleanup steps share the tier's cleanup target; the LB deletion dominates, as on OCI.
+  const budget = STAGE_TARGET_MS.cleanup[profile] * uniform(rng, LO, HI);
+  return {
+    phases,
+    cleanup: { release: budget * 0.1, pods: budget * 0.3, service: budget * 0.5, pvc: budget * 0.1 },
+  };
+}
+
+/** Time scale that plays a profile's deploy in about `targetSeconds` of real time. */
+export function autoTimeScale(profile: TierId, targetSeconds = 15): number {
+  return Math.max(1, Math.round(STAGE_TARGET_MS.deploy[profile] / 1000 / targetSeconds));
+}

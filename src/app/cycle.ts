@@ -1,0 +1,299 @@
+// The cycle: preflight → deploy → smoke test → sweep → cleanup → summary, over any Cluster.
+// Whatever happens after something was created (a failure, Ctrl-C, a budget or time-box stop),
+// cleanup runs — it is never silently skipped; if it cannot finish, the session says what is left.
+
+import { DeployFailed, type CleanupOptions, type Cluster, type DeploySpec, type Endpoint } from '../core/cluster.ts';
+import { costAt, deploymentResources, formatUsd, projectCycleCost, type PriceTable } from '../core/cost.ts';
+import type { EventSink, SessionMeta, SessionStatus, SmokeCheck, Stage } from '../core/events.ts';
+import type { SessionClock } from '../core/clock.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
+import { STAGE_TARGET_MS } from '../core/tiers.ts';
+import type { EventBus } from './event-bus.ts';
+
+/** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
+export interface LoadService {
+  waitForReady(
+    baseUrl: string,
+    opts: { apiKey?: string; intervalMs: number; timeoutMs: number },
+    onProbe: (status: number | null, ready: boolean, error?: string) => void,
+    signal: AbortSignal,
+  ): Promise<unknown>;
+  runSmokeTest(baseUrl: string, model: string, apiKey: string | undefined, sink: EventSink, signal: AbortSignal): Promise<SmokeCheck[]>;
+  runSweep(
+    opts: {
+      baseUrl: string;
+      model: string;
+      shapes: ShapeId[];
+      maxConcurrency: number;
+      apiKey?: string;
+      gpuCount: number;
+      gpuHourlyUsd: number;
+      priceTable: string;
+      timing?: 'quick' | 'standard';
+    },
+    sink: EventSink,
+    clock: SessionClock,
+    signal: AbortSignal,
+  ): Promise<unknown>;
+}
+
+export interface CycleOptions {
+  meta: SessionMeta;
+  spec: DeploySpec;
+  /** Session-time ms per real ms during deploy and cleanup (the simulator's --time-scale; 1 on a cluster). */
+  timeScale: number;
+  shapes: ShapeId[];
+  maxConcurrency: number;
+  sweepTiming: 'quick' | 'standard';
+  apiKey?: string;
+  cleanup: CleanupOptions;
+  priceTable: PriceTable;
+  budgetUsd?: number;
+  maxDurationMs?: number;
+  healthTimeoutMs: number;
+  /** Skip the sweep (deploy + smoke test + cleanup only). */
+  skipSweep?: boolean;
+}
+
+export interface CycleDeps {
+  cluster: Cluster;
+  bus: EventBus;
+  load: LoadService;
+}
+
+class StopRequest extends Error {
+  constructor(readonly kind: 'user' | 'budget' | 'time-box', message: string) {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err instanceof StopRequest);
+}
+
+/**
+ * Runs one cycle. `signal` is the user's Ctrl-C / quit: it stops deploy or sweep and moves on to
+ * cleanup. Resolves when the session has ended (never rejects for cluster or server failures).
+ */
+export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: AbortSignal): Promise<SessionStatus> {
+  const { bus, cluster, load } = deps;
+  const clock = bus.clock;
+  const emit = bus.emit;
+  const sink: EventSink = (b) => bus.emit(b);
+  const emitSignal = (s: Parameters<Parameters<Cluster['deploy']>[1]>[0]) => bus.emit({ type: 'cluster.signal', signal: s });
+  const work = new AbortController(); // stops deploy/smoke/sweep; cleanup is never tied to it
+  let stopReason: StopRequest | null = null;
+  const stop = (r: StopRequest) => {
+    if (!stopReason) stopReason = r;
+    work.abort(r);
+  };
+  const onUserAbort = () => stop(new StopRequest('user', 'stopped by the user'));
+  if (signal.aborted) onUserAbort();
+  signal.addEventListener('abort', onUserAbort, { once: true });
+
+  let status: SessionStatus = 'completed';
+  let reason: string | undefined;
+  let created = false;
+  let guardTimer: ReturnType<typeof setInterval> | undefined;
+  const begin = (stage: Stage) => emit({ type: 'stage.started', stage });
+  const end = (stage: Stage, ok: boolean, note?: string) => emit({ type: 'stage.ended', stage, ok, note });
+
+  emit({ type: 'session.started', meta: opts.meta });
+  try {
+    // ── Preflight ────────────────────────────────────────────────────────────────────────────
+    begin('preflight');
+    const checks = await cluster.preflight(opts.spec);
+    for (const check of checks) emit({ type: 'preflight.check', check });
+    const tier = opts.meta.targetTier;
+    const projectedHours = STAGE_TARGET_MS.total[tier] / 3_600_000;
+    const projected = projectCycleCost(deploymentResources(opts.spec), projectedHours, opts.priceTable);
+    emit({
+      type: 'preflight.check',
+      check: {
+        id: 'cost-estimate',
+        label: 'cost estimate',
+        status: projected.unknown.length ? 'warn' : 'pass',
+        detail:
+          `about ${formatUsd(projected.usd)} for a ${Math.round(projectedHours * 60)}-minute ${tier} cycle (${opts.priceTable.name})` +
+          (projected.unknown.length ? `; no price for ${projected.unknown.join(', ')}` : ''),
+      },
+    });
+    const failed = checks.filter((c) => c.status === 'fail');
+    if (failed.length) {
+      end('preflight', false, failed.map((c) => c.label).join(', '));
+      status = 'failed';
+      reason = `preflight failed: ${failed.map((c) => `${c.label} — ${c.fix ?? c.detail}`).join('; ')}`;
+      return status;
+    }
+    if (opts.budgetUsd !== undefined && projected.usd > opts.budgetUsd) {
+      const message = `projected cycle cost ${formatUsd(projected.usd)} exceeds the budget ${formatUsd(opts.budgetUsd)}`;
+      emit({ type: 'guard', kind: 'budget', message, action: 'refused' });
+      end('preflight', false, 'over budget');
+      status = 'failed';
+      reason = `${message}: nothing was deployed`;
+      return status;
+    }
+    end('preflight', true);
+    if (work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped by the user');
+
+    // Budget and time box watch the running cost and the session clock from here on.
+    guardTimer = setInterval(() => {
+      const now = clock.now();
+      if (opts.budgetUsd !== undefined && costAt(bus.state.resources, now, opts.priceTable).totalUsd >= opts.budgetUsd) {
+        const message = `cost reached the budget ${formatUsd(opts.budgetUsd)}: stopping and cleaning up`;
+        if (!stopReason) emit({ type: 'guard', kind: 'budget', message, action: 'stopped' });
+        stop(new StopRequest('budget', message));
+      }
+      if (opts.maxDurationMs !== undefined && now >= opts.maxDurationMs) {
+        const message = `time box ${Math.round(opts.maxDurationMs / 60_000)} min reached: stopping and cleaning up`;
+        if (!stopReason) emit({ type: 'guard', kind: 'time-box', message, action: 'stopped' });
+        stop(new StopRequest('time-box', message));
+      }
+    }, 250);
+    guardTimer.unref?.();
+
+    // ── Deploy ───────────────────────────────────────────────────────────────────────────────
+    begin('deploy');
+    clock.setRate(opts.timeScale);
+    created = true;
+    let endpoint: Endpoint;
+    try {
+      endpoint = await cluster.deploy(opts.spec, emitSignal, work.signal);
+      emit({ type: 'endpoint', endpoint });
+      let ready = false;
+      await load.waitForReady(
+        endpoint.baseUrl,
+        { apiKey: opts.apiKey, intervalMs: 250, timeoutMs: opts.healthTimeoutMs },
+        (httpStatus, ok, error) => {
+          ready = ready || ok;
+          emitSignal({ kind: 'health.probe', url: `${endpoint.baseUrl}/v1/health/ready`, status: httpStatus, ready: ok, error });
+        },
+        work.signal,
+      );
+      if (!ready) throw new Error(`the endpoint did not become ready within ${Math.round(opts.healthTimeoutMs / 1000)} s`);
+      end('deploy', true);
+    } catch (err) {
+      if (isAbort(err)) {
+        end('deploy', false, 'stopped');
+        throw err;
+      }
+      const diagnosis = err instanceof DeployFailed ? err.diagnosis : null;
+      if (diagnosis && !bus.state.diagnosis) emitSignal({ kind: 'failure', diagnosis });
+      emit({
+        type: 'error',
+        where: 'deploy',
+        message: diagnosis ? `${diagnosis.title}: ${diagnosis.evidence}` : errorText(err),
+        hint: diagnosis?.fix,
+      });
+      end('deploy', false, diagnosis?.title ?? 'deploy failed');
+      status = 'failed';
+      reason = diagnosis ? `deploy failed: ${diagnosis.title}` : `deploy failed: ${errorText(err)}`;
+      return status;
+    } finally {
+      clock.setRate(1);
+    }
+
+    // ── Smoke test ───────────────────────────────────────────────────────────────────────────
+    begin('smoke');
+    const smoke = await load.runSmokeTest(endpoint.baseUrl, opts.spec.model, opts.apiKey, sink, work.signal);
+    const smokeOk = smoke.length > 0 && smoke.every((c) => c.ok);
+    end('smoke', smokeOk, smokeOk ? undefined : smoke.filter((c) => !c.ok).map((c) => c.name).join(', '));
+    if (!smokeOk) {
+      status = 'failed';
+      reason = 'smoke test failed: the sweep was skipped';
+      return status;
+    }
+
+    // ── Sweep ────────────────────────────────────────────────────────────────────────────────
+    if (!opts.skipSweep) {
+      begin('sweep');
+      const gpuRate = opts.priceTable.items[opts.spec.gpuShape];
+      try {
+        await load.runSweep(
+          {
+            baseUrl: endpoint.baseUrl,
+            model: opts.spec.model,
+            shapes: opts.shapes,
+            maxConcurrency: opts.maxConcurrency,
+            apiKey: opts.apiKey,
+            gpuCount: opts.spec.gpuCount,
+            gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
+            priceTable: opts.priceTable.name,
+            timing: opts.sweepTiming,
+          },
+          sink,
+          clock,
+          work.signal,
+        );
+        end('sweep', !work.signal.aborted, work.signal.aborted ? 'stopped' : undefined);
+      } catch (err) {
+        end('sweep', false, isAbort(err) ? 'stopped' : errorText(err));
+        if (isAbort(err)) throw err;
+        emit({ type: 'error', where: 'sweep', message: errorText(err) });
+        status = 'failed';
+        reason = `sweep failed: ${errorText(err)}`;
+      }
+      if (work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped');
+    }
+    return status;
+  } catch (err) {
+    if (isAbort(err) || work.signal.aborted) {
+      status = 'aborted';
+      reason = (stopReason as StopRequest | null)?.message ?? 'stopped';
+    } else {
+      status = 'failed';
+      reason = errorText(err);
+      emit({ type: 'error', where: 'app', message: reason });
+    }
+    return status;
+  } finally {
+    if (guardTimer) clearInterval(guardTimer);
+    signal.removeEventListener('abort', onUserAbort);
+    if (created) {
+      const ok = await runCleanup(opts, deps);
+      if (!ok && status === 'completed') {
+        status = 'failed';
+        reason = 'cleanup did not finish: resources may still be running';
+      }
+    }
+    emit({ type: 'stage.started', stage: 'summary' });
+    emit({ type: 'session.ended', status, reason });
+  }
+}
+
+async function runCleanup(opts: CycleOptions, { cluster, bus }: CycleDeps): Promise<boolean> {
+  const emitSignal = (s: Parameters<Parameters<Cluster['deploy']>[1]>[0]) => bus.emit({ type: 'cluster.signal', signal: s });
+  bus.emit({ type: 'stage.started', stage: 'cleanup' });
+  bus.clock.setRate(opts.timeScale);
+  try {
+    const report = await cluster.cleanup(opts.spec, opts.cleanup, emitSignal);
+    bus.emit({ type: 'cleanup.finished', report });
+    const ok = report.ok && report.leftovers.length === 0;
+    bus.emit({ type: 'stage.ended', stage: 'cleanup', ok, note: ok ? undefined : `${report.leftovers.length} leftover(s)` });
+    if (!ok) {
+      bus.emit({
+        type: 'error',
+        where: 'cleanup',
+        message: `cleanup left ${report.leftovers.map((l) => `${l.kind}/${l.name}`).join(', ')} running`,
+        hint: `run \`nimble cleanup --release ${opts.spec.release} --namespace ${opts.spec.namespace}\`, then \`nimble status\``,
+      });
+    }
+    return ok;
+  } catch (err) {
+    bus.emit({
+      type: 'error',
+      where: 'cleanup',
+      message: `cleanup failed: ${errorText(err)}`,
+      hint: `resources may still be running and costing money: run \`nimble cleanup --release ${opts.spec.release} --namespace ${opts.spec.namespace}\`, then \`nimble status\``,
+    });
+    bus.emit({ type: 'stage.ended', stage: 'cleanup', ok: false, note: 'failed' });
+    return false;
+  } finally {
+    bus.clock.setRate(1);
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,81 @@
+// One line per session for the browser and `nimble sessions`: what a user scans to pick sessions.
+
+import type { SessionSummary } from '../core/session-summary.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
+import type { TierId } from '../core/tiers.ts';
+
+export interface SessionRow {
+  id: string;
+  /** ISO start date. */
+  date: string;
+  mode: SessionSummary['meta']['mode'];
+  model: string;
+  gpuShape: string;
+  gpuCount: number;
+  /** Simulator profile, when mode is sim. */
+  profile: string | null;
+  targetTier: TierId;
+  deployMs: number | null;
+  deployTier: TierId | 'over' | null;
+  totalMs: number | null;
+  totalTier: TierId | 'over' | null;
+  /** Last passing concurrency per shape (null: the sweep did not break, or did not run). */
+  breakingPoints: Partial<Record<ShapeId, { lastPassing: number; firstFailing: number | null }>>;
+  costUsd: number;
+  priceTable: string;
+  status: SessionSummary['status'];
+  /** Reconstructed from the event log (no summary written). */
+  partial: boolean;
+  running: boolean;
+  endReason?: string;
+  warnings: string[];
+}
+
+export function sessionRow(s: SessionSummary, extra: { partial?: boolean; running?: boolean; warnings?: string[] } = {}): SessionRow {
+  const bps: SessionRow['breakingPoints'] = {};
+  for (const [shape, bp] of Object.entries(s.breakingPoints)) {
+    if (bp) bps[shape as ShapeId] = { lastPassing: bp.lastPassing, firstFailing: bp.firstFailing };
+  }
+  return {
+    id: s.id,
+    date: s.meta.startedAt,
+    mode: s.meta.mode,
+    model: s.meta.model,
+    gpuShape: s.meta.gpuShape,
+    gpuCount: s.meta.gpuCount,
+    profile: s.meta.sim?.profile ?? null,
+    targetTier: s.meta.targetTier,
+    deployMs: s.stages.deploy.durationMs,
+    deployTier: s.stages.deploy.tier,
+    totalMs: s.stages.total.durationMs,
+    totalTier: s.stages.total.tier,
+    breakingPoints: bps,
+    costUsd: s.cost.totalUsd,
+    priceTable: s.cost.priceTable,
+    status: s.status,
+    partial: extra.partial ?? false,
+    running: extra.running ?? false,
+    endReason: s.endReason,
+    warnings: extra.warnings ?? [],
+  };
+}
+
+/** "12m 05s", "45s", "1h 02m" — durations as the tier tables speak them. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function statusLabel(r: Pick<SessionRow, 'status' | 'partial' | 'running'>): string {
+  if (r.running) return 'running';
+  return r.partial ? `${r.status} (partial)` : r.status;
+}
+
+export function breakingPointsLabel(r: Pick<SessionRow, 'breakingPoints'>): string {
+  const parts = Object.entries(r.breakingPoints).map(([shape, bp]) => `${shape} ${bp!.firstFailing === null ? `≥${bp!.lastPassing}` : bp!.lastPassing}`);
+  return parts.length ? parts.join(' ') : '—';
+}

@@ -29,6 +29,13 @@ export interface Job {
   finish(now: number): void;
 }
 
+/** Timer functions, injectable so tests can run the engine on virtual time. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as NodeJS.Timeout) };
+
 export type SubmitResult = 'running' | 'waiting' | 'queue-full';
 
 export interface EngineStats {
@@ -98,7 +105,7 @@ export class BatchingEngine implements Engine {
   private slots: Slot[] = [];
   private queue: Slot[] = [];
   private kvReserved = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   private stepEnd = 0;
   private stepPlan: { prefill: Array<{ slot: Slot; tokens: number }>; decode: Slot[] } | null = null;
   private closed = false;
@@ -113,8 +120,11 @@ export class BatchingEngine implements Engine {
 
   constructor(
     private readonly p: NimProfile,
-    private readonly opts: { maxQueue?: number; now?: () => number } = {},
-  ) {}
+    private readonly opts: { maxQueue?: number; now?: () => number; timers?: Timers } = {},
+  ) {
+    this.timers = opts.timers ?? realTimers;
+  }
+  private readonly timers: Timers;
 
   private now(): number {
     return this.opts.now ? this.opts.now() : performance.now();
@@ -194,7 +204,7 @@ export class BatchingEngine implements Engine {
       decode: plan.decode.map((i) => this.slots[i]),
     };
     this.stepEnd = start + plan.durationMs;
-    this.timer = setTimeout(() => this.endStep(), Math.max(0, this.stepEnd - this.now()));
+    this.timer = this.timers.set(() => this.endStep(), Math.max(0, this.stepEnd - this.now()));
   }
 
   private endStep(): void {
@@ -257,7 +267,7 @@ export class BatchingEngine implements Engine {
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clear(this.timer);
     this.timer = null;
     for (const s of this.slots) s.gone = true;
     for (const s of this.queue) s.gone = true;

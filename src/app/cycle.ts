@@ -12,6 +12,7 @@ import type { EventBus } from './event-bus.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
+  resolveModel?(baseUrl: string, apiKey?: string): Promise<string>;
   waitForReady(
     baseUrl: string,
     opts: { apiKey?: string; intervalMs: number; timeoutMs: number },

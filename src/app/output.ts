@@ -1,0 +1,103 @@
+// Where a session's events go for the person watching: the Ink TUI on a terminal, progressive
+// plain lines when stdout is not a TTY (or --plain), or one JSON document at the end (--json).
+
+import type { NimbleEvent } from '../core/events.ts';
+import type { PriceTable } from '../core/cost.ts';
+import { summarizeSession } from '../core/session-summary.ts';
+import type { EventBus } from './event-bus.ts';
+import { plainLines, summaryLines } from './plain.ts';
+
+export type OutputMode = 'tui' | 'plain' | 'json';
+
+export function chooseOutputMode(flags: { json?: boolean; plain?: boolean }, stdout: NodeJS.WriteStream = process.stdout): OutputMode {
+  if (flags.json) return 'json';
+  if (flags.plain || !stdout.isTTY) return 'plain';
+  return 'tui';
+}
+
+export interface Output {
+  /** Called once the session has ended and its summary is saved. */
+  finish(savedTo: string | undefined): Promise<void>;
+  /** Stop the TUI (on fatal errors) without waiting for the user. */
+  close(): void;
+}
+
+export interface OutputOptions {
+  mode: OutputMode;
+  bus: EventBus;
+  priceTable: PriceTable;
+  theme?: string;
+  /** Called when the user quits from the TUI (q → confirm). */
+  onQuit: () => void;
+  write?: (s: string) => void;
+}
+
+export async function attachOutput(opts: OutputOptions): Promise<Output> {
+  const write = opts.write ?? ((s: string) => void process.stdout.write(s));
+  const { bus, priceTable } = opts;
+  if (opts.mode === 'plain') {
+    let prev = bus.state;
+    const unsubscribe = bus.subscribe((e: NimbleEvent) => {
+      const next = bus.state;
+      for (const line of plainLines(prev, e, next)) write(line + '\n');
+      prev = next;
+    });
+    return {
+      async finish(savedTo) {
+        unsubscribe();
+        if (bus.state.meta) for (const line of summaryLines(summarizeSession(bus.state, priceTable), savedTo)) write(line + '\n');
+      },
+      close: unsubscribe,
+    };
+  }
+  if (opts.mode === 'json') {
+    return {
+      async finish(savedTo) {
+        const summary = bus.state.meta ? summarizeSession(bus.state, priceTable) : null;
+        write(JSON.stringify({ savedTo: savedTo ?? null, summary }, null, 2) + '\n');
+      },
+      close() {},
+    };
+  }
+  return attachTui(opts);
+}
+
+async function attachTui(opts: OutputOptions): Promise<Output> {
+  const { createSessionStore } = await import('../ui/store.ts');
+  const { renderLive } = await import('../ui/render.tsx');
+  const { loadTheme } = await import('../ui/theme.ts');
+  const store = createSessionStore();
+  const theme = loadTheme(opts.theme);
+  let savedTo: string | undefined;
+  const unsubscribe = opts.bus.subscribe((e) => store.getState().push(e));
+  let quitRequested = false;
+  let resolveQuit: () => void = () => {};
+  const quit = new Promise<void>((r) => (resolveQuit = r));
+  const app = renderLive({
+    store,
+    theme,
+    now: () => opts.bus.clock.now(),
+    onQuit: () => {
+      quitRequested = true;
+      opts.onQuit();
+      resolveQuit();
+    },
+    savedTo: () => savedTo,
+  });
+  return {
+    async finish(path) {
+      savedTo = path;
+      unsubscribe();
+      store.getState().flush();
+      app.rerender?.();
+      // The summary stays on screen until the user quits (q), unless they already asked to.
+      if (!quitRequested) await quit;
+      app.unmount();
+      store.getState().dispose?.();
+    },
+    close() {
+      unsubscribe();
+      app.unmount();
+    },
+  };
+}

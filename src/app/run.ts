@@ -1,0 +1,290 @@
+// `nimble run` (the whole cycle, on the simulator or a cluster) and `nimble sweep` (smoke test +
+// sweep against any OpenAI-compatible URL). Wires clock, bus, cluster, session writer and output.
+
+import { readFileSync } from 'node:fs';
+import { createSessionClock } from '../core/clock.ts';
+import type { Cluster, DeploySpec } from '../core/cluster.ts';
+import type { SessionMeta } from '../core/events.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
+import { parseTier, type TierId } from '../core/tiers.ts';
+import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
+import { summarizeSession } from '../core/session-summary.ts';
+import { createSimCluster } from '../sim/cluster.ts';
+import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
+import { openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
+import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
+import { createEventBus, type EventBus } from './event-bus.ts';
+import { runCycle, type LoadService } from './cycle.ts';
+import { attachOutput, chooseOutputMode, type Output } from './output.ts';
+
+export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+const SHAPES: ShapeId[] = ['support', 'summary', 'coding'];
+
+export const RUN_USAGE = `Usage: nimble run [--sim] [options]
+
+Deploy a NIM, smoke-test it, sweep concurrency to the breaking point, clean up, save the session.
+
+Simulator:
+  --sim                      use the built-in simulated cluster and NIM (no cluster, no GPU)
+  --profile <tier>           simulated deploy speed: slow | typical | fast | ultra (default typical)
+  --time-scale <n>           play simulated deploy/cleanup n× faster (default: deploy in ~15 s)
+  --seed <n>                 seed for the simulator's randomness (default 1)
+  --nim-profile <name>       simulated GPU/model calibration (default a10-llama-3.1-8b)
+  --fail <mode>              make the simulated deploy fail: insufficient-gpu | image-pull-auth
+Cluster (without --sim):
+  --context <name>           kubectl context (default: current)     --namespace <ns> (default nimble)
+  --release <name>           helm release (default nimble-nim)        --chart <path|builtin>
+  --image <repo> --tag <t>   NIM image                                 --ngc-key-file <file>
+  --tier <tier>              target tier whose budgets the timeline shows (default fast)
+  --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
+Both:
+  --model <id>               model (default meta/llama-3.1-8b-instruct)
+  --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
+  --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
+  --shape <list>             workload shapes: support,summary,coding (default support)
+  --max-concurrency <n>      highest concurrency the sweep tries (default 256)
+  --no-sweep                 deploy, smoke test and clean up only
+  --budget <USD>             refuse to start above it; stop and clean up when reached
+  --max-duration <time>      time box (e.g. 30m): stop and clean up when reached
+  --sessions-dir <dir>       where sessions are saved (default ./sessions, or $NIMBLE_SESSIONS_DIR)
+  --json | --plain           one JSON document at the end | progressive lines (default when not a TTY)
+  --theme <name>             dark | light | high-contrast (NO_COLOR is respected)
+`;
+
+const runOptions = {
+  sim: { type: 'boolean' },
+  profile: { type: 'string' },
+  'time-scale': { type: 'string' },
+  seed: { type: 'string' },
+  'nim-profile': { type: 'string' },
+  fail: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string' },
+  release: { type: 'string' },
+  chart: { type: 'string' },
+  image: { type: 'string' },
+  tag: { type: 'string' },
+  'ngc-key-file': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  tier: { type: 'string' },
+  'service-type': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  model: { type: 'string' },
+  'gpu-shape': { type: 'string' },
+  gpus: { type: 'string' },
+  'cache-size': { type: 'string' },
+  'storage-class': { type: 'string' },
+  'keep-cache': { type: 'boolean' },
+  shape: { type: 'string' },
+  'max-concurrency': { type: 'string' },
+  'no-sweep': { type: 'boolean' },
+  'sweep-timing': { type: 'string' },
+  budget: { type: 'string' },
+  'max-duration': { type: 'string' },
+  'sessions-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  theme: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseShapes(value: string | undefined, usage: string): ShapeId[] {
+  if (!value) return ['support'];
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of list) if (!SHAPES.includes(s as ShapeId)) throw new UsageError(`unknown shape '${s}': use ${SHAPES.join(', ')}`, usage);
+  return list as ShapeId[];
+}
+
+function tierFlag(name: string, value: string | undefined, fallback: TierId, usage: string): TierId {
+  if (value === undefined) return fallback;
+  const t = parseTier(value);
+  if (!t) throw new UsageError(`--${name} must be slow, typical, fast or ultra, got '${value}'`, usage);
+  return t;
+}
+
+export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string }> {
+  try {
+    const mod: string = '../app/config.ts';
+    const { loadConfig } = (await import(mod)) as { loadConfig: (env: NodeJS.ProcessEnv) => { priceTable: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string } };
+    const c = loadConfig(process.env);
+    return { table: c.priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir: c.sessionsDir };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND') return { table: DEFAULT_PRICE_TABLE };
+    throw err;
+  }
+}
+
+export async function loadLoadService(): Promise<LoadService> {
+  const mod: string = '../load/sweep-runner.ts';
+  return (await import(mod)) as LoadService;
+}
+
+interface Session {
+  bus: EventBus;
+  writer: SessionWriter;
+  output: Output;
+  abort: AbortController;
+  dispose(): void;
+}
+
+/** Sets up bus, session writer, output and Ctrl-C handling shared by `run` and `sweep`. */
+export async function openSession(meta: SessionMeta, flags: { json?: boolean; plain?: boolean; theme?: string; sessionsDir?: string }, priceTable: PriceTable, secrets: string[]): Promise<Session> {
+  const clock = createSessionClock();
+  const bus = createEventBus(clock);
+  const dir = resolveSessionsDir({ flag: flags.sessionsDir });
+  const writer = openSessionWriter(dir, meta, {
+    secrets,
+    onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`),
+  });
+  bus.subscribe((e) => writer.append(e));
+  const abort = new AbortController();
+  const mode = chooseOutputMode(flags);
+  const output = await attachOutput({ mode, bus, priceTable, theme: flags.theme, onQuit: () => abort.abort() });
+
+  // Ctrl-C: the first one stops the work and lets cleanup run; a second one leaves at once, saying
+  // what may still be running.
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nnimble: stopping — cleaning up what was created (Ctrl-C again to leave without cleanup)\n');
+      abort.abort();
+      return;
+    }
+    const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
+    output.close();
+    writer.close();
+    if (running.length) {
+      process.stderr.write(
+        `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
+          `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.\n`,
+      );
+    }
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return {
+    bus,
+    writer,
+    output,
+    abort,
+    dispose() {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    },
+  };
+}
+
+export async function finishSession(s: Session, priceTable: PriceTable): Promise<void> {
+  if (s.bus.state.meta) s.writer.finish(summarizeSession(s.bus.state, priceTable));
+  else s.writer.close();
+  await s.output.finish(s.writer.error ? undefined : s.writer.path);
+  s.dispose();
+}
+
+export function exitCode(status: string): number {
+  return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values: f } = parse(argv, runOptions, RUN_USAGE);
+  if (f.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const sim = Boolean(f.sim);
+  const profile = tierFlag('profile', f.profile, 'typical', RUN_USAGE);
+  const targetTier = sim ? profile : tierFlag('tier', f.tier, 'fast', RUN_USAGE);
+  const timeScale = sim ? (numFlag('time-scale', f['time-scale'], RUN_USAGE, 1) ?? autoTimeScale(profile)) : 1;
+  const seed = intFlag('seed', f.seed, RUN_USAGE, 0) ?? 1;
+  const shapes = parseShapes(f.shape, RUN_USAGE);
+  const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], RUN_USAGE) ?? 256;
+  const budgetUsd = numFlag('budget', f.budget, RUN_USAGE);
+  const maxDurationMs = durationFlag('max-duration', f['max-duration'], RUN_USAGE);
+  const gpus = intFlag('gpus', f.gpus, RUN_USAGE) ?? 1;
+  const cacheSize = intFlag('cache-size', f['cache-size'], RUN_USAGE) ?? 50;
+  const serviceType = f['service-type'] ?? 'LoadBalancer';
+  if (serviceType !== 'LoadBalancer' && serviceType !== 'ClusterIP') throw new UsageError(`--service-type must be LoadBalancer or ClusterIP`, RUN_USAGE);
+  const sweepTiming = f['sweep-timing'] ?? (sim ? 'quick' : 'standard');
+  if (sweepTiming !== 'quick' && sweepTiming !== 'standard') throw new UsageError(`--sweep-timing must be quick or standard`, RUN_USAGE);
+  if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
+  if (f.fail && !sim) throw new UsageError('--fail only applies to the simulator (--sim)', RUN_USAGE);
+
+  const { table: priceTable } = await loadPriceTable();
+  const model = f.model ?? 'meta/llama-3.1-8b-instruct';
+  const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
+  const levers = sim ? PROFILE_LEVERS[profile] : { cachedModel: false, prePulledImage: false, warmNode: false, parallelLoadBalancer: true, sizedProbes: true };
+  const spec: DeploySpec = {
+    release: f.release ?? 'nimble-nim',
+    namespace: f.namespace ?? 'nimble',
+    model,
+    image: f.image ?? `nvcr.io/nim/${model}`,
+    imageTag: f.tag ?? '1.3.3',
+    gpuShape,
+    gpuCount: gpus,
+    cache: { keep: Boolean(f['keep-cache']), sizeGi: cacheSize, storageClass: f['storage-class'] ?? 'oci-bv' },
+    serviceType,
+    probeProfile: 'small',
+    levers,
+    chart: f.chart ?? 'builtin',
+  };
+
+  let cluster: Cluster;
+  let ngcKey: string | undefined;
+  const clockHolder: { clock?: ReturnType<typeof createSessionClock> } = {};
+  if (!sim) {
+    const { prepareClusterRun } = await import('./cluster-run.ts');
+    const prepared = await prepareClusterRun({ context: f.context, namespace: spec.namespace, kubeconfig: f.kubeconfig, ngcKeyFile: f['ngc-key-file'], yes: Boolean(f.yes), json: Boolean(f.json) });
+    if (!prepared.ok) {
+      process.stderr.write(prepared.message + '\n');
+      return prepared.exitCode;
+    }
+    cluster = prepared.cluster;
+    ngcKey = prepared.ngcKey;
+    spec.namespace = prepared.namespace;
+  }
+
+  const meta: SessionMeta = {
+    id: newSessionId(new Date(), sim ? 'sim' : 'cluster'),
+    nimbleVersion: NIMBLE_VERSION,
+    mode: sim ? 'sim' : 'cluster',
+    startedAt: new Date().toISOString(),
+    spec,
+    sim: sim ? { profile, timeScale, seed, nimProfile: f['nim-profile'] ?? 'a10-llama-3.1-8b' } : undefined,
+    model,
+    gpuShape,
+    gpuCount: gpus,
+    priceTable: priceTable.name,
+    targetTier,
+    flags: Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'ngc-key-file').map(([k, v]) => [k, v as string | boolean])),
+    shapes,
+  };
+  const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'] }, priceTable, ngcKey ? [ngcKey] : []);
+  clockHolder.clock = session.bus.clock;
+  if (sim) {
+    cluster = createSimCluster({ clock: session.bus.clock, profile, seed, nimProfile: f['nim-profile'], priceTable, failure: f.fail as never });
+  }
+  const load = await loadLoadService();
+  const status = await runCycle(
+    {
+      meta,
+      spec,
+      timeScale,
+      shapes,
+      maxConcurrency,
+      sweepTiming,
+      cleanup: { keepCache: spec.cache.keep, removeSecrets: false, removeNamespace: false },
+      priceTable,
+      budgetUsd,
+      maxDurationMs,
+      healthTimeoutMs: sim ? 60_000 : 15 * 60_000,
+      skipSweep: Boolean(f['no-sweep']),
+    },
+    { cluster: cluster!, bus: session.bus, load },
+    session.abort.signal,
+  );
+  await finishSession(session, priceTable);
+  return exitCode(status);
+}

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { durationFlag, intFlag, parse, UsageError } from './args.ts';
+
+test('an unknown flag is a usage error naming it', () => {
+  assert.throws(() => parse(['--profle', 'fast'], { profile: { type: 'string' } }, 'usage'), (e: unknown) => e instanceof UsageError && /--profle/.test(e.message));
+});
+
+test('durations accept 90m, 1h30m, 45s and bare minutes', () => {
+  assert.equal(durationFlag('d', '90m', ''), 90 * 60_000);
+  assert.equal(durationFlag('d', '1h30m', ''), 90 * 60_000);
+  assert.equal(durationFlag('d', '45s', ''), 45_000);
+  assert.equal(durationFlag('d', '20', ''), 20 * 60_000);
+  assert.throws(() => durationFlag('d', 'soon', ''), UsageError);
+});
+
+test('integers are checked', () => {
+  assert.equal(intFlag('n', '8', ''), 8);
+  assert.throws(() => intFlag('n', '0', ''), UsageError);
+  assert.throws(() => intFlag('n', '2.5', ''), UsageError);
+});

@@ -1,0 +1,45 @@
+// Flag parsing for nimble's commands: node:util parseArgs in strict mode, so a wrong flag is an
+// error with the usage, never silently ignored.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(err);
+    throw new UsageError(msg, usage);
+  }
+}
+
+export function intFlag(name: string, value: string | undefined, usage: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${value}'`, usage);
+  return n;
+}
+
+export function numFlag(name: string, value: string | undefined, usage: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got '${value}'`, usage);
+  return n;
+}
+
+/** "90m", "1h30m", "45s", "2h", or plain minutes ("20"). */
+export function durationFlag(name: string, value: string | undefined, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 60_000;
+  const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value);
+  if (!m || value === '') throw new UsageError(`--${name} must be a duration like 90m, 1h30m or 45s, got '${value}'`, usage);
+  return (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000 + Number(m[3] ?? 0) * 1000;
+}

@@ -1,0 +1,84 @@
+// nimble's entry: dispatches a subcommand. Each command module is loaded lazily so `nimble sim`
+// does not pay for Ink, and a failure in one never hides another's usage.
+
+import { UsageError } from './args.ts';
+
+const USAGE = `nimble — from an NVIDIA NIM to a measured, costed answer
+
+Usage: nimble <command> [options]      (nimble <command> --help for its options)
+
+  run --sim                  the whole cycle on the built-in simulator (no cluster, no GPU)
+  run                        deploy a NIM to the current kubectl context, test, sweep, clean up
+  sweep --target URL         smoke test + concurrency sweep against any OpenAI-compatible server
+  sim --port 8000            run the simulated NIM server on its own
+  status                     nimble-labelled releases, volumes and load balancers still running
+  cleanup                    remove a nimble release (and what it costs)
+  sessions                   browse saved sessions        replay <id>    replay a session
+  compare <id> <id> [...]    compare sessions             validate [<id>] --tier fast
+  export <id> --format md|csv|json                       import <file>  (GuideLLM / vllm bench)
+  version | help
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+async function sessionsCmd(name: string): Promise<Command> {
+  const mod = (await import('../sessions/commands.ts')) as unknown as Record<string, Command>;
+  const fn = mod[`${name}Command`];
+  if (!fn) throw new Error(`the ${name} command is not available in this build`);
+  return fn;
+}
+
+async function kubeCmd(name: 'status' | 'cleanup'): Promise<Command> {
+  const mod = (await import('../kube/commands.ts')) as unknown as Record<string, Command>;
+  const fn = mod[`${name}Command`];
+  if (!fn) throw new Error(`the ${name} command is not available in this build`);
+  return fn;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('../app/run.ts')).runCommand,
+  sweep: async () => (await import('../app/sweep-command.ts')).sweepCommand,
+  sim: async () => (await import('../sim/nim/cli.ts')).simCommand,
+  status: () => kubeCmd('status'),
+  cleanup: () => kubeCmd('cleanup'),
+  sessions: () => sessionsCmd('sessions'),
+  replay: () => sessionsCmd('replay'),
+  compare: () => sessionsCmd('compare'),
+  validate: () => sessionsCmd('validate'),
+  export: () => sessionsCmd('export'),
+  import: () => sessionsCmd('import'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  if (name === 'version' || name === '--version') {
+    const { NIMBLE_VERSION } = await import('../app/run.ts');
+    process.stdout.write(`nimble ${NIMBLE_VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`nimble: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`nimble ${name}: ${err.message}\n\n${err.usage}`);
+      return 2;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`nimble ${name}: ${msg}\n`);
+    if (process.env.NIMBLE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Workers, sockets or timers left by a failed command must not keep the process alive.
+setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();

@@ -155,9 +155,9 @@ export function fixtureEvents(o: FixtureOptions = {}): NimbleEvent[] {
   for (let i = 0; i < ttfts.length; i++) {
     const c = 2 ** i;
     push(t, { type: 'level.started', shape: 'support', concurrency: c });
-    t += 15_000;
-    push(t, { type: 'level.progress', progress: { shape: 'support', concurrency: c, phase: 'measuring', inFlight: c, completed: 50, failed: 0, ttftP95: ttfts[i], elapsedMs: 15_000 } });
-    t += 15_000;
+    t += 10_000;
+    push(t, { type: 'level.progress', progress: { shape: 'support', concurrency: c, phase: 'measuring', inFlight: c, completed: 50, failed: 0, ttftP95: ttfts[i], elapsedMs: 10_000 } });
+    t += 10_000;
     const level = fixtureLevel('support', c, ttfts[i], 40 * Math.min(c, 12));
     push(t, { type: 'level.finished', level });
     if (level.verdict === 'break') {

@@ -60,15 +60,7 @@ export function sessionRow(s: SessionSummary, extra: { partial?: boolean; runnin
   };
 }
 
-/** "12m 05s", "45s", "1h 02m" — durations as the tier tables speak them. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
+export { formatDuration } from '../core/validate.ts';
 
 export function statusLabel(r: Pick<SessionRow, 'status' | 'partial' | 'running'>): string {
   if (r.running) return 'running';

@@ -80,6 +80,7 @@ export function validateOptions(o: SimNimOptions): void {
   const posInt = (v: number | undefined, name: string, min = 1) => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`sim option ${name} must be an integer ≥ ${min}, got ${v}`);
   };
+  if (typeof o.profile === 'string') getProfile(o.profile);
   posInt(o.port, 'port', 0);
   posInt(o.maxNumSeqs, 'maxNumSeqs');
   posInt(o.kvCacheTokens, 'kvCacheTokens');

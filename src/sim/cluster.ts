@@ -40,9 +40,9 @@ export interface SimClusterOptions {
 }
 
 async function defaultStartNim(opts: { model: string; profile?: string; seed: number }): Promise<SimNimLike> {
-  const hostModule: string = './nim/worker-host.ts';
-  const { startSimNimInWorker } = (await import(hostModule)) as { startSimNimInWorker: (o: unknown) => Promise<SimNimLike> };
-  return startSimNimInWorker({ port: 0, model: opts.model, profile: opts.profile, seed: opts.seed, ready: false });
+  const { startSimNimInWorker } = await import('./nim/worker-host.ts');
+  // Not ready (503) until the simulated pod turns Ready and calls setReady(true).
+  return startSimNimInWorker({ port: 0, model: opts.model, profile: opts.profile, seed: opts.seed, startupDelayMs: 24 * 3_600_000 });
 }
 
 export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: SimTimings } {
@@ -51,12 +51,13 @@ export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: 
   const clock = opts.clock;
   const startNim = opts.startNim ?? defaultStartNim;
   const table = opts.priceTable ?? DEFAULT_PRICE_TABLE;
-  let nim: SimNimLike | null = null;
+  let nimStarting: Promise<SimNimLike> | null = null;
   let deployed: DeploySpec | null = null;
 
   async function closeNim() {
-    const n = nim;
-    nim = null;
+    const starting = nimStarting;
+    nimStarting = null;
+    const n = starting ? await starting.catch(() => null) : null;
     if (n) await n.close();
   }
 
@@ -85,8 +86,11 @@ export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: 
       const t = timings.phases;
       const pod = `${spec.release}-0`;
       const sleep = (ms: number) => clock.sleep(ms, signal);
-      // Start the NIM process early (not ready), like a container that answers 503 while loading.
-      nim = await startNim({ model: spec.model, profile: opts.nimProfile, seed: opts.seed });
+      // Start the NIM worker in the background (not ready: 503), so its real start-up time does not
+      // stretch the virtual timeline; it is awaited when the simulated container is up.
+      const starting = startNim({ model: spec.model, profile: opts.nimProfile, seed: opts.seed });
+      nimStarting = starting;
+      starting.catch(() => {}); // awaited below or by cleanup
       const [gpuNode, pvc, lb] = [
         deploymentResources(spec).find((r) => r.id === 'gpu-node')!,
         deploymentResources(spec).find((r) => r.id === 'pvc')!,
@@ -166,6 +170,7 @@ export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: 
       log('Loading model weights took 14.96 GB');
       await sleep(t.nimStartup * 0.3);
       log('Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)');
+      const nim = await starting;
       await nim.setReady(true);
       emit({ kind: 'pod.ready', pod, ready: true });
 

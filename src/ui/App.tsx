@@ -1,0 +1,140 @@
+// The live app: header, the current view, the key bar. The view follows the session's stage
+// until the user picks one with a number key (f follows again). Input is only read when stdin
+// is a TTY: Ink's useInput throws on raw mode otherwise.
+
+import React, { useState } from 'react';
+import { Box, useInput, useStdin } from 'ink';
+import type { Stage } from '../core/events.ts';
+import type { SessionState } from '../core/session-state.ts';
+import { Header } from './components/Header.tsx';
+import { CleanupView } from './components/CleanupView.tsx';
+import { HelpOverlay } from './components/HelpOverlay.tsx';
+import { KeyBar } from './components/KeyBar.tsx';
+import { LogsView } from './components/LogsView.tsx';
+import { QuitConfirm, quitNeedsConfirm } from './components/QuitConfirm.tsx';
+import { SmokeView } from './components/SmokeView.tsx';
+import { SummaryView } from './components/SummaryView.tsx';
+import { SweepView } from './components/SweepView.tsx';
+import { TimelineView } from './components/Timeline.tsx';
+import { CHART_METRICS, type ChartMetric } from './components/sweep/chart.ts';
+import { UiEnvProvider, useTerminalSize, useTicker, useUiEnv } from './hooks.ts';
+import { resolveKey, type ViewId } from './keymap.ts';
+import { useSession, useSessionStore } from './store.ts';
+
+export interface AppProps {
+  /** Session-clock now (ms): running durations and the elapsed time tick from it. */
+  now: () => number;
+  /** Called on q (after y when asked): the caller cleans up and unmounts. */
+  onQuit: () => void;
+  savedTo?: string;
+  /** Ticks per second of the clock while the session runs. */
+  clockHz?: number;
+}
+
+const STAGE_VIEW: Record<Stage, ViewId> = {
+  preflight: 'timeline',
+  deploy: 'timeline',
+  smoke: 'smoke',
+  sweep: 'sweep',
+  cleanup: 'cleanup',
+  summary: 'summary',
+};
+
+export function followView(s: Pick<SessionState, 'stage' | 'status'>): ViewId {
+  if (s.status !== 'running') return 'summary';
+  return s.stage ? STAGE_VIEW[s.stage] : 'timeline';
+}
+
+const HEADER_ROWS = 3;
+const KEYBAR_ROWS = 1;
+
+export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
+  const env = useUiEnv();
+  const { columns, rows } = useTerminalSize();
+  const { isRawModeSupported } = useStdin();
+  const store = useSessionStore();
+  const stage = useSession((s) => s.stage);
+  const status = useSession((s) => s.status);
+  const resources = useSession((s) => s.resources);
+  const [picked, setPicked] = useState<ViewId | null>(null);
+  const [help, setHelp] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [metric, setMetric] = useState<ChartMetric>('ttft');
+  const ticked = useTicker(now, clockHz, status === 'running');
+
+  const view = picked ?? followView({ stage, status });
+  const ctx = { view, help, confirming };
+
+  useInput(
+    (input, key) => {
+      const action = resolveKey(input, key.escape, ctx);
+      if (!action) return;
+      switch (action.type) {
+        case 'view':
+          setPicked(action.view);
+          setHelp(false);
+          break;
+        case 'follow':
+          setPicked(null);
+          break;
+        case 'cycle-metric':
+          setMetric((m) => CHART_METRICS[(CHART_METRICS.indexOf(m) + 1) % CHART_METRICS.length]);
+          break;
+        case 'help':
+          setHelp((h) => !h);
+          break;
+        case 'close':
+          setHelp(false);
+          break;
+        case 'quit':
+          // Read the freshest state, not the last render's.
+          if (quitNeedsConfirm(store.getState().session)) setConfirming(true);
+          else onQuit();
+          break;
+        case 'confirm-yes':
+          setConfirming(false);
+          onQuit();
+          break;
+        case 'confirm-no':
+          setConfirming(false);
+          break;
+      }
+    },
+    { isActive: isRawModeSupported === true },
+  );
+
+  // One row is left free below the key bar: a frame as tall as the terminal scrolls it.
+  const running = Object.values(resources)
+    .filter((r) => r.stoppedAt === undefined)
+    .map((r) => r.resource.label);
+  const confirmRows = confirming ? 3 + (running.length ? 1 : 0) : 0;
+  const bodyH = Math.max(4, rows - HEADER_ROWS - KEYBAR_ROWS - 1 - confirmRows);
+  const body = help ? (
+    <HelpOverlay width={columns} />
+  ) : view === 'timeline' ? (
+    <TimelineView width={columns} height={bodyH} />
+  ) : view === 'smoke' ? (
+    <SmokeView width={columns} height={bodyH} />
+  ) : view === 'sweep' ? (
+    <SweepView width={columns} height={bodyH} metric={metric} />
+  ) : view === 'cleanup' ? (
+    <CleanupView width={columns} height={bodyH} />
+  ) : view === 'summary' ? (
+    <SummaryView width={columns} height={bodyH} savedTo={savedTo} />
+  ) : (
+    <LogsView width={columns} height={bodyH} />
+  );
+
+  return (
+    <UiEnvProvider value={{ ...env, now: ticked ?? env.now, savedTo: savedTo ?? env.savedTo }}>
+      <Box flexDirection="column" width={columns}>
+        <Header />
+        <Box height={bodyH} flexDirection="column" overflow="hidden">
+          {body}
+        </Box>
+        {confirming ? <QuitConfirm running={running} /> : null}
+        <KeyBar width={columns} view={view} help={help} confirming={confirming} following={picked === null} />
+      </Box>
+    </UiEnvProvider>
+  );
+}

@@ -1,0 +1,163 @@
+// Session summary: times and tiers per stage, the breaking point per shape, cost by price item
+// (naming the price table), how the session ended, and where it was saved. Everything comes from
+// summarizeSession, the same derivation the session file stores.
+
+import React from 'react';
+import { Box, Text } from 'ink';
+import { formatUsd } from '../../core/cost.ts';
+import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
+import { STAGE_TARGET_MS, TIER_LABEL, type StageId } from '../../core/tiers.ts';
+import { formatBudget, formatDuration, truncate } from '../format.ts';
+import { useTerminalSize, useUiEnv } from '../hooks.ts';
+import { useSession } from '../store.ts';
+import { tierColour, useTheme } from '../theme.ts';
+import { LIMIT_LABEL } from './sweep/CapacityCard.tsx';
+import { RULE_LABEL } from './sweep/LevelTable.tsx';
+import { Table, type Cell } from './Table.tsx';
+
+const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
+
+export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: number; height?: number; savedTo?: string }) {
+  const theme = useTheme();
+  const width = w ?? useTerminalSize().columns;
+  const env = useUiEnv();
+  const state = useSession((s) => s);
+  const savedTo = savedProp ?? env.savedTo;
+  if (!state.meta) return <Text color={theme.roles.muted}>No session yet.</Text>;
+  const sum: SessionSummary = summarizeSession(state, env.priceTable);
+  const tier = sum.meta.targetTier;
+  const wide = width >= 96;
+  const leftW = wide ? Math.floor(width * 0.48) : width;
+  const rightW = wide ? width - leftW - 3 : width;
+
+  const statusColour = sum.status === 'completed' ? theme.roles.success : sum.status === 'running' ? theme.roles.accent : theme.roles.danger;
+  const stageRows: Cell[][] = (['deploy', 'test', 'cleanup', 'total'] as StageId[]).map((id) => {
+    const st = sum.stages[id];
+    return [
+      { text: STAGE_NAME[id], bold: id === 'total' },
+      { text: formatDuration(st.durationMs), bold: id === 'total' },
+      { text: formatBudget(STAGE_TARGET_MS[id][tier]), color: theme.roles.muted },
+      { text: tierLabelOrDash(st.tier), color: tierColour(theme, st.tier), bold: st.tier !== null },
+      { text: st.ok === false ? 'failed' : '', color: theme.roles.danger },
+    ];
+  });
+  const costRows: Cell[][] = sum.cost.lines.map((l) => [
+    { text: l.label },
+    { text: `${l.hours.toFixed(2)} h`, color: theme.roles.muted },
+    { text: l.usdPerHour === null ? 'unknown' : `${formatUsd(l.usdPerHour)}/h`, color: theme.roles.muted },
+    { text: formatUsd(l.usd), color: l.running ? theme.roles.warning : theme.roles.text },
+  ]);
+
+  const stages = (
+    <Box flexDirection="column" width={leftW}>
+      <Text bold>{`Times vs the ${TIER_LABEL[tier]} targets`}</Text>
+      <Table
+        width={leftW}
+        headerColor={theme.roles.muted}
+        columns={[{ title: 'Stage' }, { title: 'Took', align: 'right' }, { title: 'Target', align: 'right' }, { title: 'Achieved' }, { title: '', flex: true }]}
+        rows={stageRows}
+      />
+    </Box>
+  );
+  const cost = (
+    <Box flexDirection="column" width={rightW}>
+      <Text bold wrap="truncate-end">
+        {'Cost '}
+        <Text color={theme.roles.muted} bold={false}>{`prices: ${sum.cost.priceTable}`}</Text>
+      </Text>
+      {costRows.length ? (
+        <Table width={rightW} headerColor={theme.roles.muted} columns={[{ title: 'Item', flex: true, min: 10 }, { title: 'Time', align: 'right' }, { title: 'Rate', align: 'right' }, { title: 'Cost', align: 'right' }]} rows={costRows} />
+      ) : (
+        <Text color={theme.roles.muted}>Nothing billable ran.</Text>
+      )}
+      <Text bold wrap="truncate-end">
+        {`Total ${formatUsd(sum.cost.totalUsd)}`}
+        {sum.cost.unknown.length ? <Text color={theme.roles.warning}>{` + unknown (${sum.cost.unknown.join(', ')} not in the price table)`}</Text> : null}
+      </Text>
+    </Box>
+  );
+
+  const shapes = Object.keys(sum.breakingPoints).length ? (Object.keys(sum.breakingPoints) as (keyof typeof sum.breakingPoints)[]) : sum.meta.shapes;
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text wrap="truncate-end">
+        <Text bold>{'Session '}</Text>
+        <Text>{sum.id}</Text>
+        <Text color={theme.roles.muted}>{' · '}</Text>
+        <Text bold color={statusColour}>
+          {sum.status.toUpperCase()}
+        </Text>
+        {sum.endReason ? <Text color={theme.roles.muted}>{` · ${sum.endReason}`}</Text> : null}
+        <Text color={theme.roles.muted}>{` · ${formatDuration(sum.elapsedMs)} in all`}</Text>
+      </Text>
+      {wide ? (
+        <Box flexDirection="row" marginTop={1}>
+          {stages}
+          <Box marginLeft={3}>{cost}</Box>
+        </Box>
+      ) : (
+        <Box flexDirection="column" marginTop={1}>
+          {stages}
+          {cost}
+        </Box>
+      )}
+      <Box flexDirection="column" marginTop={1}>
+        <Text bold>Breaking point</Text>
+        {shapes.length === 0 ? <Text color={theme.roles.muted}>No sweep ran.</Text> : null}
+        {shapes.map((shape) => {
+          const bp = sum.breakingPoints[shape];
+          const eco = sum.economics[shape];
+          if (!bp) return <Text key={shape} color={theme.roles.muted}>{`  ${shape.padEnd(8)} not measured`}</Text>;
+          // "N users" is the last passing level; then what tripped, and where.
+          const detail = [
+            bp.firstFailing !== null ? `broke at ${bp.firstFailing}${bp.rule ? ` (${RULE_LABEL[bp.rule]})` : ''}` : 'never broke',
+            `±${bp.resolution}`,
+            LIMIT_LABEL[bp.limitedBy],
+            eco ? `${formatUsd(eco.usdPerMillionOutputTokens)}/M output tokens` : null,
+          ]
+            .filter(Boolean)
+            .join(' · ');
+          return (
+            <Text key={shape} wrap="truncate-end">
+              {'  '}
+              <Text>{shape.padEnd(8)}</Text>
+              <Text bold color={bp.lastPassing > 0 ? theme.roles.success : theme.roles.danger}>{`${bp.lastPassing} users`.padEnd(10)}</Text>
+              <Text color={theme.roles.muted}>{truncate(detail, Math.max(10, width - 20))}</Text>
+            </Text>
+          );
+        })}
+      </Box>
+      {sum.errors.length || sum.guards.length ? (
+        <Box flexDirection="column" marginTop={1}>
+          {sum.errors.map((e, i) => (
+            <Text key={`e${i}`} color={theme.roles.danger} wrap="truncate-end">
+              {`✗ ${e.where}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`}
+            </Text>
+          ))}
+          {sum.guards.map((g, i) => (
+            <Text key={`g${i}`} color={theme.roles.warning} wrap="truncate-end">
+              {`! guard ${g.kind} ${g.action}: ${g.message}`}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      {sum.cleanup?.leftovers.length ? (
+        <Text color={theme.roles.danger} wrap="truncate-end">{`✗ ${sum.cleanup.leftovers.length} leftover(s) still billing: see the cleanup view (4)`}</Text>
+      ) : null}
+      <Box marginTop={1}>
+        <Text wrap="truncate-end" color={theme.roles.muted}>
+          {savedTo ? (
+            <>
+              {'Saved to '}
+              <Text color={theme.roles.accent}>{savedTo}</Text>
+            </>
+          ) : sum.status === 'running' ? (
+            'Not saved yet: the session is still running.'
+          ) : (
+            'Not saved.'
+          )}
+        </Text>
+      </Box>
+    </Box>
+  );
+}

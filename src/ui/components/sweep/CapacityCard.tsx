@@ -1,0 +1,83 @@
+// The answer users came for, per shape: how many users fit within SLA, what limited it, and what
+// a million output tokens cost at that load.
+
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { BreakingPoint, Economics, LevelResult, ShapeId } from '../../../core/sweep-types.ts';
+import { formatUsd } from '../../../core/cost.ts';
+import { formatRate } from '../../format.ts';
+import { useTheme } from '../../theme.ts';
+import { RULE_LABEL } from './LevelTable.tsx';
+
+export const LIMIT_LABEL: Record<BreakingPoint['limitedBy'], string> = {
+  queueing: 'queueing',
+  'kv-cache': 'KV cache',
+  'decode-speed': 'decode speed',
+  errors: 'errors',
+  'max-concurrency': 'sweep max (did not break)',
+  unknown: 'unknown',
+};
+
+export interface CapacityCardProps {
+  shapes: ShapeId[];
+  breakingPoints: Partial<Record<ShapeId, BreakingPoint>>;
+  economics: Partial<Record<ShapeId, Economics>>;
+  levels: LevelResult[];
+  width: number;
+  /** One line per shape instead of two. */
+  compact?: boolean;
+}
+
+export function CapacityCard({ shapes, breakingPoints, economics, levels, width, compact }: CapacityCardProps) {
+  const theme = useTheme();
+  const nameW = Math.max(...shapes.map((s) => s.length), 5) + 2;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold wrap="truncate-end">
+        {'Capacity '}
+        <Text color={theme.roles.muted} bold={false}>
+          {'max users within SLA'}
+        </Text>
+      </Text>
+      {shapes.map((shape, i) => {
+        const bp = breakingPoints[shape];
+        const eco = economics[shape];
+        const mark = <Text color={theme.chart[i % theme.chart.length]}>{shape.padEnd(nameW)}</Text>;
+        if (!bp) {
+          const passing = levels.filter((l) => l.shape === shape && l.valid && l.verdict === 'pass').map((l) => l.concurrency);
+          return (
+            <Text key={shape} wrap="truncate-end">
+              {mark}
+              <Text color={theme.roles.muted}>{passing.length ? `sweeping… ${Math.max(...passing)} pass so far` : levels.some((l) => l.shape === shape) ? 'sweeping…' : 'not yet'}</Text>
+            </Text>
+          );
+        }
+        const users = <Text bold color={bp.lastPassing > 0 ? theme.roles.success : theme.roles.danger}>{`${bp.lastPassing} users`}</Text>;
+        const limited = ` · ${LIMIT_LABEL[bp.limitedBy]}`;
+        const broke = bp.firstFailing !== null ? ` · broke at ${bp.firstFailing}${bp.rule ? ` (${RULE_LABEL[bp.rule]})` : ''}` : '';
+        const money = eco ? `${formatRate(eco.outputTokPerSPerGpu)} tok/s/GPU · ${formatUsd(eco.usdPerMillionOutputTokens)}/M out tok` : 'economics unknown';
+        if (compact) {
+          return (
+            <Text key={shape} wrap="truncate-end">
+              {mark}
+              {users}
+              <Text color={theme.roles.muted}>{`${limited} · ${money}`}</Text>
+            </Text>
+          );
+        }
+        return (
+          <Box key={shape} flexDirection="column">
+            <Text wrap="truncate-end">
+              {mark}
+              {users}
+              <Text color={theme.roles.muted}>{` ±${bp.resolution}${limited}${broke}`}</Text>
+            </Text>
+            <Text wrap="truncate-end" color={theme.roles.muted}>
+              {' '.repeat(nameW) + money + (eco ? ` · ${formatRate(eco.usersPerGpuDollar)} users per GPU-$/h` : '')}
+            </Text>
+          </Box>
+        );
+      })}
+    </Box>
+  );
+}

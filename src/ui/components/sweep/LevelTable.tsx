@@ -1,0 +1,64 @@
+// The sweep's level table: one row per measured level, SLA grades colour-coded, INVALID levels
+// shown with their reason rather than as numbers to trust.
+
+import React from 'react';
+import { Text } from 'ink';
+import type { BreakRule, Grade, LevelResult } from '../../../core/sweep-types.ts';
+import { formatMs, formatPct, formatRate } from '../../format.ts';
+import { useTheme, type Theme } from '../../theme.ts';
+import { Table, type Cell, type Column } from '../Table.tsx';
+
+export const RULE_LABEL: Record<BreakRule, string> = {
+  ttft: 'TTFT p95 > 2 s',
+  queue: 'server queue > 0',
+  success: 'success < 95%',
+};
+
+const gradeCell = (theme: Theme, text: string, g: Grade | null): Cell => ({ text, color: g ? theme.grades[g] : theme.roles.muted });
+
+export function verdictCell(theme: Theme, l: LevelResult): Cell {
+  if (!l.valid) return { text: `INVALID: ${l.invalidReasons.join('; ') || 'unknown reason'}`, color: theme.roles.warning, bold: true };
+  if (l.verdict === 'break') return { text: `BREAK ${l.brokeBy.map((r) => RULE_LABEL[r]).join(', ')}`, color: theme.roles.danger, bold: true };
+  return { text: 'pass', color: theme.roles.success };
+}
+
+export function levelRow(theme: Theme, l: LevelResult): Cell[] {
+  return [
+    { text: l.shape },
+    { text: String(l.concurrency) },
+    { text: formatMs(l.ttft.p50) },
+    gradeCell(theme, formatMs(l.ttft.p95), l.grades.ttft),
+    gradeCell(theme, formatMs(l.tpot.p50), l.grades.outputSpeed),
+    { text: formatRate(l.outputTokPerS) },
+    gradeCell(theme, formatPct(l.successRate), l.grades.success),
+    gradeCell(theme, l.server.kvCacheMax === null ? 'unknown' : formatPct(l.server.kvCacheMax), l.grades.kvCache),
+    verdictCell(theme, l),
+  ];
+}
+
+export const LEVEL_COLUMNS: Column[] = [
+  { title: 'Shape', min: 5 },
+  { title: 'Users', align: 'right' },
+  { title: 'TTFT p50', align: 'right' },
+  { title: 'TTFT p95', align: 'right' },
+  { title: 'TPOT', align: 'right' },
+  { title: 'tok/s', align: 'right' },
+  { title: 'OK', align: 'right' },
+  { title: 'KV max', align: 'right', min: 4 },
+  { title: 'Verdict', flex: true, min: 8 },
+];
+
+/** Shows the most recent levels that fit in `maxRows` (header included). */
+export function LevelTable({ levels, width, maxRows }: { levels: LevelResult[]; width: number; maxRows: number }) {
+  const theme = useTheme();
+  if (!levels.length) return <Text color={theme.roles.muted}>No level measured yet.</Text>;
+  const room = Math.max(1, maxRows - 1);
+  const hidden = levels.length > room ? levels.length - (room - 1) : 0; // one row for the note
+  const shown = hidden ? levels.slice(hidden) : levels;
+  return (
+    <>
+      <Table columns={LEVEL_COLUMNS} rows={shown.map((l) => levelRow(theme, l))} width={width} headerColor={theme.roles.muted} gap={2} />
+      {hidden ? <Text color={theme.roles.muted}>{`  (${hidden} earlier level${hidden > 1 ? 's' : ''} not shown: all are in the summary)`}</Text> : null}
+    </>
+  );
+}

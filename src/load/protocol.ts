@@ -1,0 +1,60 @@
+// Messages between the main thread and the load worker (structured-clone plain data only).
+import type { LevelMeasurement } from '../core/sweep.ts';
+import type { SlaConfig } from '../core/sla.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
+
+export interface WorkerInit {
+  /** Origin + optional path prefix, without /v1. */
+  baseUrl: string;
+  /** Sent as Authorization: Bearer; never echoed in any message. */
+  apiKey?: string;
+  /** Pool size: the highest concurrency this worker will run (no hidden cap). */
+  maxConnections: number;
+  progressMs: number;
+}
+
+export interface LevelConfig {
+  id: number;
+  shape: ShapeId;
+  concurrency: number;
+  model: string;
+  promptTokens: number;
+  outputTokens: number;
+  stream: boolean;
+  requestTimeoutMs: number;
+  stallTimeoutMs: number;
+  ttftSlaMs: number;
+  goodput: SlaConfig['goodput'];
+  confidence: number;
+  /** Send min_tokens + ignore_eos so the server writes exactly outputTokens (default true). */
+  forceLength: boolean;
+  /** Keep per-chunk gaps (ITL). Off for the non-streaming request-ceiling benchmark. */
+  collectGaps: boolean;
+}
+
+export interface WorkerProgress {
+  id: number;
+  phase: 'warmup' | 'measuring';
+  inFlight: number;
+  maxInFlight: number;
+  /** Window counts (since the level started while in warm-up). */
+  completed: number;
+  failed: number;
+  /** p95 of completed TTFTs (window, else whole level); null with none yet. */
+  ttftP95: number | null;
+  /** CI inputs for decideLevelStop. */
+  ttft: { n: number; low: number; high: number; max: number };
+  elapsedMs: number;
+  measuringMs: number;
+  /** Window start as epoch ms (performance.timeOrigin + now), null in warm-up. */
+  windowStartEpochMs: number | null;
+  lagP99Ms: number;
+}
+
+export type ToWorker = { type: 'level'; cfg: LevelConfig } | { type: 'stop'; id: number; reason: string } | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'progress'; p: WorkerProgress }
+  | { type: 'measured'; id: number; m: LevelMeasurement; windowEndEpochMs: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string }
+  | { type: 'closed' };

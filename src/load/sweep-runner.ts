@@ -1,0 +1,206 @@
+// Runs the concurrency sweep against an OpenAI-compatible endpoint: per shape, levels 1, 2, 4, …
+// then a bisect, each level measured by the load worker and judged by the pure rules in
+// src/core/sweep.ts; server metrics scraped alongside. Everything the views need goes out as events.
+import type { EventSink } from '../core/events.ts';
+import type { SessionClock } from '../core/clock.ts';
+import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId, WorkloadShape } from '../core/sweep-types.ts';
+import { DEFAULT_SLA, economics, type SlaConfig } from '../core/sla.ts';
+import {
+  TIMING,
+  DEFAULT_VALIDITY,
+  breakingPoint,
+  decideLevelStop,
+  evaluateLevel,
+  nextLevel,
+  type LevelMeasurement,
+  type SweepTiming,
+  type ValidityConfig,
+} from '../core/sweep.ts';
+import { promptTokenMismatch, resolveShape, type ShapeOverride } from '../core/workloads.ts';
+import { LoadEngine, epochToPerf } from './engine.ts';
+import { startScraper } from './scraper.ts';
+import { redact } from './redact.ts';
+import type { WorkerProgress } from './protocol.ts';
+
+export { runSmokeTest, waitForReady, resolveModel } from './smoke.ts';
+
+export interface SweepOptions {
+  /** Server root without /v1, e.g. http://127.0.0.1:8000. */
+  baseUrl: string;
+  model: string;
+  shapes: Array<ShapeId | WorkloadShape>;
+  maxConcurrency: number;
+  apiKey?: string;
+  gpuCount: number;
+  gpuHourlyUsd: number;
+  priceTable: string;
+  /** quick: short windows for the simulator demo; standard (default): for real measurements. */
+  timing?: 'quick' | 'standard';
+  /** Overrides of the timing preset (e.g. k, minMs, maxMs, stallTimeoutMs). */
+  timingOverrides?: Partial<SweepTiming>;
+  /** Token counts per shape id, e.g. { coding: { outputTokens: 512 } }. */
+  shapeOverrides?: Partial<Record<ShapeId, ShapeOverride>>;
+  /** Bisect resolution in users (default: 1 up to 8, then 1/8 of the last passing level). */
+  resolution?: number;
+  sla?: Partial<SlaConfig>;
+  validity?: Partial<ValidityConfig>;
+  /** Force the output length with min_tokens + ignore_eos (default true). */
+  forceLength?: boolean;
+  /** Level-progress event period (default 250 ms, i.e. ≤ 4 Hz). */
+  progressMs?: number;
+}
+
+export interface ShapeOutcome {
+  shape: WorkloadShape;
+  levels: LevelResult[];
+  breakingPoint: BreakingPoint;
+  economics: Economics | null;
+}
+
+export interface SweepOutcome {
+  /** Shapes that finished, in order (an aborted shape is left out). */
+  shapes: ShapeOutcome[];
+  aborted: boolean;
+  /** Wall time of the whole sweep, ms. */
+  wallMs: number;
+}
+
+const SOURCE = 'sweep';
+
+/**
+ * Runs the sweep. Resolves (never rejects on abort) with `aborted: true` and the shapes finished so
+ * far when `signal` aborts; all requests are cut and the worker ended before it resolves.
+ * Rejects only on bad options or an engine failure, with a key-free message.
+ */
+export async function runSweep(opts: SweepOptions, sink: EventSink, clock: SessionClock, signal: AbortSignal): Promise<SweepOutcome> {
+  const started = performance.now();
+  const timing: SweepTiming = { ...TIMING[opts.timing ?? 'standard'], ...(opts.timingOverrides ?? {}) };
+  const sla: SlaConfig = { ...DEFAULT_SLA, ...(opts.sla ?? {}) };
+  const validity: ValidityConfig = { ...DEFAULT_VALIDITY, ...(opts.validity ?? {}) };
+  if (!Number.isInteger(opts.maxConcurrency) || opts.maxConcurrency < 1) throw new Error(`max concurrency must be a whole number ≥ 1, got ${opts.maxConcurrency}`);
+  if (!opts.model) throw new Error('no model given: pass --model or let nimble read it from GET /v1/models');
+  try {
+    new URL(opts.baseUrl);
+  } catch {
+    throw new Error(`target "${opts.baseUrl}" is not a URL: give e.g. http://127.0.0.1:8000 (without /v1)`);
+  }
+  const shapes = opts.shapes.map((s) => resolveShape(s, typeof s === 'string' ? opts.shapeOverrides?.[s] : undefined));
+  const progressMs = opts.progressMs ?? 250;
+  const log = (level: 'info' | 'warn' | 'error', line: string) => sink({ type: 'log', source: SOURCE, level, line: redact(line, opts.apiKey) });
+
+  sink({ type: 'sweep.started', shapes: shapes.map((s) => s.id), maxConcurrency: opts.maxConcurrency });
+  const outcome: SweepOutcome = { shapes: [], aborted: false, wallMs: 0 };
+  if (signal.aborted) return { ...outcome, aborted: true };
+
+  const engine = new LoadEngine(
+    { baseUrl: opts.baseUrl, apiKey: opts.apiKey, maxConnections: opts.maxConcurrency, progressMs: Math.min(progressMs, 200) },
+    (level, line) => log(level, line),
+  );
+  // Session time of an instant on this thread's performance clock (the sweep runs in real time,
+  // but the clock's rate is honoured in case a caller left it changed).
+  const tAt = (perfMs: number) => clock.now() - (performance.now() - perfMs) * clock.rate;
+  const scraper = startScraper(opts.baseUrl, {
+    apiKey: opts.apiKey,
+    intervalMs: timing.scrapeMs,
+    now: () => clock.now(),
+    onSample: (sample) => sink({ type: 'server.sample', sample }),
+    onError: (msg) => log('warn', msg),
+  });
+  let stopCurrent: ((reason: string) => void) | null = null;
+  const onAbort = () => stopCurrent?.('aborted');
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    for (const shape of shapes) {
+      if (signal.aborted) break;
+      const levels: LevelResult[] = [];
+      const history: { concurrency: number; pass: boolean }[] = [];
+      let promptChecked = false;
+      let clientLimited = false;
+      for (;;) {
+        const n = nextLevel(history, opts.maxConcurrency, opts.resolution);
+        if (n === null || signal.aborted) break;
+        sink({ type: 'level.started', shape: shape.id, concurrency: n });
+        const levelStartT = clock.now();
+        let lastEmit = -Infinity;
+        let windowStartT: number | null = null;
+        const run = engine.runLevel(
+          {
+            shape: shape.id,
+            concurrency: n,
+            model: opts.model,
+            promptTokens: shape.promptTokens,
+            outputTokens: shape.outputTokens,
+            stream: true,
+            requestTimeoutMs: timing.requestTimeoutMs,
+            stallTimeoutMs: timing.stallTimeoutMs,
+            ttftSlaMs: sla.ttftBreakMs,
+            goodput: sla.goodput,
+            confidence: timing.confidence,
+            forceLength: opts.forceLength ?? true,
+            collectGaps: true,
+          },
+          (p: WorkerProgress) => {
+            if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
+            const d = decideLevelStop({ phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft }, timing, sla);
+            if (d.stop) run.stop(d.reason);
+            const t = performance.now();
+            if (t - lastEmit >= progressMs || d.stop) {
+              lastEmit = t;
+              sink({
+                type: 'level.progress',
+                progress: { shape: shape.id, concurrency: n, phase: p.phase, inFlight: p.inFlight, completed: p.completed, failed: p.failed, ttftP95: p.ttftP95, elapsedMs: p.elapsedMs },
+              });
+            }
+          },
+        );
+        stopCurrent = (reason) => run.stop(reason);
+        if (signal.aborted) run.stop('aborted');
+        const { m, windowEndEpochMs } = await run.result;
+        stopCurrent = null;
+        if (signal.aborted) break;
+        const endT = tAt(epochToPerf(windowEndEpochMs));
+        const from = m.measured && windowStartT !== null ? windowStartT : levelStartT;
+        const samples = scraper.samples.filter((s) => s.t >= from && s.t <= endT);
+        const result = evaluateLevel(m, samples, sla, validity);
+        sink({ type: 'level.finished', level: result });
+        levels.push(result);
+        history.push({ concurrency: n, pass: result.verdict === 'pass' });
+        for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
+        if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
+        if (!promptChecked && m.completed > 0) {
+          promptChecked = true;
+          const mismatch = promptTokenMismatch(shape.promptTokens, Math.round(result.meanPromptTokens));
+          if (mismatch) log('warn', `${shape.id}: ${mismatch}`);
+        }
+        if (result.verdict === 'pass' && isClientLimited(m, validity)) {
+          // Higher levels would only be less trustworthy: stop this shape here.
+          clientLimited = true;
+          log('warn', `${shape.id}: stopping at ${n} users — the load generator, not the server, is the limit here`);
+          break;
+        }
+      }
+      if (signal.aborted) break;
+      const bp = breakingPoint(shape.id, levels, opts.resolution);
+      if (clientLimited && bp.firstFailing === null) bp.limitedBy = 'unknown';
+      const lastPass = levels.find((l) => l.concurrency === bp.lastPassing && l.verdict === 'pass') ?? null;
+      const econ = economics(lastPass, { gpuCount: opts.gpuCount, gpuHourlyUsd: opts.gpuHourlyUsd, priceTable: opts.priceTable });
+      sink({ type: 'sweep.finished', shape: shape.id, breakingPoint: bp, economics: econ });
+      outcome.shapes.push({ shape, levels, breakingPoint: bp, economics: econ });
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await Promise.all([scraper.stop(), signal.aborted ? engine.terminate() : engine.close()]);
+  }
+  outcome.aborted = signal.aborted;
+  outcome.wallMs = performance.now() - started;
+  return outcome;
+}
+
+function isClientLimited(m: LevelMeasurement, v: ValidityConfig): boolean {
+  // Lag alone marks the level INVALID but does not end the shape: on a shared machine it is often
+  // a passing neighbour, not this process.
+  return m.maxInFlight < m.concurrency || (m.measured && m.meanInFlight < v.minInFlightShare * m.concurrency);
+}
+
+export type { ServerSample };

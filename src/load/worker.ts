@@ -1,0 +1,284 @@
+// The load worker: runs N closed-loop virtual users against the server, timestamps with this
+// thread's monotonic clock, aggregates, and reports a few times a second. Runs in its own thread
+// so the UI's rendering never delays a timestamp. Read workerData, not process.argv.
+import { parentPort, workerData } from 'node:worker_threads';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { meetsGoodput } from '../core/sla.ts';
+import { quantileCI, quantileSorted, sortNumbers, summarize, mean } from '../core/stats.ts';
+import type { LevelMeasurement } from '../core/sweep.ts';
+import { buildPrompt } from '../core/workloads.ts';
+import type { FromWorker, LevelConfig, ToWorker, WorkerInit } from './protocol.ts';
+import { chatHeaders, sendChat, type RequestRecord } from './request.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+const now = () => performance.now();
+
+const base = new URL(init.baseUrl);
+const prefix = base.pathname.replace(/\/+$/, '');
+const pool = new Pool(base.origin, { connections: Math.max(1, init.maxConnections), pipelining: 1, keepAliveTimeout: 30_000 });
+const headers = chatHeaders(init.apiKey);
+// The histogram records each timer's whole delay, resolution included: lateness = value − resolution.
+const LAG_RES_MS = 5;
+const lag = monitorEventLoopDelay({ resolution: LAG_RES_MS });
+const lateness = (ns: number) => Math.max(0, ns / 1e6 - LAG_RES_MS);
+lag.enable();
+
+/** 0: stream_options + min_tokens + ignore_eos; 1: without min_tokens/ignore_eos; 2: plain. */
+let extras = 0;
+
+class Acc {
+  ttft: number[] = [];
+  tpot: number[] = [];
+  e2el: number[] = [];
+  itl: number[] = [];
+  outTok = 0;
+  promptTok = 0;
+  completed = 0;
+  failed = 0;
+  errors: Record<string, number> = {};
+  good = 0;
+  usage = 0;
+  chunks = 0;
+  allDoneLatSum = 0;
+
+  add(r: RequestRecord, cfg: LevelConfig): void {
+    const lat = r.end - r.start;
+    this.allDoneLatSum += lat;
+    if (!r.ok) {
+      this.failed++;
+      const k = r.errorClass ?? 'other';
+      this.errors[k] = (this.errors[k] ?? 0) + 1;
+      return;
+    }
+    this.completed++;
+    const ttft = r.firstToken! - r.start;
+    this.ttft.push(ttft);
+    this.e2el.push(lat);
+    const tpot = r.outputTokens > 1 ? (lat - ttft) / (r.outputTokens - 1) : null;
+    if (tpot !== null) this.tpot.push(tpot);
+    if (r.gaps) for (let i = 0; i < r.gaps.length; i++) this.itl.push(r.gaps[i]);
+    this.outTok += r.outputTokens;
+    this.promptTok += r.promptTokens ?? cfg.promptTokens;
+    if (r.tokenSource === 'usage') this.usage++;
+    else this.chunks++;
+    if (meetsGoodput({ ttftMs: ttft, tpotMs: tpot, e2elMs: lat }, { ttftBreakMs: 0, queuedShareBreak: 0, successBreak: 0, goodput: cfg.goodput })) this.good++;
+  }
+}
+
+interface Active {
+  start: number;
+  gotFirst: boolean;
+}
+
+interface Level {
+  cfg: LevelConfig;
+  active: boolean;
+  ac: AbortController;
+  start: number;
+  windowStart: number | null;
+  all: Acc;
+  win: Acc;
+  doneSinceStart: number;
+  inFlight: number;
+  maxInFlight: number;
+  areaStart: number; // last in-flight change (for the time average)
+  area: number;
+  requests: Set<Active>;
+  counter: number;
+  notes: string[];
+  ticker: NodeJS.Timeout;
+  promptBody: string;
+}
+
+let level: Level | null = null;
+
+function bodyFor(cfg: LevelConfig, prompt: string): string {
+  const b: Record<string, unknown> = {
+    model: cfg.model,
+    messages: [{ role: 'user', content: prompt }],
+    max_tokens: cfg.outputTokens,
+    stream: cfg.stream,
+  };
+  if (cfg.stream && extras < 2) b.stream_options = { include_usage: true };
+  if (cfg.forceLength && extras < 1) {
+    b.min_tokens = cfg.outputTokens;
+    b.ignore_eos = true;
+  }
+  return JSON.stringify(b);
+}
+
+function setInFlight(l: Level, delta: number): void {
+  const t = now();
+  if (l.windowStart !== null) l.area += l.inFlight * (t - l.areaStart);
+  l.areaStart = t;
+  l.inFlight += delta;
+  if (l.inFlight > l.maxInFlight) l.maxInFlight = l.inFlight;
+}
+
+async function runUser(l: Level, user: number): Promise<void> {
+  while (l.active) {
+    // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
+    const prompt = `u${user}r${l.counter++} ${l.promptBody}`;
+    const sentExtras = extras;
+    const a: Active = { start: now(), gotFirst: false };
+    l.requests.add(a);
+    setInFlight(l, +1);
+    const rec = await sendChat(pool, {
+      path: `${prefix}/v1/chat/completions`,
+      headers,
+      body: bodyFor(l.cfg, prompt),
+      stream: l.cfg.stream,
+      signal: l.ac.signal,
+      requestTimeoutMs: l.cfg.requestTimeoutMs,
+      stallTimeoutMs: l.cfg.stallTimeoutMs,
+      now,
+      collectGaps: l.cfg.collectGaps,
+      onFirstToken: () => (a.gotFirst = true),
+    });
+    l.requests.delete(a);
+    if (!l.active) return; // the level ended: this request was cut short, never counted
+    setInFlight(l, -1);
+    if (rec.status === 400 && sentExtras < 2 && /min_tokens|ignore_eos|stream_options|extra|unrecognized|not permitted|unknown/i.test(rec.body400 ?? '')) {
+      // The server refuses an optional field: drop it for everyone and retry, once per step.
+      if (extras === sentExtras) {
+        extras++;
+        const what = extras === 1 ? 'min_tokens/ignore_eos (output length is not forced)' : 'stream_options.include_usage (output tokens counted from chunks)';
+        l.notes.push(`server rejected ${what}`);
+        post({ type: 'log', level: 'warn', line: `server answered 400 to ${what.split(' ')[0]}; continuing without it` });
+      }
+      continue;
+    }
+    l.doneSinceStart++;
+    l.all.add(rec, l.cfg);
+    if (l.windowStart !== null) l.win.add(rec, l.cfg);
+    else if (l.maxInFlight >= l.cfg.concurrency && l.doneSinceStart >= l.cfg.concurrency) {
+      // Warm-up over: N were in flight and N have finished. Measure from here.
+      l.windowStart = now();
+      l.areaStart = l.windowStart;
+      l.area = 0;
+      lag.reset();
+    }
+  }
+}
+
+function ttftSamples(l: Level): Float64Array {
+  const acc = l.windowStart !== null ? l.win : l.all;
+  const t = now();
+  const vals = acc.ttft.slice();
+  // In-flight requests already waiting longer than the SLA for a first token are certain
+  // violations: counted at their age (a lower bound of their TTFT), so an overloaded level shows.
+  for (const a of l.requests) {
+    if (!a.gotFirst && t - a.start > l.cfg.ttftSlaMs) vals.push(t - a.start);
+  }
+  return sortNumbers(vals);
+}
+
+function progress(l: Level): void {
+  const sorted = ttftSamples(l);
+  const ci = quantileCI(sorted, 0.95, l.cfg.confidence);
+  const acc = l.windowStart !== null ? l.win : l.all;
+  const done = sortNumbers(acc.ttft);
+  const t = now();
+  post({
+    type: 'progress',
+    p: {
+      id: l.cfg.id,
+      phase: l.windowStart !== null ? 'measuring' : 'warmup',
+      inFlight: l.inFlight,
+      maxInFlight: l.maxInFlight,
+      completed: acc.completed,
+      failed: acc.failed,
+      ttftP95: done.length ? quantileSorted(done, 0.95) : null,
+      ttft: { n: sorted.length, low: ci.low, high: ci.high, max: sorted.length ? sorted[sorted.length - 1] : 0 },
+      elapsedMs: t - l.start,
+      measuringMs: l.windowStart !== null ? t - l.windowStart : 0,
+      windowStartEpochMs: l.windowStart !== null ? performance.timeOrigin + l.windowStart : null,
+      lagP99Ms: lag.count > 0 ? lateness(lag.percentile(99)) : 0,
+    },
+  });
+}
+
+function startLevel(cfg: LevelConfig): void {
+  if (level) stopLevel(level, 'replaced');
+  lag.reset();
+  const t = now();
+  const l: Level = {
+    cfg,
+    active: true,
+    ac: new AbortController(),
+    start: t,
+    windowStart: null,
+    all: new Acc(),
+    win: new Acc(),
+    doneSinceStart: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    areaStart: t,
+    area: 0,
+    requests: new Set(),
+    counter: 0,
+    notes: extras > 0 ? [extras === 1 ? 'server rejects min_tokens/ignore_eos' : 'server rejects stream_options'] : [],
+    ticker: setInterval(() => progress(l), init.progressMs),
+    promptBody: buildPrompt(Math.max(1, cfg.promptTokens - 1), cfg.id),
+  };
+  level = l;
+  for (let u = 0; u < cfg.concurrency; u++) void runUser(l, u);
+}
+
+function stopLevel(l: Level, reason: string): void {
+  if (!l.active) return;
+  const t = now();
+  if (l.windowStart !== null) l.area += l.inFlight * (t - l.areaStart);
+  l.active = false;
+  clearInterval(l.ticker);
+  l.ac.abort(); // cut every in-flight request: they are outside the window
+  if (level === l) level = null;
+  const measured = l.windowStart !== null;
+  const acc = measured ? l.win : l.all;
+  const windowMs = measured ? t - l.windowStart! : t - l.start;
+  const total = acc.usage + acc.chunks;
+  const m: LevelMeasurement = {
+    shape: l.cfg.shape,
+    concurrency: l.cfg.concurrency,
+    measured,
+    windowMs,
+    completed: acc.completed,
+    failed: acc.failed,
+    errorsByClass: acc.errors,
+    ttft: summarize(acc.ttft),
+    tpot: summarize(acc.tpot),
+    itl: summarize(acc.itl),
+    e2el: summarize(acc.e2el),
+    allDoneMeanMs: acc.completed + acc.failed ? acc.allDoneLatSum / (acc.completed + acc.failed) : 0,
+    outputTokens: acc.outTok,
+    promptTokens: acc.promptTok,
+    goodCount: acc.good,
+    tokenSource: total === 0 || acc.usage === total ? 'usage' : acc.chunks === total ? 'chunks' : 'mixed',
+    maxInFlight: l.maxInFlight,
+    meanInFlight: measured && windowMs > 0 ? l.area / windowMs : mean([l.inFlight]),
+    lagP99Ms: lag.count > 0 ? lateness(lag.percentile(99)) : 0,
+    lagMaxMs: lag.count > 0 ? lateness(lag.max) : 0,
+    stopReason: reason,
+    requestedOutputTokens: l.cfg.forceLength ? l.cfg.outputTokens : 0,
+    requestedPromptTokens: l.cfg.promptTokens,
+    notes: l.notes,
+  };
+  post({ type: 'measured', id: l.cfg.id, m, windowEndEpochMs: performance.timeOrigin + t });
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'level') startLevel(msg.cfg);
+  else if (msg.type === 'stop') {
+    if (level && level.cfg.id === msg.id) stopLevel(level, msg.reason);
+  } else if (msg.type === 'close') {
+    if (level) stopLevel(level, 'closed');
+    lag.disable();
+    void pool.destroy().finally(() => {
+      post({ type: 'closed' });
+      port.close();
+    });
+  }
+});

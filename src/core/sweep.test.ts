@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TIMING, breakingPoint, decideLevelStop, evaluateLevel, nextLevel, validityReasons, summarizeServer, type LevelMeasurement, type LevelVerdict } from './sweep.ts';
+import { summarize } from './stats.ts';
+import type { ServerSample } from './sweep-types.ts';
+
+/** Runs the level sequence against an oracle that passes up to `capacity` users. */
+function sequence(capacity: number, max: number, resolution?: number): number[] {
+  const h: LevelVerdict[] = [];
+  for (let n = nextLevel(h, max, resolution); n !== null; n = nextLevel(h, max, resolution)) h.push({ concurrency: n, pass: n <= capacity });
+  return h.map((x) => x.concurrency);
+}
+
+test('doubles until a level breaks, then bisects to the resolution', () => {
+  assert.deepEqual(sequence(6, 64), [1, 2, 4, 8, 6, 7]);
+  assert.deepEqual(sequence(5, 64), [1, 2, 4, 8, 6, 5]);
+  assert.deepEqual(sequence(100, 64), [1, 2, 4, 8, 16, 32, 64]); // never broke: stops at max
+  assert.deepEqual(sequence(100, 48), [1, 2, 4, 8, 16, 32, 48]); // max is tested even off the doubling
+  assert.deepEqual(sequence(0, 64), [1]); // even one user breaks
+  // Default resolution between 64 and 128 is 8 users.
+  const s = sequence(90, 1024);
+  assert.deepEqual(s, [1, 2, 4, 8, 16, 32, 64, 128, 96, 80, 88]);
+  const exact = sequence(90, 1024, 1);
+  const h = exact.map((c) => ({ concurrency: c, pass: c <= 90 }));
+  assert.ok(h.some((x) => x.concurrency === 90 && x.pass) && h.some((x) => x.concurrency === 91 && !x.pass));
+});
+
+const T = { ...TIMING.quick, minMs: 1000, maxMs: 5000, warmupMaxMs: 8000, k: 2, minEarlySamples: 10 };
+const ci = (n: number, low: number, high: number, max = high) => ({ n, low, high, max });
+
+test('level stop: waits for k·N and min time, stops early when clearly above or below the SLA', () => {
+  const base = { phase: 'measuring' as const, concurrency: 4, elapsedMs: 3000, measuringMs: 1200 };
+  assert.equal(decideLevelStop({ ...base, done: 7, ttft: ci(100, 10, 50) }, T).stop, false); // < k·N
+  assert.equal(decideLevelStop({ ...base, measuringMs: 900, done: 100, ttft: ci(100, 10, 50) }, T).stop, false); // < min time
+  const below = decideLevelStop({ ...base, done: 100, ttft: ci(100, 10, 50) }, T);
+  assert.ok(below.stop && below.early === 'below');
+  // Few samples: no finite upper bound; accepted only when every sample is far below the SLA.
+  assert.ok(decideLevelStop({ ...base, done: 8, ttft: ci(8, 10, Infinity, 300) }, T).stop);
+  assert.equal(decideLevelStop({ ...base, done: 8, ttft: ci(8, 10, Infinity, 1500) }, T).stop, false);
+  const above = decideLevelStop({ ...base, measuringMs: 100, done: 3, ttft: ci(12, 2500, Infinity) }, T);
+  assert.ok(above.stop && above.early === 'above');
+  const undecided = decideLevelStop({ ...base, measuringMs: 5000, done: 100, ttft: ci(100, 1500, 2500) }, T);
+  assert.ok(undecided.stop && undecided.early === null && /max time/.test(undecided.reason));
+  // Warm-up: only an overloaded level (after min time) or the warm-up limit ends it.
+  assert.equal(decideLevelStop({ ...base, phase: 'warmup', measuringMs: 0, elapsedMs: 500, done: 0, ttft: ci(20, 3000, Infinity) }, T).stop, false);
+  assert.ok(decideLevelStop({ ...base, phase: 'warmup', measuringMs: 0, elapsedMs: 1500, done: 0, ttft: ci(20, 3000, Infinity) }, T).stop);
+  assert.ok(decideLevelStop({ ...base, phase: 'warmup', measuringMs: 0, elapsedMs: 8000, done: 0, ttft: ci(0, -Infinity, Infinity) }, T).stop);
+});
+
+function measurement(over: Partial<LevelMeasurement> = {}): LevelMeasurement {
+  const ttfts = Array.from({ length: 100 }, (_, i) => 100 + i);
+  return {
+    shape: 'support',
+    concurrency: 4,
+    measured: true,
+    windowMs: 10_000,
+    completed: 100,
+    failed: 0,
+    errorsByClass: {},
+    ttft: summarize(ttfts),
+    tpot: summarize(ttfts.map(() => 15)),
+    itl: summarize(ttfts.map(() => 20)),
+    e2el: summarize(ttfts.map(() => 400)),
+    allDoneMeanMs: 400, // 100 done / 10 s × 0.4 s = 4 in flight: Little holds
+    outputTokens: 100 * 128,
+    promptTokens: 100 * 256,
+    goodCount: 100,
+    tokenSource: 'usage',
+    maxInFlight: 4,
+    meanInFlight: 3.98,
+    lagP99Ms: 1,
+    lagMaxMs: 2,
+    stopReason: 'test',
+    requestedOutputTokens: 128,
+    requestedPromptTokens: 256,
+    notes: [],
+    ...over,
+  };
+}
+const samples = (waiting: number[], running = 4, kv: number | null = 0.3): ServerSample[] => waiting.map((w, i) => ({ t: i, engine: 'nim', running, waiting: w, kvCache: kv }));
+
+test('a clean level is valid and passes with grades', () => {
+  const r = evaluateLevel(measurement(), samples([0, 0, 0, 0]));
+  assert.deepEqual(r.invalidReasons, []);
+  assert.equal(r.verdict, 'pass');
+  assert.deepEqual(r.grades, { ttft: 'excellent', outputSpeed: 'excellent', kvCache: 'excellent', success: 'excellent' });
+  assert.equal(r.reqPerS, 10);
+  assert.equal(r.outputTokPerS, 1280);
+  assert.equal(r.goodput, 10);
+});
+
+test('break rules: queue in most samples, TTFT p95 over 2 s, success under 95%', () => {
+  assert.deepEqual(evaluateLevel(measurement(), samples([1, 1, 0, 1])).brokeBy, ['queue']);
+  assert.deepEqual(evaluateLevel(measurement(), samples([1, 0, 0, 1])).brokeBy, []); // half is not most
+  const slow = measurement({ ttft: summarize(Array.from({ length: 100 }, (_, i) => 1000 + i * 20)) });
+  assert.deepEqual(evaluateLevel(slow, samples([0])).brokeBy, ['ttft']);
+  const errs = measurement({ completed: 90, failed: 10, errorsByClass: { http_500: 10 }, allDoneMeanMs: 400 });
+  assert.deepEqual(evaluateLevel(errs, samples([0])).brokeBy, ['success']);
+  // No metrics: the queue rule cannot trip (unknown is not 0 and not > 0).
+  assert.equal(evaluateLevel(measurement(), []).server.queuedShare, null);
+});
+
+test('validity checks flag what makes numbers untrustworthy', () => {
+  const s = summarizeServer(samples([0, 0]));
+  const has = (m: LevelMeasurement, re: RegExp, srv = s) => validityReasons(m, srv).some((r) => re.test(r));
+  assert.ok(has(measurement({ lagP99Ms: 60 }), /event loop lagged/));
+  assert.ok(has(measurement({ maxInFlight: 3 }), /never reached 4/));
+  assert.ok(has(measurement({ meanInFlight: 3.0 }), /client held only/));
+  assert.ok(has(measurement({ allDoneMeanMs: 300 }), /Little's law/)); // 10/s × 0.3 s = 3 ≠ 4
+  assert.ok(has(measurement(), /server reports 8\.0/, summarizeServer(samples([4, 4]))));
+  assert.ok(has(measurement({ outputTokens: 100 * 60 }), /delivered 60\.0 output tokens/));
+  assert.deepEqual(validityReasons(measurement(), s), []);
+});
+
+test('breaking point: last pass, first fail, first rule, what limited it', () => {
+  const pass = (c: number) => evaluateLevel(measurement({ concurrency: c, maxInFlight: c, meanInFlight: c, allDoneMeanMs: (c / 10) * 1000 }), samples([0, 0], c));
+  const q = (c: number, kv: number | null = 0.5) => evaluateLevel(measurement({ concurrency: c, maxInFlight: c, meanInFlight: c, allDoneMeanMs: (c / 10) * 1000 }), samples([1, 1, 1], c, kv));
+  const bp = breakingPoint('support', [pass(1), pass(2), pass(4), q(8), pass(6), q(7)]);
+  assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing' });
+  assert.equal(breakingPoint('support', [pass(1), q(2, 0.97)]).limitedBy, 'kv-cache');
+  const none = breakingPoint('support', [pass(1), pass(2)]);
+  assert.equal(none.firstFailing, null);
+  assert.equal(none.limitedBy, 'max-concurrency');
+});

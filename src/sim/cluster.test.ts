@@ -41,6 +41,7 @@ async function deployAndTrack(profile: TierId, seed: number) {
   clock.setRate(1);
   const res = await fetch(`${endpoint.baseUrl}/v1/health/ready`);
   emit({ kind: 'health.probe', url: endpoint.baseUrl, status: res.status, ready: res.ok });
+  clock.setRate(1000);
   let phases = initialPhases();
   for (const [t, sig] of signals) phases = trackPhase(phases, sig, t);
   return { cluster, clock, s, signals, phases, endpoint, emit };

@@ -21,7 +21,11 @@ export interface NimProfile {
   kvCacheTokens: number;
   /** Longest prompt + max_tokens one request may ask for. */
   maxModelLen: number;
-  /** Prompt + decode tokens one step may batch (vLLM max_num_batched_tokens); long prefills are split over steps. */
+  /**
+   * Prompt + decode tokens one step may batch (vLLM max_num_batched_tokens, chunked prefill): long
+   * or simultaneous prefills are split over steps. vLLM's online-serving default is 2048 on GPUs
+   * under ~70 GB and 8192 on A100/H100-class.
+   */
   maxBatchedTokens: number;
   prefillOverheadMs: number;
   prefillMsPerToken: number;
@@ -43,7 +47,7 @@ export const PROFILES: Record<string, NimProfile> = {
     maxNumSeqs: 256,
     kvCacheTokens: 23_040,
     maxModelLen: 8_192,
-    maxBatchedTokens: 8_192,
+    maxBatchedTokens: 2_048,
     prefillOverheadMs: 12,
     prefillMsPerToken: 0.3, // ~3.3k prompt tok/s
     decodeBaseMs: 28,
@@ -59,7 +63,7 @@ export const PROFILES: Record<string, NimProfile> = {
     maxNumSeqs: 256,
     kvCacheTokens: 122_880,
     maxModelLen: 8_192,
-    maxBatchedTokens: 8_192,
+    maxBatchedTokens: 2_048,
     prefillOverheadMs: 14,
     prefillMsPerToken: 0.4,
     decodeBaseMs: 12,

@@ -96,11 +96,11 @@ test('deterministic mode: client TTFT and ITL match the configured truth within 
     // The role chunk leaves the server the moment the request arrives, so timing from it removes
     // connection set-up and request upload from the comparison; from the send it is looser.
     const fromArrival = content[0].t - r.events[0].t;
-    assert.ok(fromArrival >= ttftMs - 1 && fromArrival < ttftMs + 8, `ttft from arrival ${fromArrival.toFixed(2)} ms`);
+    assert.ok(fromArrival >= ttftMs - 1 && fromArrival < ttftMs + 15, `ttft from arrival ${fromArrival.toFixed(2)} ms`);
     const ttft = content[0].t - r.start;
     assert.ok(ttft >= ttftMs - 1 && ttft < ttftMs + 40, `ttft ${ttft.toFixed(2)} ms`);
     const meanItl = (content[19].t - content[0].t) / 19;
-    assert.ok(Math.abs(meanItl - itlMs) < 1.5, `mean itl ${meanItl.toFixed(2)} ms`);
+    assert.ok(Math.abs(meanItl - itlMs) < 2, `mean itl ${meanItl.toFixed(2)} ms`);
   }
   const s = await h.stats();
   assert.equal(s.completed, 4);

@@ -42,6 +42,8 @@ export interface DeploySpec {
   chart: string;
   nodeSelector?: Record<string, string>;
   env?: Record<string, string>;
+  /** Port the Service (so the load balancer) listens on; default 8000 (the NIM's own port). */
+  servicePort?: number;
 }
 
 export type ClusterSignal =

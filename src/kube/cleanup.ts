@@ -1,0 +1,223 @@
+// Cleanup: helm uninstall, then wait until the release, the pods (so the GPU) and the Service (so
+// the cloud load balancer) are really gone; the model-cache PVC kept or deleted; secrets and the
+// namespace removed on request. leftovers(): anything nimble-labelled still costing money.
+
+import type { CleanupOptions, CleanupReport, CleanupStep, Emit, Leftover, PaidResource } from '../core/cluster.ts';
+import { DEFAULT_PRICE_TABLE, HOURS_PER_MONTH, hourlyRate, keptCacheMonthlyUsd, type PriceTable } from '../core/cost.ts';
+import type { KubeExec } from './exec.ts';
+import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_SECRET, labelValue, podSelector, prePullName, serviceName } from './names.ts';
+import type { K8sObject } from './stream.ts';
+
+export interface CleanupTarget {
+  release: string;
+  namespace: string;
+  /** Model-cache claim; when unknown (nimble cleanup --release), found by the release label. */
+  claim?: string;
+}
+
+export interface CleanupContext {
+  exec: KubeExec;
+  /** Paid resources the deploy started: stopped as each goes away. */
+  resources: PaidResource[];
+  pollMs?: number;
+  /** Per step (default 15 min: an OCI LB can take minutes to delete). */
+  stepTimeoutMs?: number;
+  priceTable?: PriceTable;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts: CleanupOptions, emit: Emit): Promise<CleanupReport> {
+  const { exec } = ctx;
+  const ns = t.namespace;
+  const table = ctx.priceTable ?? DEFAULT_PRICE_TABLE;
+  const stop = (id: string) => {
+    const r = ctx.resources.find((x) => x.id === id);
+    if (r) emit({ kind: 'resource', resource: r, action: 'stop' });
+  };
+  const step = (s: CleanupStep, done: boolean, detail: string) => emit({ kind: 'cleanup.step', step: s, done, detail });
+  const problems: string[] = [];
+
+  /** Poll until `gone()` says so; false on timeout. */
+  const waitGone = async (what: string, gone: () => Promise<boolean>): Promise<boolean> => {
+    const until = Date.now() + (ctx.stepTimeoutMs ?? 15 * 60_000);
+    for (;;) {
+      if (await gone()) return true;
+      if (Date.now() > until || ctx.signal?.aborted) {
+        problems.push(`${what} still there`);
+        return false;
+      }
+      await sleep(ctx.pollMs ?? 1_000);
+    }
+  };
+  const count = async (args: string[]) => {
+    const r = await exec.kubectl([...args, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true });
+    if (r.exitCode !== 0) return /NotFound|not found/i.test(r.stderr) ? 0 : Infinity;
+    const v = JSON.parse(r.stdout);
+    return Array.isArray(v.items) ? v.items.length : 1;
+  };
+
+  // 1. Release
+  step('release', false, `helm uninstall ${t.release}`);
+  const un = await exec.helm(['uninstall', t.release, '-n', ns], { allowFail: true });
+  if (un.exitCode !== 0 && !/not found/i.test(un.stderr)) problems.push(`helm uninstall failed: ${un.stderr.trim().split('\n').pop()}`);
+  const relGone = await waitGone('release', async () => (await exec.helm(['status', t.release, '-n', ns], { allowFail: true, quiet: true })).exitCode !== 0);
+  step('release', relGone, relGone ? (un.exitCode === 0 ? 'release uninstalled' : 'release was already gone') : 'release still listed by helm');
+
+  // 2. Pods (the GPU)
+  step('pods', false, 'waiting for pods to terminate');
+  const podsGone = await waitGone('pods', async () => (await count(['get', 'pods', '-l', podSelector(t.release)])) === 0);
+  if (podsGone) stop('gpu-node');
+  step('pods', podsGone, podsGone ? 'pods gone; GPU released' : 'pods still terminating');
+
+  // 3. Service (the cloud LB): the object stays until the cloud controller deleted the LB.
+  const svc = serviceName(t.release);
+  step('service', false, 'waiting for the Service (and its load balancer) to go');
+  const svcLeft = await count(['get', 'service', svc]);
+  if (svcLeft > 0 && svcLeft !== Infinity) await exec.kubectl(['delete', 'service', svc, '-n', ns, '--wait=false'], { allowFail: true });
+  const svcGone = await waitGone('service', async () => (await count(['get', 'service', svc])) === 0);
+  if (svcGone) stop('lb');
+  step('service', svcGone, svcGone ? 'service and load balancer gone' : 'service still there');
+
+  // Pre-pull DaemonSet goes with the cache (it is what makes the next cycle warm).
+  if (!opts.keepCache) await exec.kubectl(['delete', 'daemonset', prePullName(t.release), '-n', ns, '--ignore-not-found', '--wait=false'], { allowFail: true, quiet: true });
+
+  // 4. Model cache
+  const claims = await cacheClaims(exec, ns, t);
+  let keptCache: CleanupReport['keptCache'];
+  if (opts.keepCache) {
+    const c = claims[0];
+    if (c) {
+      const gib = gibOf(c);
+      keptCache = { claim: c.metadata.name, sizeGi: gib, monthlyUsd: keptCacheMonthlyUsd(gbOfGib(gib), table) };
+      step('pvc', true, `kept model cache ${c.metadata.name} (${gib} GiB, ≈ $${keptCache.monthlyUsd.toFixed(2)}/month)`);
+    } else step('pvc', true, 'no model cache volume to keep');
+  } else if (claims.length) {
+    step('pvc', false, 'deleting model cache volume');
+    for (const c of claims) await exec.kubectl(['delete', 'pvc', c.metadata.name, '-n', ns, '--wait=false'], { allowFail: true });
+    const gone = await waitGone('pvc', async () => {
+      for (const c of claims) if ((await count(['get', 'pvc', c.metadata.name])) !== 0) return false;
+      return true;
+    });
+    step('pvc', gone, gone ? 'model cache deleted' : 'model cache volume still there');
+  }
+  stop('pvc'); // a kept cache is billed outside the session: reported as monthly cost
+
+  // 5. Secrets / namespace, on request
+  if (opts.removeSecrets) {
+    step('secrets', false, 'deleting the NGC secrets');
+    await exec.kubectl(['delete', 'secret', REGISTRY_SECRET, API_KEY_SECRET, '-n', ns, '--ignore-not-found'], { allowFail: true });
+    step('secrets', true, 'NGC secrets deleted');
+  }
+  if (opts.removeNamespace) {
+    const nsObj = await exec.kubectl(['get', 'namespace', ns, '-o', 'json'], { allowFail: true, quiet: true });
+    const ours = nsObj.exitCode === 0 && JSON.parse(nsObj.stdout).metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
+    if (nsObj.exitCode !== 0) step('namespace', true, 'namespace already gone');
+    else if (!ours) step('namespace', true, `kept namespace ${ns}: nimble did not create it`);
+    else if (opts.keepCache && keptCache) step('namespace', true, `kept namespace ${ns}: it holds the kept model cache`);
+    else {
+      step('namespace', false, `deleting namespace ${ns}`);
+      await exec.kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
+      const gone = await waitGone('namespace', async () => (await exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true })).exitCode !== 0);
+      step('namespace', gone, gone ? 'namespace deleted' : 'namespace still terminating');
+    }
+  }
+
+  const left = (await findLeftovers(exec, { namespace: ns, table }).catch(() => [] as Leftover[])).filter(
+    (l) => l.name.startsWith(t.release) || (l.kind === 'pvc' && claims.some((c) => c.metadata.name === l.name)),
+  );
+  const real = left.filter((l) => !(keptCache && l.kind === 'pvc' && l.name === keptCache.claim));
+  for (const p of problems) exec.log('nimble', `cleanup: ${p}`);
+  return { ok: problems.length === 0 && real.length === 0, leftovers: real, keptCache };
+}
+
+async function cacheClaims(exec: KubeExec, ns: string, t: CleanupTarget): Promise<K8sObject[]> {
+  if (t.claim) {
+    const r = await exec.kubectl(['get', 'pvc', t.claim, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true });
+    return r.exitCode === 0 ? [JSON.parse(r.stdout)] : [];
+  }
+  const r = await exec.kubectl(['get', 'pvc', '-n', ns, '-l', `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_RELEASE}=${labelValue(t.release)}`, '-o', 'json'], { allowFail: true, quiet: true });
+  return r.exitCode === 0 ? JSON.parse(r.stdout).items ?? [] : [];
+}
+
+/** GiB requested (or provisioned) by a PVC. */
+export function gibOf(pvc: K8sObject): number {
+  const q: string = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage ?? '0';
+  return quantityGiB(q);
+}
+
+export function quantityGiB(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGTP]i?|)$/.exec(q.trim());
+  if (!m) return 0;
+  const n = Number(m[1]);
+  const f: Record<string, number> = { '': 1 / 2 ** 30, Ki: 1 / 2 ** 20, Mi: 1 / 2 ** 10, Gi: 1, Ti: 2 ** 10, Pi: 2 ** 20, K: 1e3 / 2 ** 30, M: 1e6 / 2 ** 30, G: 1e9 / 2 ** 30, T: 1e12 / 2 ** 30, P: 1e15 / 2 ** 30 };
+  return Math.round(n * (f[m[2]] ?? 0) * 100) / 100;
+}
+
+/** Block volumes are priced per GB; a GiB is 1.0737 GB. */
+export function gbOfGib(gib: number): number {
+  return Math.round(gib * 1.073741824);
+}
+
+export interface LeftoverQuery {
+  /** Limit to one namespace; default all namespaces (falls back to `fallbackNamespace` when forbidden). */
+  namespace?: string;
+  fallbackNamespace?: string;
+  table?: PriceTable;
+}
+
+/** Every nimble-labelled helm release, GPU pod, LoadBalancer Service and PVC, with what it costs per hour. */
+export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Promise<Leftover[]> {
+  const table = q.table ?? DEFAULT_PRICE_TABLE;
+  const sel = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  let scope = q.namespace ? ['-n', q.namespace] : ['-A'];
+  let rel = await exec.helm(['list', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
+  if (rel.exitCode !== 0 && !q.namespace && q.fallbackNamespace && /forbidden/i.test(rel.stderr)) {
+    scope = ['-n', q.fallbackNamespace];
+    rel = await exec.helm(['list', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
+  }
+  if (rel.exitCode !== 0) throw new Error(`helm list failed: ${rel.stderr.trim().split('\n').pop()}`);
+  const objs = await exec.kubectlJson(['get', 'pods,services,pvc', ...scope, '-l', sel, '-o', 'json']);
+  const nodes = await exec.kubectl(['get', 'nodes', '-o', 'json'], { allowFail: true, quiet: true });
+  const shapeOf = new Map<string, string>();
+  if (nodes.exitCode === 0) {
+    for (const n of JSON.parse(nodes.stdout).items ?? []) {
+      const s = n.metadata.labels?.['node.kubernetes.io/instance-type'];
+      if (s) shapeOf.set(n.metadata.name, s);
+    }
+  }
+  return leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table);
+}
+
+/** Pure: helm list JSON + labelled objects → leftovers with their running cost. */
+export function leftoversFrom(releases: any[], items: K8sObject[], shapeOf: Map<string, string>, table: PriceTable = DEFAULT_PRICE_TABLE): Leftover[] {
+  const out: Leftover[] = [];
+  for (const r of releases) {
+    out.push({ kind: 'release', name: r.name, namespace: r.namespace, detail: `helm release (${r.chart}, ${r.status}, revision ${r.revision})`, hourlyUsd: 0 });
+  }
+  for (const o of items) {
+    const ns = o.metadata.namespace ?? '';
+    if (o.kind === 'Pod') {
+      if (o.status?.phase === 'Succeeded' || o.status?.phase === 'Failed') continue;
+      let gpus = 0;
+      for (const c of o.spec?.containers ?? []) gpus += Number(c.resources?.limits?.['nvidia.com/gpu'] ?? 0) || 0;
+      if (!gpus) continue;
+      const shape = o.spec?.nodeName ? shapeOf.get(o.spec.nodeName) : undefined;
+      const rate = shape ? hourlyRate(table, shape, gpus) : null;
+      const where = o.spec?.nodeName ? `on ${o.spec.nodeName}${shape ? ` (${shape})` : ''}` : 'not scheduled';
+      out.push({ kind: 'pod', name: o.metadata.name, namespace: ns, detail: `${gpus} GPU ${where}, ${o.metadata.deletionTimestamp ? 'terminating' : o.status?.phase ?? '?'}${rate === null ? ', GPU price unknown' : ''}`, hourlyUsd: rate ?? 0 });
+    } else if (o.kind === 'Service') {
+      if (o.spec?.type !== 'LoadBalancer') continue;
+      const ing = o.status?.loadBalancer?.ingress?.[0];
+      const nlb = o.metadata.annotations?.['oci.oraclecloud.com/load-balancer-type'] === 'nlb';
+      const rate = hourlyRate(table, nlb ? 'oci-nlb' : 'oci-flexible-lb', 1) ?? 0;
+      out.push({ kind: 'service', name: o.metadata.name, namespace: ns, detail: `LoadBalancer ${ing?.ip ?? ing?.hostname ?? '(no address yet)'}`, hourlyUsd: rate });
+    } else if (o.kind === 'PersistentVolumeClaim') {
+      const gib = gibOf(o);
+      const rate = hourlyRate(table, 'block-volume-gb-month', gbOfGib(gib)) ?? 0;
+      out.push({ kind: 'pvc', name: o.metadata.name, namespace: ns, detail: `${gib} GiB ${o.status?.phase ?? ''} model cache, ≈ $${(rate * HOURS_PER_MONTH).toFixed(2)}/month`, hourlyUsd: rate });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,273 @@
+// deploy(): namespace, secrets (stdin only), cache PVC, optional pre-pull DaemonSet, watches, then
+// `helm upgrade --install` without --wait; resolves once the pod is Ready and the endpoint exists,
+// rejects with DeployFailed as soon as the observer diagnoses a failure that waiting cannot fix.
+
+import type { ChildProcess } from 'node:child_process';
+import { DeployFailed, type ClusterSignal, type DeploySpec, type Diagnosis, type Emit, type Endpoint, type PaidResource } from '../core/cluster.ts';
+import { abortError } from '../core/clock.ts';
+import { parseChartRef, resolveChart } from './chart.ts';
+import { diagnoseCliError } from './diagnose.ts';
+import { KubeCommandError, type KubeExec } from './exec.ts';
+import { cachePvc, prePullDaemonSet, secretsList } from './manifests.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY, LABEL_SESSION, cacheClaimName, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
+import { DeployObserver, type ObservedLevers } from './observe.ts';
+import { hasAutoscaler } from './preflight.ts';
+import { LineSplitter, parsePortForwardLine } from './stream.ts';
+import { PROBE_PROFILES, buildValues, chartFlavour, servicePortOf, startupWindowSeconds } from './values.ts';
+import { startWatch, type LogSource, type Watch } from './watch.ts';
+
+export interface DeployTiming {
+  lbStuckMs?: number;
+  pvcStuckMs?: number;
+  /** Give up (deploy-timeout) after this long without Ready (default 60 min). */
+  deployTimeoutMs?: number;
+  tickMs?: number;
+  respawnDelayMs?: number;
+}
+
+export interface DeployContext {
+  exec: KubeExec;
+  session: string;
+  apiKey: string | undefined;
+  logSource: LogSource;
+  timing: DeployTiming;
+  onWatchSpawn?: (name: string, pid: number | undefined) => void;
+  fetchImpl?: typeof fetch;
+}
+
+export interface DeployOutcome {
+  endpoint: Endpoint;
+  portForward?: ChildProcess;
+}
+
+export interface DeployState {
+  /** Paid resources started so far (cleanup stops them). */
+  resources: PaidResource[];
+  portForward?: ChildProcess;
+}
+
+const leverWords: Record<keyof ObservedLevers | 'sizedProbes', string> = {
+  cachedModel: 'cached model',
+  prePulledImage: 'pre-pulled image',
+  warmNode: 'warm GPU node',
+  parallelLoadBalancer: 'LB in parallel',
+  sizedProbes: 'sized probes',
+};
+
+/** The levers as a k8s.event signal (reason NimbleLevers), so the timeline can show them. */
+export function leversSignal(release: string, levers: Record<string, boolean>, when: 'requested' | 'observed', note = ''): ClusterSignal {
+  const on = Object.entries(levers).filter(([, v]) => v).map(([k]) => leverWords[k as keyof typeof leverWords] ?? k);
+  const off = Object.entries(levers).filter(([, v]) => !v).map(([k]) => leverWords[k as keyof typeof leverWords] ?? k);
+  return {
+    kind: 'k8s.event',
+    reason: 'NimbleLevers',
+    message: `${when}: on [${on.join(', ')}] off [${off.join(', ')}]${note ? ` — ${note}` : ''}`,
+    object: `release/${release}`,
+    type: 'Normal',
+  };
+}
+
+export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOuter: Emit, signal: AbortSignal, state: DeployState): Promise<DeployOutcome> {
+  const { exec } = ctx;
+  if (signal.aborted) throw abortError(signal);
+  let open = true;
+  const emit: Emit = (s) => {
+    if (open) emitOuter(s);
+  };
+  const run = <T>(p: Promise<T>) => p.catch((e) => {
+    if (signal.aborted) throw abortError(signal);
+    if (e instanceof KubeCommandError) throw new DeployFailed(e.diagnosis);
+    throw e;
+  });
+  const startedAt = Date.now();
+  const ns = spec.namespace;
+  const labels = nimbleLabels(ctx.session, spec.release);
+  const svc = serviceName(spec.release);
+  const claim = cacheClaimName(spec.model, spec.cache.existingClaim);
+  if (!ctx.apiKey) throw new DeployFailed({ id: 'ngc-key-missing', title: 'NGC_API_KEY missing', evidence: 'no NGC API key given', fix: 'export NGC_API_KEY=nvapi-... or pass --ngc-key-file <file>', fatal: true });
+
+  // Namespace (labelled as ours only when we create it, so cleanup never deletes a user's namespace).
+  const nsGet = await run(exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true, signal }));
+  if (nsGet.exitCode !== 0) {
+    if (!/NotFound|not found/i.test(nsGet.stderr)) throw new DeployFailed(diagnoseCliError('kubectl', nsGet.stderr));
+    await run(apply(exec, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SESSION]: labelValue(ctx.session) } } }, signal));
+  }
+  const autoscaler = await hasAutoscaler(exec);
+
+  // Secrets: the key goes to kubectl's stdin only. Server-side apply: no last-applied annotation copy.
+  await run(apply(exec, secretsList(ns, ctx.apiKey, labels), signal));
+
+  // Model cache PVC: reuse it if a previous cycle kept it (the cached-model lever).
+  const pvcGet = await run(exec.kubectl(['get', 'pvc', claim, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
+  const existing = pvcGet.exitCode === 0 ? JSON.parse(pvcGet.stdout) : null;
+  const cacheWarm = existing?.status?.phase === 'Bound';
+  if (!existing) await run(apply(exec, cachePvc(spec, ctx.session), signal));
+  else await run(exec.kubectl(['label', 'pvc', claim, '-n', ns, '--overwrite', ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { signal, quiet: true }));
+
+  if (spec.levers.prePulledImage) await run(apply(exec, prePullDaemonSet(spec, ctx.session), signal));
+
+  // Watches first, so nothing the release does is missed.
+  const observer = new DeployObserver(
+    { spec, serviceName: svc, claimName: claim, startedAt, now: () => Date.now(), autoscaler, lbStuckMs: ctx.timing.lbStuckMs, pvcStuckMs: ctx.timing.pvcStuckMs },
+    emit,
+  );
+  const logsAbort = new AbortController();
+  const followed = new Set<string>();
+  observer.onContainerStarted = (pod, container, restarts) => {
+    const key = `${pod}/${container}#${restarts}`;
+    if (followed.has(key)) return;
+    followed.add(key);
+    ctx.logSource(pod, container, (line) => {
+      observer.onLogLine(pod, line);
+      wake();
+    }, logsAbort.signal).catch((e) => exec.log('kubectl', `logs of ${pod}: ${String(e?.message ?? e)}`));
+  };
+
+  let wake: () => void = () => {};
+  let external: Diagnosis | null = null;
+  const onFatal = (dx: Diagnosis) => {
+    external ??= dx;
+    wake();
+  };
+  const w = (name: string, args: string[], on: (ev: any) => void, optional = false): Watch =>
+    startWatch(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
+  const watches: Watch[] = [
+    w('nodes', ['nodes'], (ev) => observer.onNode(ev), true),
+    w('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => observer.onPod(ev)),
+    w('events', ['events', '-n', ns], (ev) => observer.onEvent(ev)),
+    w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => observer.onService(ev)),
+    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${claim}`], (ev) => observer.onPvc(ev, cacheWarm)),
+  ];
+  const stopAll = async () => {
+    logsAbort.abort();
+    await Promise.all(watches.map((x) => x.stop()));
+  };
+
+  let chartCleanup = async () => {};
+  try {
+    // helm: values on stdin, no --wait (the watches tell us more, and sooner).
+    const flavour = chartFlavour(spec.chart);
+    const values = buildValues(spec, { session: ctx.session, flavour });
+    const chart = await resolveChart(parseChartRef(spec.chart), ctx.apiKey, ctx.fetchImpl);
+    chartCleanup = chart.cleanup;
+    const probes = PROBE_PROFILES[spec.probeProfile];
+    emit(leversSignal(spec.release, { ...spec.levers }, 'requested'));
+    emit({ kind: 'release.submitted', release: spec.release });
+    const helmArgs = ['upgrade', '--install', spec.release, ...chart.args, '-n', ns, '-f', '-', '--history-max', '3', '--timeout', '10m', '-o', 'json'];
+    const relLabels = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_SESSION}=${labelValue(ctx.session)}`;
+    let hr = await exec.helm([...helmArgs, '--labels', relLabels], { input: JSON.stringify(values), allowFail: true, signal });
+    if (hr.exitCode !== 0 && /unknown flag: --labels/.test(hr.stderr)) {
+      hr = await exec.helm(helmArgs, { input: JSON.stringify(values), allowFail: true, signal }); // helm < 3.13
+    }
+    if (hr.exitCode !== 0) {
+      const dx = helmDiagnosis(hr.stderr);
+      emit({ kind: 'failure', diagnosis: dx });
+      throw new DeployFailed(dx);
+    }
+    let revision: number | undefined;
+    try {
+      revision = JSON.parse(hr.stdout).version;
+    } catch {
+      /* older helm without -o json on upgrade */
+    }
+    emit({ kind: 'release.deployed', release: spec.release });
+    if (revision && revision > 1) exec.log('helm', `release ${spec.release} upgraded to revision ${revision}`);
+
+    // Wait for Ready + address, a diagnosed failure, the deadline, or Ctrl-C.
+    const deadline = Date.now() + (ctx.timing.deployTimeoutMs ?? 60 * 60_000);
+    await new Promise<void>((resolve, reject) => {
+      const tick = setInterval(check, ctx.timing.tickMs ?? 1_000);
+      const onAbort = () => finish(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      wake = check;
+      function finish(err?: Error) {
+        clearInterval(tick);
+        signal.removeEventListener('abort', onAbort);
+        wake = () => {};
+        if (err) reject(err);
+        else resolve();
+      }
+      function check() {
+        if (signal.aborted) return finish(abortError(signal));
+        observer.tick();
+        if (external && !observer.failure) emit({ kind: 'failure', diagnosis: external });
+        const dx = observer.failure ?? external;
+        if (dx) return finish(new DeployFailed(dx));
+        if (observer.done) return finish();
+        if (Date.now() > deadline) {
+          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${Math.round((ctx.timing.deployTimeoutMs ?? 3_600_000) / 60_000)} min`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
+          emit({ kind: 'failure', diagnosis: t });
+          return finish(new DeployFailed(t));
+        }
+      }
+      check();
+    });
+
+    emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${(startupWindowSeconds(probes.startup) / 60).toFixed(1)} min`));
+    const port = servicePortOf(spec);
+    if (spec.serviceType === 'LoadBalancer') {
+      return { endpoint: { baseUrl: `http://${hostForUrl(observer.lbAddress!)}:${port}`, via: 'load-balancer' } };
+    }
+    const pf = await startPortForward(exec, ns, svc, port, signal);
+    state.portForward = pf.child;
+    return { endpoint: { baseUrl: `http://127.0.0.1:${pf.port}`, via: 'port-forward' }, portForward: pf.child };
+  } finally {
+    state.resources = observer.startedResources();
+    open = false;
+    await stopAll();
+    await chartCleanup().catch(() => {});
+  }
+}
+
+function hostForUrl(addr: string): string {
+  return addr.includes(':') && !addr.startsWith('[') ? `[${addr}]` : addr;
+}
+
+/** `kubectl apply` of one manifest written to stdin (server-side: no last-applied copy of secret data). */
+export function apply(exec: KubeExec, obj: unknown, signal?: AbortSignal) {
+  return exec.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=nimble', '-f', '-'], { input: JSON.stringify(obj), signal });
+}
+
+export function helmDiagnosis(stderr: string): Diagnosis {
+  const m = stderr.trim();
+  if (/chart requires kubeVersion/i.test(m)) {
+    return { id: 'chart-kube-version', title: 'Chart does not support this cluster version', evidence: m, fix: 'Use a chart version that supports the cluster (nim-llm needs Kubernetes ≥ 1.23) or --chart builtin.', fatal: true };
+  }
+  if (/another operation \(install\/upgrade\/rollback\) is in progress/i.test(m)) {
+    return { id: 'helm-locked', title: 'Release is locked by another helm operation', evidence: m, fix: 'Wait for it, or roll back: helm rollback <release> -n <ns>; then nimble cleanup.', fatal: true };
+  }
+  if (/values don't meet the specifications of the schema|schema/i.test(m)) {
+    return { id: 'chart-values', title: 'Chart rejected the generated values', evidence: m, fix: 'The chart version expects other values keys; use a nim-llm 1.x chart or --chart builtin.', fatal: true };
+  }
+  return diagnoseCliError('helm', m);
+}
+
+async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal): Promise<{ child: ChildProcess; port: number }> {
+  const p = exec.spawnKubectl(['port-forward', `svc/${svc}`, `:${port}`, '-n', ns, '--address', '127.0.0.1']);
+  const split = new LineSplitter();
+  let stderr = '';
+  p.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => fail('no "Forwarding from" line within 30 s'), 30_000);
+    const onAbort = () => fail('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.stdout?.on('data', (c: Buffer) => {
+      for (const line of split.push(c)) {
+        const f = parsePortForwardLine(line);
+        if (f) {
+          clearTimeout(t);
+          signal.removeEventListener('abort', onAbort);
+          resolve({ child: p as unknown as ChildProcess, port: f.port });
+        }
+      }
+    });
+    p.then(() => fail(exec.redact(stderr).trim() || 'kubectl port-forward exited'));
+    function fail(why: string) {
+      clearTimeout(t);
+      signal.removeEventListener('abort', onAbort);
+      p.kill('SIGTERM');
+      if (signal.aborted) return reject(abortError(signal));
+      reject(new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: why, fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true }));
+    }
+  });
+}

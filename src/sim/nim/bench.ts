@@ -1,5 +1,5 @@
 // Figures of the simulated NIM (prints, asserts nothing):
-//   node --import tsx src/sim/nim/bench.mts [--only 1|2|3] [--streams 200] [--itl-ms 10] [--tokens 200]
+//   node --import tsx src/sim/nim/bench.ts [--only 1|2|3] [--streams 200] [--itl-ms 10] [--tokens 200]
 // 1. Idle TTFT and per-stream speed of the default profile, chat prompt 256 / output 128, real HTTP.
 // 2. A closed-loop concurrency sweep of each profile on virtual time (the engine alone, exact).
 // 3. How many streams the server itself sustains: deterministic mode in a worker thread, N

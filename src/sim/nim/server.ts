@@ -287,7 +287,8 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    // A deep accept backlog: load tests open thousands of connections at once.
+    server.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1', backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

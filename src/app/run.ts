@@ -116,8 +116,7 @@ export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudget
 }
 
 export async function loadLoadService(): Promise<LoadService> {
-  const mod: string = '../load/sweep-runner.ts';
-  return (await import(mod)) as LoadService;
+  return await import('../load/sweep-runner.ts');
 }
 
 interface Session {

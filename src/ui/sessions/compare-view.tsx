@@ -1,0 +1,86 @@
+// The compare view: what changed, stage/phase deltas with tiers, one overlaid chart per metric
+// (t cycles the metric, s the shape) with a legend, breaking points and cost deltas.
+
+import React, { useState } from 'react';
+import asciichart from 'asciichart';
+import { Box, render, Text, useApp, useInput, useStdin } from 'ink';
+import { formatUsd } from '../../core/cost.ts';
+import { signedDuration, signedUsd, type Comparison } from '../../core/compare.ts';
+import { tierLabelOrDash } from '../../core/session-summary.ts';
+import { formatDuration } from '../../core/validate.ts';
+
+const SERIES_COLOURS = [asciichart.cyan, asciichart.magenta, asciichart.yellow, asciichart.green, asciichart.blue, asciichart.red];
+const INK_COLOURS = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'];
+
+/** Series sampled on the union of concurrency levels (asciichart plots by index); gaps carry NaN. */
+export function overlayChart(c: Comparison, shape: string, metric: string, height = 10, colour = true): { plot: string; xLabels: number[] } | null {
+  const curve = c.curves.find((x) => x.shape === shape && x.metric === metric);
+  if (!curve) return null;
+  const xs = [...new Set(curve.series.flatMap((s) => s.points.map((p) => p.concurrency)))].sort((a, b) => a - b);
+  const series = curve.series.map((s) => xs.map((x) => s.points.find((p) => p.concurrency === x)?.value ?? NaN));
+  if (!xs.length) return null;
+  const plot = asciichart.plot(series, { height, colors: colour ? series.map((_, i) => SERIES_COLOURS[i % SERIES_COLOURS.length]) : undefined, format: (v: number) => v.toFixed(0).padStart(7) });
+  return { plot, xLabels: xs };
+}
+
+export function CompareView({ c, colour = true }: { c: Comparison; colour?: boolean }) {
+  const shapes = [...new Set(c.curves.map((x) => x.shape))];
+  const metrics = [...new Set(c.curves.map((x) => x.metric))];
+  const [si, setSi] = useState(0);
+  const [mi, setMi] = useState(0);
+  const { isRawModeSupported } = useStdin();
+  const app = useApp();
+  useInput(
+    (input) => {
+      if (input === 't') setMi((i) => (i + 1) % Math.max(1, metrics.length));
+      else if (input === 's') setSi((i) => (i + 1) % Math.max(1, shapes.length));
+      else if (input === 'q') app.exit();
+    },
+    { isActive: isRawModeSupported },
+  );
+  const shape = shapes[si];
+  const metric = metrics[mi];
+  const chart = shape && metric ? overlayChart(c, shape, metric, 10, colour) : null;
+  const curve = c.curves.find((x) => x.shape === shape && x.metric === metric);
+  const others = c.sessions.slice(1);
+  const col = (s: string, w: number) => s.padEnd(w).slice(0, w);
+  return (
+    <Box flexDirection="column">
+      <Text bold>Compare {c.sessions.length} sessions</Text>
+      {c.sessions.map((s, i) => (
+        <Text key={s.id} color={colour ? INK_COLOURS[i % INK_COLOURS.length] : undefined}>
+          {s.key} ━ {s.id} · {s.label} · {s.status}
+        </Text>
+      ))}
+      <Text bold>What changed</Text>
+      {c.differences.length ? c.differences.map((d) => <Text key={d.field}>  {col(d.label, 34)} {d.values.map((v, i) => `${c.sessions[i].key}: ${v}`).join('   ')}</Text>) : <Text>  nothing in the recorded configuration</Text>}
+      <Text bold>Times</Text>
+      {[...c.stages, ...c.phases].map((r) => (
+        <Text key={r.id}>
+          {'  '}
+          {col(r.label, 20)} {r.values.map((v) => col(`${formatDuration(v.ms)} ${v.tier ? tierLabelOrDash(v.tier) : ''}`, 20)).join('')}
+          {others.map((_, i) => col(`Δ ${signedDuration(r.deltasMs[i + 1])}`, 14)).join('')}
+        </Text>
+      ))}
+      <Text bold>
+        {curve ? `${curve.label}${curve.unit ? ` (${curve.unit})` : ''} — ${shape}` : 'No sweep curves'} {shapes.length > 1 || metrics.length > 1 ? '(t metric, s shape)' : ''}
+      </Text>
+      {chart ? <Text>{chart.plot}</Text> : null}
+      {chart ? <Text>  users: {chart.xLabels.join(' · ')}</Text> : null}
+      <Text bold>Breaking point · cost</Text>
+      {c.breakingPoints.map((b) => (
+        <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.lastPassing : '—'}`).join('   ')}</Text>
+      ))}
+      <Text>  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
+      <Text>  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>
+      {c.notes.map((n) => <Text key={n} dimColor>  {n}</Text>)}
+      <Text dimColor>q back</Text>
+    </Box>
+  );
+}
+
+export async function showCompare(c: Comparison, env: NodeJS.ProcessEnv): Promise<number> {
+  const inst = render(<CompareView c={c} colour={env.NO_COLOR === undefined || env.NO_COLOR === ''} />, { patchConsole: false });
+  await inst.waitUntilExit();
+  return 0;
+}

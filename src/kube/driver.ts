@@ -120,3 +120,12 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
     },
   };
 }
+
+export { loadNgcApiKey, NgcKeyError, type KubeTarget } from './preflight.ts';
+export { statusCommand, cleanupCommand } from './commands.ts';
+
+/** The context/namespace kubectl would use with these options, without creating a driver. */
+export async function currentTarget(o: Pick<KubeOptions, 'context' | 'kubeconfig' | 'kubectl' | 'namespace' | 'env'>): Promise<KubeTarget> {
+  const t = await kubeTarget(new KubeExec({ context: o.context, kubeconfig: o.kubeconfig, kubectl: o.kubectl, env: o.env }));
+  return { ...t, namespace: o.namespace || t.namespace };
+}

@@ -265,7 +265,7 @@ export function compareToMarkdown(c: Comparison): string {
   out.push('### Breaking point and capacity', '');
   out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} last passing`), ...others.map((s) => `Δ ${s.key}−A`)]));
   for (const b of c.breakingPoints) {
-    out.push(row([b.shape, ...b.values.map((v) => (v ? `${v.lastPassing}${v.firstFailing === null ? ' (no break)' : ` (broke at ${v.firstFailing}: ${v.limitedBy})`}` : '—')), ...b.deltas.slice(1).map((d) => (d === null ? '—' : `${d > 0 ? '+' : ''}${d} users`))]));
+    out.push(row([b.shape, ...b.values.map((v) => (v ? `${v.lastPassing}${v.firstFailing === null ? ' (no break)' : ` (broke at ${v.firstFailing}: ${v.limitedBy})`}` : '—')), ...b.deltas.slice(1).map((d) => (d === null ? '—' : d === 0 ? '±0' : `${d > 0 ? '+' : ''}${d} users`))]));
   }
   out.push('');
   out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} tok/s/GPU · $/M tok`), ...others.map((s) => `Δ $/M ${s.key}−A`)]));

@@ -21,6 +21,8 @@ export interface SweepTiming {
   /** Per-request limits: whole request, and longest silence inside a stream. */
   requestTimeoutMs: number;
   stallTimeoutMs: number;
+  /** Fixed-duration mode (the benchmark's baseline): every window lasts exactly this long. */
+  fixedWindowMs?: number;
 }
 
 export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
@@ -92,6 +94,11 @@ export type StopDecision = { stop: false } | { stop: true; reason: string; early
 
 export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaConfig = DEFAULT_SLA): StopDecision {
   const slaMs = sla.ttftBreakMs;
+  if (timing.fixedWindowMs !== undefined) {
+    if (s.phase === 'measuring' && s.measuringMs >= timing.fixedWindowMs) return { stop: true, reason: `fixed window ${fmtS(timing.fixedWindowMs)}`, early: null };
+    if (s.phase === 'warmup' && s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
+    return { stop: false };
+  }
   const clearlyAbove = s.ttft.n >= timing.minEarlySamples && s.ttft.low > slaMs;
   if (s.phase === 'warmup') {
     // An overloaded level can take very long to complete N requests; its answer is already clear.

@@ -3,6 +3,7 @@
 // so the UI's rendering never delays a timestamp. Read workerData, not process.argv.
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { meetsGoodput } from '../core/sla.ts';
 import { quantileCI, quantileSorted, sortNumbers, summarize, mean } from '../core/stats.ts';
@@ -203,12 +204,14 @@ function progress(l: Level): void {
 
 function startLevel(cfg: LevelConfig): void {
   if (level) stopLevel(level, 'replaced');
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // one listener per in-flight request, by design
   lag.reset();
   const t = now();
   const l: Level = {
     cfg,
     active: true,
-    ac: new AbortController(),
+    ac,
     start: t,
     windowStart: null,
     all: new Acc(),

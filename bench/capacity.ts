@@ -1,0 +1,53 @@
+// Capacity: the most concurrent streams and streamed tok/s the engine sustains before its p99
+// TTFT/ITL error grows by more than 1 ms over the 1-stream baseline; and its request ceiling
+// against the simulator's non-streaming endpoint next to autocannon's in the same run.
+import { LoadEngine } from '../src/load/engine.ts';
+import { spawnSim } from './sim-process.ts';
+import { fixedLevel, fmt } from './level.ts';
+
+const MODEL = 'meta/llama-3.1-8b-instruct';
+
+export async function capacity(levels = [1, 1024, 2048, 3072, 4096], windowMs = 4000): Promise<void> {
+  const TTFT = 100;
+  const ITL = 20;
+  console.log(`\ncapacity — streams (simulator in another process, deterministic TTFT ${TTFT} ms / ITL ${ITL} ms, 32 tokens)`);
+  console.log('streams  held  TTFT p99 err  ITL p99 err  out tok/s  worker lag p99');
+  const sim = await spawnSim(['--deterministic', '--ttft-ms', String(TTFT), '--itl-ms', String(ITL)]);
+  const engine = new LoadEngine({ baseUrl: sim.url, maxConnections: Math.max(...levels), progressMs: 200 });
+  let base: { t: number; i: number } | null = null;
+  let best = { streams: 0, tokS: 0 };
+  try {
+    for (const c of levels) {
+      const m = await fixedLevel(engine, { concurrency: c, model: MODEL, outputTokens: 32 }, windowMs);
+      const tErr = m.ttft.p99 - TTFT;
+      const iErr = m.itl.p99 - ITL;
+      base ??= { t: tErr, i: iErr };
+      const tokS = m.outputTokens / (m.windowMs / 1000);
+      const ok = tErr - base.t <= 1 && iErr - base.i <= 1 && m.meanInFlight >= 0.9 * c;
+      if (ok && c > best.streams) best = { streams: c, tokS };
+      console.log(`${String(c).padStart(7)}  ${fmt(m.meanInFlight, 0).padStart(5)}  ${fmt(tErr).padStart(9)} ms ${fmt(iErr).padStart(9)} ms ${fmt(tokS, 0).padStart(9)}  ${fmt(m.lagP99Ms)} ms ${ok ? '' : '← degraded'}`);
+    }
+  } finally {
+    await engine.close();
+    await sim.stop();
+  }
+  console.log(`sustained within +1 ms of baseline: ${best.streams} streams, ${fmt(best.tokS, 0)} tok/s (targets ≥ 2000 streams, ≥ 100000 tok/s)`);
+  await requestCeiling();
+}
+
+async function requestCeiling(connections = 64, durationS = 5): Promise<void> {
+  const sim = await spawnSim(['--deterministic', '--ttft-ms', '0', '--itl-ms', '0']);
+  const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1, stream: false });
+  try {
+    const engine = new LoadEngine({ baseUrl: sim.url, maxConnections: connections, progressMs: 200 });
+    const m = await fixedLevel(engine, { concurrency: connections, model: MODEL, outputTokens: 1, stream: false, collectGaps: false, promptTokens: 1 }, durationS * 1000);
+    await engine.close();
+    const ours = (m.completed + m.failed) / (m.windowMs / 1000);
+    const autocannon = (await import('autocannon' as string)).default as (o: object) => Promise<{ requests: { average: number }; errors: number; non2xx: number }>;
+    const ac = await autocannon({ url: `${sim.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: durationS });
+    console.log(`\nrequest ceiling (non-streaming, ${connections} connections, ${durationS} s each, simulator in another process):`);
+    console.log(`  nimble engine ${fmt(ours, 0)} req/s (${m.failed} failed) · autocannon ${fmt(ac.requests.average, 0)} req/s (${ac.errors} errors, ${ac.non2xx} non-2xx) · ratio ${fmt(ours / ac.requests.average)} (target ≥ 0.5)`);
+  } finally {
+    await sim.stop();
+  }
+}

@@ -1,0 +1,38 @@
+// Sweep efficiency: the adaptive sweep next to a fixed-duration sweep (same levels and bisect,
+// every window as long as the adaptive sweep's longest) on the same simulator profile.
+import { runSweep, type SweepOptions } from '../src/load/sweep-runner.ts';
+import { createSessionClock } from '../src/core/clock.ts';
+import { TIMING } from '../src/core/sweep.ts';
+import { spawnSim } from './sim-process.ts';
+import { fmt } from './level.ts';
+
+export async function efficiency(): Promise<void> {
+  // Default A10 profile with 24 batch slots: the queue rule breaks at 25 users.
+  const sim = await spawnSim(['--max-num-seqs', '24']);
+  const base: SweepOptions = {
+    baseUrl: sim.url,
+    model: 'meta/llama-3.1-8b-instruct',
+    shapes: [{ id: 'support', label: 'support (256 in / 32 out)', promptTokens: 256, outputTokens: 32, focus: 'TTFT' }],
+    maxConcurrency: 64,
+    gpuCount: 1,
+    gpuHourlyUsd: 2,
+    priceTable: 'bench',
+    timing: 'quick',
+    validity: { maxLagMs: 1000 },
+  };
+  console.log(`\nsweep efficiency — simulator a10-llama-3.1-8b, max-num-seqs 24, support 256/32 tokens, quick timing (min ${TIMING.quick.minMs / 1000} s, max ${TIMING.quick.maxMs / 1000} s, k=${TIMING.quick.k})`);
+  try {
+    const run = async (label: string, o: SweepOptions) => {
+      const out = await runSweep(o, () => {}, createSessionClock(), new AbortController().signal);
+      const s = out.shapes[0];
+      console.log(`  ${label.padEnd(28)} ${fmt(out.wallMs / 1000, 1).padStart(6)} s  levels ${s.levels.map((l) => `${l.concurrency}${l.verdict === 'pass' ? '' : '✗'}`).join(' ')}  → last passing ${s.breakingPoint.lastPassing}, first failing ${s.breakingPoint.firstFailing} (${s.breakingPoint.rule})`);
+      return out;
+    };
+    const a = await run('adaptive', base);
+    const f = await run(`fixed ${TIMING.quick.maxMs / 1000} s windows`, { ...base, timingOverrides: { fixedWindowMs: TIMING.quick.maxMs } });
+    const same = a.shapes[0].breakingPoint.lastPassing === f.shapes[0].breakingPoint.lastPassing;
+    console.log(`  ratio adaptive/fixed ${fmt(a.wallMs / f.wallMs)} (target ≤ 0.40), same breaking point: ${same ? 'yes' : 'NO'}`);
+  } finally {
+    await sim.stop();
+  }
+}

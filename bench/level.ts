@@ -1,0 +1,34 @@
+// Runs one fixed-duration level on a LoadEngine (benchmarks only; the sweep decides by itself).
+import { LoadEngine } from '../src/load/engine.ts';
+import type { LevelMeasurement } from '../src/core/sweep.ts';
+import type { LevelConfig } from '../src/load/protocol.ts';
+
+export async function fixedLevel(engine: LoadEngine, cfg: Partial<Omit<LevelConfig, 'id'>> & { concurrency: number; model: string }, windowMs: number, warmupMaxMs = 30_000): Promise<LevelMeasurement> {
+  let stopped = false;
+  const run = engine.runLevel(
+    {
+      shape: 'support',
+      promptTokens: 16,
+      outputTokens: 32,
+      stream: true,
+      requestTimeoutMs: 60_000,
+      stallTimeoutMs: 20_000,
+      ttftSlaMs: 2000,
+      goodput: { ttftMs: 2000, tpotMs: 100, e2elMs: null },
+      confidence: 0.95,
+      forceLength: true,
+      collectGaps: true,
+      ...cfg,
+    } as Omit<LevelConfig, 'id'>,
+    (p) => {
+      if (stopped) return;
+      if ((p.phase === 'measuring' && p.measuringMs >= windowMs) || (p.phase === 'warmup' && p.elapsedMs > warmupMaxMs)) {
+        stopped = true;
+        run.stop(p.phase === 'measuring' ? `fixed ${windowMs} ms` : 'warm-up too long');
+      }
+    },
+  );
+  return (await run.result).m;
+}
+
+export const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));

@@ -8,6 +8,7 @@ import type { EventSink, SessionMeta, SessionStatus, SmokeCheck, Stage } from '.
 import type { SessionClock } from '../core/clock.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { STAGE_TARGET_MS } from '../core/tiers.ts';
+import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
 import type { EventBus } from './event-bus.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
@@ -31,6 +32,7 @@ export interface LoadService {
       gpuHourlyUsd: number;
       priceTable: string;
       timing?: 'quick' | 'standard';
+      shapeOverrides?: Partial<Record<ShapeId, { promptTokens?: number; outputTokens?: number }>>;
     },
     sink: EventSink,
     clock: SessionClock,
@@ -46,11 +48,15 @@ export interface CycleOptions {
   shapes: ShapeId[];
   maxConcurrency: number;
   sweepTiming: 'quick' | 'standard';
+  /** Token counts that override the shapes' defaults (--prompt-tokens / --output-tokens). */
+  tokens?: { promptTokens?: number; outputTokens?: number };
   apiKey?: string;
   cleanup: CleanupOptions;
   priceTable: PriceTable;
   budgetUsd?: number;
   maxDurationMs?: number;
+  /** Daily budget from the config, with what today's saved sessions already cost. */
+  dailyBudget?: { dailyBudgetUsd: number; spentTodayUsd: number };
   healthTimeoutMs: number;
   /** Skip the sweep (deploy + smoke test + cleanup only). */
   skipSweep?: boolean;
@@ -120,6 +126,10 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
           (projected.unknown.length ? `; no price for ${projected.unknown.join(', ')}` : ''),
       },
     });
+    if (opts.dailyBudget) {
+      const daily = dailyBudgetStatus({ ...opts.dailyBudget, projectedUsd: projected.usd });
+      if (daily && daily.level !== 'ok') emit(dailyBudgetEvent(daily));
+    }
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.length) {
       end('preflight', false, failed.map((c) => c.label).join(', '));
@@ -222,6 +232,7 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
             gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
             priceTable: opts.priceTable.name,
             timing: opts.sweepTiming,
+            shapeOverrides: opts.tokens ? Object.fromEntries(opts.shapes.map((sh) => [sh, opts.tokens])) : undefined,
           },
           sink,
           clock,

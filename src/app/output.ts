@@ -83,6 +83,9 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       resolveQuit();
     },
     savedTo: () => savedTo,
+    priceTable: opts.priceTable,
+    stdout: process.stdout,
+    stdin: process.stdin,
   });
   return {
     async finish(path) {

@@ -7,11 +7,13 @@ import type { Cluster, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
-import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
+import type { PriceTable } from '../core/cost.ts';
+import { loadConfig } from './config.ts';
+import { spentOnDay } from '../core/guard.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { createSimCluster } from '../sim/cluster.ts';
 import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
-import { openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
+import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
 import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { createEventBus, type EventBus } from './event-bus.ts';
 import { runCycle, type LoadService } from './cycle.ts';
@@ -36,7 +38,8 @@ Cluster (without --sim):
   --context <name>           kubectl context (default: current)     --namespace <ns> (default nimble)
   --release <name>           helm release (default nimble-nim)        --chart <path|builtin>
   --image <repo> --tag <t>   NIM image                                 --ngc-key-file <file>
-  --tier <tier>              target tier whose budgets the timeline shows (default fast)
+  --tier <tier>              target tier: the budgets the timeline shows and the cost projection
+                             (default: fast on a cluster, the --profile on the simulator)
   --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
 Both:
   --model <id>               model (default meta/llama-3.1-8b-instruct)
@@ -44,6 +47,7 @@ Both:
   --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
   --shape <list>             workload shapes: support,summary,coding (default support)
   --max-concurrency <n>      highest concurrency the sweep tries (default 256)
+  --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --no-sweep                 deploy, smoke test and clean up only
   --budget <USD>             refuse to start above it; stop and clean up when reached
   --max-duration <time>      time box (e.g. 30m): stop and clean up when reached
@@ -78,6 +82,8 @@ const runOptions = {
   'keep-cache': { type: 'boolean' },
   shape: { type: 'string' },
   'max-concurrency': { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
   'no-sweep': { type: 'boolean' },
   'sweep-timing': { type: 'string' },
   budget: { type: 'string' },
@@ -104,15 +110,8 @@ function tierFlag(name: string, value: string | undefined, fallback: TierId, usa
 }
 
 export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string }> {
-  try {
-    const mod: string = '../app/config.ts';
-    const { loadConfig } = (await import(mod)) as { loadConfig: (env: NodeJS.ProcessEnv) => { priceTable: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string } };
-    const c = loadConfig(process.env);
-    return { table: c.priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir: c.sessionsDir };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND') return { table: DEFAULT_PRICE_TABLE };
-    throw err;
-  }
+  const c = loadConfig(process.env);
+  return { table: c.priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir: c.sessionsDir };
 }
 
 export async function loadLoadService(): Promise<LoadService> {
@@ -128,10 +127,15 @@ interface Session {
 }
 
 /** Sets up bus, session writer, output and Ctrl-C handling shared by `run` and `sweep`. */
-export async function openSession(meta: SessionMeta, flags: { json?: boolean; plain?: boolean; theme?: string; sessionsDir?: string }, priceTable: PriceTable, secrets: string[]): Promise<Session> {
+export async function openSession(
+  meta: SessionMeta,
+  flags: { json?: boolean; plain?: boolean; theme?: string; sessionsDir?: string; configSessionsDir?: string },
+  priceTable: PriceTable,
+  secrets: string[],
+): Promise<Session> {
   const clock = createSessionClock();
   const bus = createEventBus(clock);
-  const dir = resolveSessionsDir({ flag: flags.sessionsDir });
+  const dir = resolveSessionsDir({ flag: flags.sessionsDir, configDir: flags.configSessionsDir });
   const writer = openSessionWriter(dir, meta, {
     secrets,
     onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`),
@@ -183,6 +187,12 @@ export async function finishSession(s: Session, priceTable: PriceTable): Promise
   s.dispose();
 }
 
+export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
+  const promptTokens = intFlag('prompt-tokens', prompt, usage);
+  const outputTokens = intFlag('output-tokens', output, usage);
+  return promptTokens || outputTokens ? { promptTokens, outputTokens } : undefined;
+}
+
 export function exitCode(status: string): number {
   return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
 }
@@ -195,7 +205,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const sim = Boolean(f.sim);
   const profile = tierFlag('profile', f.profile, 'typical', RUN_USAGE);
-  const targetTier = sim ? profile : tierFlag('tier', f.tier, 'fast', RUN_USAGE);
+  const targetTier = tierFlag('tier', f.tier, sim ? profile : 'fast', RUN_USAGE);
   const timeScale = sim ? (numFlag('time-scale', f['time-scale'], RUN_USAGE, 1) ?? autoTimeScale(profile)) : 1;
   const seed = intFlag('seed', f.seed, RUN_USAGE, 0) ?? 1;
   const shapes = parseShapes(f.shape, RUN_USAGE);
@@ -211,7 +221,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
   if (f.fail && !sim) throw new UsageError('--fail only applies to the simulator (--sim)', RUN_USAGE);
 
-  const { table: priceTable } = await loadPriceTable();
+  const config = await loadPriceTable();
+  const priceTable = config.table;
   const model = f.model ?? 'meta/llama-3.1-8b-instruct';
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
   const levers = sim ? PROFILE_LEVERS[profile] : { cachedModel: false, prePulledImage: false, warmNode: false, parallelLoadBalancer: true, sizedProbes: true };
@@ -260,7 +271,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     flags: Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'ngc-key-file').map(([k, v]) => [k, v as string | boolean])),
     shapes,
   };
-  const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'] }, priceTable, ngcKey ? [ngcKey] : []);
+  const sessionsDir = resolveSessionsDir({ flag: f['sessions-dir'], configDir: config.sessionsDir });
+  const dailyBudget =
+    config.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: config.dailyBudgetUsd, spentTodayUsd: spentOnDay(listSessions(sessionsDir).rows, new Date()) } : undefined;
+  const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir }, priceTable, ngcKey ? [ngcKey] : []);
   clockHolder.clock = session.bus.clock;
   if (sim) {
     cluster = createSimCluster({ clock: session.bus.clock, profile, seed, nimProfile: f['nim-profile'], priceTable, failure: f.fail as never });
@@ -274,10 +288,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       shapes,
       maxConcurrency,
       sweepTiming,
+      tokens: tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE),
       cleanup: { keepCache: spec.cache.keep, removeSecrets: false, removeNamespace: false },
       priceTable,
       budgetUsd,
       maxDurationMs,
+      dailyBudget,
       healthTimeoutMs: sim ? 60_000 : 15 * 60_000,
       skipSweep: Boolean(f['no-sweep']),
     },

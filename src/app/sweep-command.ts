@@ -6,7 +6,7 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
-import { exitCode, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes } from './run.ts';
+import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -16,6 +16,7 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --model <id>               model to send (default: the first id of /v1/models)
   --shape <list>             support,summary,coding (default support)
   --max-concurrency <n>      highest concurrency to try (default 256)
+  --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --gpu-shape <shape>        GPU shape behind the server, for $ per token (default VM.GPU.A10.1)
   --gpus <n>                 GPUs behind the server (default 1)
   --api-key-env <VAR>        environment variable holding the API key (default OPENAI_API_KEY if set)
@@ -30,6 +31,8 @@ const options = {
   model: { type: 'string' },
   shape: { type: 'string' },
   'max-concurrency': { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
   'gpu-shape': { type: 'string' },
   gpus: { type: 'string' },
   'api-key-env': { type: 'string' },
@@ -65,6 +68,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const shapes = parseShapes(f.shape, SWEEP_USAGE);
   const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], SWEEP_USAGE) ?? 256;
   const gpus = intFlag('gpus', f.gpus, SWEEP_USAGE) ?? 1;
+  const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], SWEEP_USAGE);
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
   const timing = f['sweep-timing'] ?? 'standard';
   if (timing !== 'quick' && timing !== 'standard') throw new UsageError('--sweep-timing must be quick or standard', SWEEP_USAGE);
@@ -74,7 +78,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const targetTier = f.tier ? parseTier(f.tier) : 'fast';
   if (!targetTier) throw new UsageError(`--tier must be slow, typical, fast or ultra`, SWEEP_USAGE);
 
-  const { table: priceTable } = await loadPriceTable();
+  const config = await loadPriceTable();
+  const priceTable = config.table;
   const load = await loadLoadService();
   let model = f.model;
   if (!model) {
@@ -99,7 +104,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     flags: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v as string | boolean])),
     shapes,
   };
-  const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'] }, priceTable, apiKey ? [apiKey] : []);
+  const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'], configSessionsDir: config.sessionsDir }, priceTable, apiKey ? [apiKey] : []);
   const { bus } = session;
   const signal = session.abort.signal;
   let status: SessionStatus = 'completed';
@@ -118,7 +123,18 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       bus.emit({ type: 'stage.started', stage: 'sweep' });
       const gpuRate = priceTable.items[gpuShape];
       await load.runSweep(
-        { baseUrl, model: model!, shapes, maxConcurrency, apiKey, gpuCount: gpus, gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN, priceTable: priceTable.name, timing },
+        {
+          baseUrl,
+          model: model!,
+          shapes,
+          maxConcurrency,
+          apiKey,
+          gpuCount: gpus,
+          gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
+          priceTable: priceTable.name,
+          timing,
+          shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
+        },
         (b) => bus.emit(b),
         bus.clock,
         signal,

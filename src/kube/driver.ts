@@ -98,7 +98,13 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
         return out.endpoint;
       } catch (e: any) {
         // Errors leave the driver scrubbed: no message may carry the key.
-        if (e && typeof e.message === 'string') e.message = exec.redact(e.message);
+        if (e && typeof e.message === 'string' && exec.redact(e.message) !== e.message) {
+          try {
+            e.message = exec.redact(e.message);
+          } catch {
+            throw new Error(exec.redact(e.message));
+          }
+        }
         throw e;
       }
     },

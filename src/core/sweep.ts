@@ -14,7 +14,10 @@ export interface SweepTiming {
   warmupMaxMs: number;
   /** Server metrics scrape period. */
   scrapeMs: number;
-  /** Confidence of the TTFT p95 interval used for early stopping. */
+  /**
+   * Confidence of each one-sided TTFT p95 bound used for early stopping ("clearly above" uses the
+   * lower bound, "clearly below" the upper): the two-sided interval has 2·confidence − 1.
+   */
   confidence: number;
   /** Fewest TTFT samples before an early "clearly above the SLA" stop. */
   minEarlySamples: number;
@@ -123,7 +126,7 @@ function fmtS(ms: number): string {
 }
 function ciText(s: LevelStatus, timing: SweepTiming): string {
   const f = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : x > 0 ? '∞' : '−∞');
-  return `${Math.round(timing.confidence * 100)}% CI ${f(s.ttft.low)}–${f(s.ttft.high)}, n=${s.ttft.n}`;
+  return `one-sided ${Math.round(timing.confidence * 100)}% bounds ${f(s.ttft.low)}–${f(s.ttft.high)}, n=${s.ttft.n}`;
 }
 
 // ---------------------------------------------------------------------------------------------

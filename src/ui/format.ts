@@ -79,3 +79,10 @@ export function padStart(text: string, width: number): string {
 }
 
 export { stringWidth };
+
+/** An hourly price: small rates keep their digits ("$0.0113/h"), larger ones cents ("$2.01/h"). */
+export function formatHourly(usd: number | null): string {
+  if (usd === null) return 'unknown';
+  if (usd !== 0 && Math.abs(usd) < 0.1) return `$${usd.toFixed(4)}/h`;
+  return `$${usd.toFixed(2)}/h`;
+}

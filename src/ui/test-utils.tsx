@@ -10,6 +10,7 @@ import type { TerminalSize } from './hooks.ts';
 import { Providers } from './providers.tsx';
 import { createSessionStore, type SessionStore } from './store.ts';
 import { loadTheme, type Theme } from './theme.ts';
+import { stringWidth } from './format.ts';
 
 export interface RenderOptions {
   state?: SessionState;
@@ -44,3 +45,8 @@ export function renderWithProviders(ui: ReactElement, opts: RenderOptions = {}) 
 
 /** Let Ink flush pending renders (effects, store updates, input). */
 export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+/** Widest line of a frame in terminal columns. */
+export function frameWidth(frame: string): number {
+  return Math.max(0, ...frame.split('\n').map((l) => stringWidth(l)));
+}

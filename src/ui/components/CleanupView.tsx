@@ -7,7 +7,7 @@ import type { CleanupStep } from '../../core/cluster.ts';
 import { formatUsd } from '../../core/cost.ts';
 import { STAGE_TARGET_MS, TIER_LABEL, stageTier } from '../../core/tiers.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
-import { formatBudget, formatDuration, truncate } from '../format.ts';
+import { formatBudget, formatDuration, formatHourly, truncate } from '../format.ts';
 import { useNowMs, useTerminalSize } from '../hooks.ts';
 import { useSessionShallow } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
@@ -77,7 +77,7 @@ export function CleanupView({ width: w, height }: { width?: number; height?: num
             </Text>
             {report.leftovers.map((l) => (
               <Text key={`${l.kind}/${l.name}`} color={theme.roles.danger} wrap="truncate-end">
-                {truncate(`  ${l.kind} ${l.namespace}/${l.name} · ${formatUsd(l.hourlyUsd)}/h · ${l.detail}`, width)}
+                {truncate(`  ${l.kind} ${l.namespace}/${l.name} · ${formatHourly(l.hourlyUsd)} · ${l.detail}`, width)}
               </Text>
             ))}
             {report.keptCache ? (

@@ -7,13 +7,14 @@ import { Box, Text } from 'ink';
 import { formatUsd } from '../../core/cost.ts';
 import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
 import { STAGE_TARGET_MS, TIER_LABEL, type StageId } from '../../core/tiers.ts';
-import { formatBudget, formatDuration, truncate } from '../format.ts';
+import { formatBudget, formatDuration, formatHourly, truncate } from '../format.ts';
 import { useTerminalSize, useUiEnv } from '../hooks.ts';
 import { useSession } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
 import { LIMIT_LABEL } from './sweep/CapacityCard.tsx';
 import { RULE_LABEL } from './sweep/LevelTable.tsx';
 import { Table, type Cell } from './Table.tsx';
+import { DiagnosisBox } from './Timeline.tsx';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
 
@@ -27,7 +28,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
   const sum: SessionSummary = summarizeSession(state, env.priceTable);
   const tier = sum.meta.targetTier;
   const wide = width >= 96;
-  const leftW = wide ? Math.floor(width * 0.48) : width;
+  const leftW = wide ? Math.min(44, Math.floor(width * 0.45)) : width;
   const rightW = wide ? width - leftW - 3 : width;
 
   const statusColour = sum.status === 'completed' ? theme.roles.success : sum.status === 'running' ? theme.roles.accent : theme.roles.danger;
@@ -44,7 +45,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
   const costRows: Cell[][] = sum.cost.lines.map((l) => [
     { text: l.label },
     { text: `${l.hours.toFixed(2)} h`, color: theme.roles.muted },
-    { text: l.usdPerHour === null ? 'unknown' : `${formatUsd(l.usdPerHour)}/h`, color: theme.roles.muted },
+    { text: formatHourly(l.usdPerHour), color: theme.roles.muted },
     { text: formatUsd(l.usd), color: l.running ? theme.roles.warning : theme.roles.text },
   ]);
 
@@ -127,6 +128,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
           );
         })}
       </Box>
+      {sum.diagnosis ? <DiagnosisBox diagnosis={sum.diagnosis} width={width} /> : null}
       {sum.errors.length || sum.guards.length ? (
         <Box flexDirection="column" marginTop={1}>
           {sum.errors.map((e, i) => (

@@ -39,10 +39,10 @@ export function SweepView({ metric = 'ttft', width: w, height: h }: SweepViewPro
 
   const wide = width >= 96;
   if (wide) {
-    const rightW = Math.floor(width * 0.42);
+    const rightW = Math.max(46, Math.floor(width * 0.48));
     const live = (
       <>
-        <LevelProgressLine current={sweep.current} width={rightW} />
+        <LevelProgressLine current={sweep.current} width={rightW} finished={sweep.levels.length} />
         <ServerPanel samples={server} width={rightW} />
       </>
     );

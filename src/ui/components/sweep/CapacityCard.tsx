@@ -7,7 +7,6 @@ import type { BreakingPoint, Economics, LevelResult, ShapeId } from '../../../co
 import { formatUsd } from '../../../core/cost.ts';
 import { formatRate } from '../../format.ts';
 import { useTheme } from '../../theme.ts';
-import { RULE_LABEL } from './LevelTable.tsx';
 
 export const LIMIT_LABEL: Record<BreakingPoint['limitedBy'], string> = {
   queueing: 'queueing',
@@ -54,7 +53,6 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
         }
         const users = <Text bold color={bp.lastPassing > 0 ? theme.roles.success : theme.roles.danger}>{`${bp.lastPassing} users`}</Text>;
         const limited = ` · ${LIMIT_LABEL[bp.limitedBy]}`;
-        const broke = bp.firstFailing !== null ? ` · broke at ${bp.firstFailing}${bp.rule ? ` (${RULE_LABEL[bp.rule]})` : ''}` : '';
         const money = eco ? `${formatRate(eco.outputTokPerSPerGpu)} tok/s/GPU · ${formatUsd(eco.usdPerMillionOutputTokens)}/M out tok` : 'economics unknown';
         if (compact) {
           return (
@@ -70,7 +68,7 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
             <Text wrap="truncate-end">
               {mark}
               {users}
-              <Text color={theme.roles.muted}>{` ±${bp.resolution}${limited}${broke}`}</Text>
+              <Text color={theme.roles.muted}>{` ±${bp.resolution}${limited}${bp.firstFailing !== null ? ` · broke at ${bp.firstFailing}` : ''}`}</Text>
             </Text>
             <Text wrap="truncate-end" color={theme.roles.muted}>
               {' '.repeat(nameW) + money + (eco ? ` · ${formatRate(eco.usersPerGpuDollar)} users per GPU-$/h` : '')}

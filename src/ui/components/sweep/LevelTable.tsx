@@ -14,11 +14,14 @@ export const RULE_LABEL: Record<BreakRule, string> = {
   success: 'success < 95%',
 };
 
+/** Short forms for the table's verdict column, where width is scarce. */
+export const RULE_SHORT: Record<BreakRule, string> = { ttft: 'TTFT>2s', queue: 'queue>0', success: 'success<95%' };
+
 const gradeCell = (theme: Theme, text: string, g: Grade | null): Cell => ({ text, color: g ? theme.grades[g] : theme.roles.muted });
 
 export function verdictCell(theme: Theme, l: LevelResult): Cell {
   if (!l.valid) return { text: `INVALID: ${l.invalidReasons.join('; ') || 'unknown reason'}`, color: theme.roles.warning, bold: true };
-  if (l.verdict === 'break') return { text: `BREAK ${l.brokeBy.map((r) => RULE_LABEL[r]).join(', ')}`, color: theme.roles.danger, bold: true };
+  if (l.verdict === 'break') return { text: `BREAK ${l.brokeBy.map((r) => RULE_SHORT[r]).join(', ')}`, color: theme.roles.danger, bold: true };
   return { text: 'pass', color: theme.roles.success };
 }
 

@@ -9,9 +9,9 @@ import { formatDuration, formatMs, formatPct } from '../../format.ts';
 import { useTheme } from '../../theme.ts';
 import { sparkline } from './chart.ts';
 
-export function LevelProgressLine({ current, width }: { current: LevelProgress | null; width: number }) {
+export function LevelProgressLine({ current, width, finished }: { current: LevelProgress | null; width: number; finished?: number }) {
   const theme = useTheme();
-  if (!current) return <Text color={theme.roles.muted}>No level running.</Text>;
+  if (!current) return <Text color={theme.roles.muted}>{finished ? `Sweep done: ${finished} levels measured.` : 'No level running.'}</Text>;
   const phase = current.phase === 'warmup' ? 'Warming up' : 'Measuring';
   return (
     <Box flexDirection="column" width={width}>
@@ -21,9 +21,9 @@ export function LevelProgressLine({ current, width }: { current: LevelProgress |
         <Text color={theme.roles.muted}>{` · ${formatDuration(current.elapsedMs)}`}</Text>
       </Text>
       <Text wrap="truncate-end" color={theme.roles.muted}>
-        {`  ${current.inFlight} in flight · ${current.completed} completed`}
+        {`  ${current.inFlight} in flight · ${current.completed} done`}
         {current.failed ? <Text color={theme.roles.danger}>{` · ${current.failed} failed`}</Text> : null}
-        {` · TTFT p95 so far ${current.ttftP95 === null ? '—' : formatMs(current.ttftP95)}`}
+        {` · p95 ${current.ttftP95 === null ? '—' : formatMs(current.ttftP95)}`}
       </Text>
     </Box>
   );

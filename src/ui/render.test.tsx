@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { renderFinalFrame, renderLive } from './render.tsx';
+import { createSessionStore } from './store.ts';
+import { loadTheme } from './theme.ts';
+import { sampleEvents } from './fixtures.ts';
+import { reduceAll } from '../core/session-state.ts';
+import { frameWidth } from './test-utils.tsx';
+
+const theme = loadTheme('dark', {});
+
+test('renderFinalFrame renders the summary once, deterministically, at the given width', () => {
+  const state = reduceAll(sampleEvents());
+  const a = renderFinalFrame(state, theme, 100, { savedTo: 'sessions/x.json' });
+  assert.match(a, /COMPLETED/);
+  assert.match(a, /support\s+48 users/);
+  assert.match(a, /Saved to sessions\/x\.json/);
+  assert.equal(renderFinalFrame(reduceAll(sampleEvents()), theme, 100, { savedTo: 'sessions/x.json' }), a, 'replay gives the same frame');
+  assert.ok(frameWidth(renderFinalFrame(state, theme, 80)) <= 80);
+});
+
+class FakeStdout extends EventEmitter {
+  columns = 100;
+  rows = 30;
+  isTTY = true;
+  out = '';
+  write = (s: string) => {
+    this.out += s;
+    return true;
+  };
+}
+class NonTtyStdin extends EventEmitter {
+  isTTY = false;
+  setEncoding() {}
+  setRawMode() {
+    throw new Error('raw mode on a non-TTY');
+  }
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read() {
+    return null;
+  }
+}
+
+test('renderLive mounts on a non-TTY stdin without raw mode, shows store updates, and unmounts', async () => {
+  const store = createSessionStore({ flushHz: 0 });
+  const stdout = new FakeStdout();
+  let saved: string | undefined;
+  const live = renderLive({
+    store,
+    theme,
+    now: () => 0,
+    onQuit: () => {},
+    savedTo: () => saved,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: new NonTtyStdin() as unknown as NodeJS.ReadStream,
+  });
+  store.getState().pushMany(sampleEvents());
+  saved = 'sessions/live.json';
+  live.rerender();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.match(stdout.out, /SIMULATED/);
+  assert.match(stdout.out, /Saved to sessions\/live\.json/);
+  live.unmount();
+  await live.waitUntilExit();
+});

@@ -57,3 +57,52 @@ export function abortError(signal: AbortSignal): Error {
   e.name = 'AbortError';
   return e;
 }
+
+/**
+ * A discrete-event clock for tests: time stands still while code runs, and whenever every pending
+ * piece of work is waiting on `sleep`, it jumps to the earliest wake-up. Simulated timelines then
+ * come out exactly the same on a loaded machine as on an idle one.
+ */
+export function createVirtualClock(): SessionClock {
+  let t = 0;
+  let seq = 0;
+  const timers: { at: number; seq: number; resolve: () => void }[] = [];
+  let pumping = false;
+  const pump = () => {
+    if (pumping) return;
+    pumping = true;
+    // setTimeout(0) runs after pending I/O callbacks and microtasks: work that can still run, runs.
+    setTimeout(() => {
+      pumping = false;
+      if (!timers.length) return;
+      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = timers.shift()!;
+      t = Math.max(t, next.at);
+      next.resolve();
+      if (timers.length) pump();
+    }, 0);
+  };
+  return {
+    now: () => t,
+    wall: () => t,
+    rate: 1,
+    setRate() {},
+    sleep(ms, signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(abortError(signal));
+        const timer = { at: t + Math.max(0, ms), seq: seq++, resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        } };
+        function onAbort() {
+          const i = timers.indexOf(timer);
+          if (i >= 0) timers.splice(i, 1);
+          reject(abortError(signal!));
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        timers.push(timer);
+        pump();
+      });
+    },
+  };
+}

@@ -241,23 +241,40 @@ export async function runCommand(argv: string[]): Promise<number> {
     chart: f.chart ?? 'builtin',
   };
 
-  let cluster: Cluster;
+  const sessionId = newSessionId(new Date(), sim ? 'sim' : 'cluster');
+  let cluster: Cluster | undefined;
   let ngcKey: string | undefined;
-  const clockHolder: { clock?: ReturnType<typeof createSessionClock> } = {};
+  let context: string | undefined;
+  // The driver's raw lines reach the session once it exists (the key is scrubbed by the driver).
+  let logSink: (source: string, line: string) => void = () => {};
   if (!sim) {
     const { prepareClusterRun } = await import('./cluster-run.ts');
-    const prepared = await prepareClusterRun({ context: f.context, namespace: spec.namespace, kubeconfig: f.kubeconfig, ngcKeyFile: f['ngc-key-file'], yes: Boolean(f.yes), json: Boolean(f.json) });
+    const prepared = await prepareClusterRun({
+      context: f.context,
+      namespace: spec.namespace,
+      kubeconfig: f.kubeconfig,
+      ngcKeyFile: f['ngc-key-file'],
+      yes: Boolean(f.yes),
+      json: Boolean(f.json),
+      release: spec.release,
+      sessionId,
+      priceTable,
+      log: (source, line) => logSink(source, line),
+    });
     if (!prepared.ok) {
       process.stderr.write(prepared.message + '\n');
       return prepared.exitCode;
     }
     cluster = prepared.cluster;
     ngcKey = prepared.ngcKey;
+    context = prepared.context;
     spec.namespace = prepared.namespace;
   }
 
   const meta: SessionMeta = {
-    id: newSessionId(new Date(), sim ? 'sim' : 'cluster'),
+    id: sessionId,
+    context,
+    namespace: spec.namespace,
     nimbleVersion: NIMBLE_VERSION,
     mode: sim ? 'sim' : 'cluster',
     startedAt: new Date().toISOString(),
@@ -275,7 +292,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const dailyBudget =
     config.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: config.dailyBudgetUsd, spentTodayUsd: spentOnDay(listSessions(sessionsDir).rows, new Date()) } : undefined;
   const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir }, priceTable, ngcKey ? [ngcKey] : []);
-  clockHolder.clock = session.bus.clock;
+  logSink = (source, line) => session.bus.emit({ type: 'log', source, level: 'info', line });
   if (sim) {
     cluster = createSimCluster({ clock: session.bus.clock, profile, seed, nimProfile: f['nim-profile'], priceTable, failure: f.fail as never });
   }

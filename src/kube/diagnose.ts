@@ -57,11 +57,11 @@ export function diagnoseEvent(ev: EventFacts, ctx: DiagnoseContext = {}): Diagno
     if (gaveUp) return d('insufficient-gpu', 'Cluster autoscaler cannot add a node', m, FIX.insufficientGpu, true);
     return null;
   }
-  if (reason === 'Failed' || reason === 'ErrImagePull' || reason === 'ImagePullBackOff' || (reason === 'BackOff' && /pull/i.test(m))) {
+  if (reason === 'Failed' && /secret .* not found|couldn't find key/i.test(m)) return diagnoseWaiting('CreateContainerConfigError', m);
+  if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff' || ((reason === 'Failed' || reason === 'BackOff') && /pull|image/i.test(m))) {
     const dd = diagnoseImagePull(m);
     if (dd) return dd;
   }
-  if (reason === 'Failed' && /secret .* not found|couldn't find key/i.test(m)) return diagnoseWaiting('CreateContainerConfigError', m);
   if (reason === 'Killing' && /startup probe/i.test(m)) return d('startup-probe-kill', 'Startup probe killed the NIM mid-download', m, FIX.startupProbe, true);
   if (reason === 'ProvisioningFailed') {
     const missing = /storageclass.* not found|not found.*storageclass/i.test(m);

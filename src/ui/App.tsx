@@ -2,7 +2,7 @@
 // until the user picks one with a number key (f follows again). Input is only read when stdin
 // is a TTY: Ink's useInput throws on raw mode otherwise.
 
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, useInput, useStdin } from 'ink';
 import type { Stage } from '../core/events.ts';
 import type { SessionState } from '../core/session-state.ts';
@@ -63,16 +63,26 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
   const ticked = useTicker(now, clockHz, status === 'running');
 
   const view = picked ?? followView({ stage, status });
-  const ctx = { view, help, confirming };
+  // The key context lives in a ref updated both on render and synchronously on each key, so a
+  // second key arriving before React re-renders (fast typing, a loaded machine) sees the first.
+  const ctxRef = useRef({ view, help, confirming });
+  ctxRef.current = { view, help, confirming };
+  const setCtx = (patch: Partial<typeof ctxRef.current>) => {
+    ctxRef.current = { ...ctxRef.current, ...patch };
+    if (patch.help !== undefined) setHelp(patch.help);
+    if (patch.confirming !== undefined) setConfirming(patch.confirming);
+  };
 
   useInput(
     (input, key) => {
+      const ctx = ctxRef.current;
       const action = resolveKey(input, key.escape, ctx);
       if (!action) return;
       switch (action.type) {
         case 'view':
           setPicked(action.view);
-          setHelp(false);
+          ctxRef.current = { ...ctxRef.current, view: action.view };
+          setCtx({ help: false });
           break;
         case 'follow':
           setPicked(null);
@@ -81,22 +91,22 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
           setMetric((m) => CHART_METRICS[(CHART_METRICS.indexOf(m) + 1) % CHART_METRICS.length]);
           break;
         case 'help':
-          setHelp((h) => !h);
+          setCtx({ help: !ctx.help });
           break;
         case 'close':
-          setHelp(false);
+          setCtx({ help: false });
           break;
         case 'quit':
           // Read the freshest state, not the last render's.
-          if (quitNeedsConfirm(store.getState().session)) setConfirming(true);
+          if (quitNeedsConfirm(store.getState().session)) setCtx({ confirming: true });
           else onQuit();
           break;
         case 'confirm-yes':
-          setConfirming(false);
+          setCtx({ confirming: false });
           onQuit();
           break;
         case 'confirm-no':
-          setConfirming(false);
+          setCtx({ confirming: false });
           break;
       }
     },

@@ -111,6 +111,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   let reason: string | undefined;
   bus.emit({ type: 'session.started', meta });
   bus.emit({ type: 'endpoint', endpoint: { baseUrl, via: 'load-balancer' } });
+  // nimble does not own this server, but its GPU time is what the measurement costs: bill it for
+  // the length of the test so $ figures compare with full-cycle sessions.
+  const gpu = { id: 'gpu-node', priceItem: gpuShape, quantity: gpus, label: `${gpus}× GPU on ${gpuShape} (behind the endpoint, not managed by nimble)` };
+  bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'start' } });
   try {
     bus.emit({ type: 'stage.started', stage: 'smoke' });
     const smoke = await load.runSmokeTest(baseUrl, model!, apiKey, (b) => bus.emit(b), signal);
@@ -151,6 +155,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     reason = aborted ? 'stopped by the user' : errorText(err);
     if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
   }
+  bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
   await finishSession(session, priceTable);

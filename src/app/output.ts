@@ -87,6 +87,12 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
     stdout: process.stdout,
     stdin: process.stdin,
   });
+  // In raw mode the terminal sends Ctrl-C to stdin instead of raising SIGINT: turn it back into the
+  // signal so the TUI gets the same stop-then-clean-up handling as the plain output.
+  const onData = (chunk: Buffer | string) => {
+    if (String(chunk).includes('\u0003')) process.kill(process.pid, 'SIGINT');
+  };
+  process.stdin.on('data', onData);
   return {
     async finish(path) {
       savedTo = path;
@@ -95,11 +101,13 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       app.rerender?.();
       // The summary stays on screen until the user quits (q), unless they already asked to.
       if (!quitRequested) await quit;
+      process.stdin.off('data', onData);
       app.unmount();
       store.getState().dispose?.();
     },
     close() {
       unsubscribe();
+      process.stdin.off('data', onData);
       app.unmount();
     },
   };

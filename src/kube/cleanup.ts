@@ -4,7 +4,8 @@
 
 import type { CleanupOptions, CleanupReport, CleanupStep, Emit, Leftover, PaidResource } from '../core/cluster.ts';
 import { DEFAULT_PRICE_TABLE, HOURS_PER_MONTH, hourlyRate, keptCacheMonthlyUsd, type PriceTable } from '../core/cost.ts';
-import type { KubeExec } from './exec.ts';
+import { diagnoseCliError } from './diagnose.ts';
+import { KubeCommandError, type KubeExec } from './exec.ts';
 import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_SECRET, labelValue, podSelector, prePullName, serviceName } from './names.ts';
 import type { K8sObject } from './stream.ts';
 
@@ -177,7 +178,7 @@ export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Prom
     scope = ['-n', q.fallbackNamespace];
     rel = await exec.helm(['list', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
   }
-  if (rel.exitCode !== 0) throw new Error(`helm list failed: ${rel.stderr.trim().split('\n').pop()}`);
+  if (rel.exitCode !== 0) throw new KubeCommandError(diagnoseCliError('helm', rel.stderr, { enoent: rel.enoent }), rel);
   const objs = await exec.kubectlJson(['get', 'pods,services,pvc', ...scope, '-l', sel, '-o', 'json']);
   const nodes = await exec.kubectl(['get', 'nodes', '-o', 'json'], { allowFail: true, quiet: true });
   const shapeOf = new Map<string, string>();

@@ -141,7 +141,7 @@ export function classifyCliError(stderr: string, opts: { enoent?: boolean } = {}
   if (/Forbidden|forbidden:|cannot (get|list|watch|create|delete|patch|update) resource/i.test(s)) return 'forbidden';
   if (/context .* (does not exist|not found)|no context exists|current-context is not set|no configuration has been provided|invalid configuration/i.test(s)) return 'bad-context';
   if (/x509|certificate/i.test(s)) return 'tls';
-  if (/connection refused|no such host|i\/o timeout|Unable to connect to the server|dial tcp|connect: |network is unreachable|TLS handshake timeout|EOF$/im.test(s)) return 'unreachable';
+  if (/connection refused|was refused|no such host|i\/o timeout|Unable to connect to the server|dial tcp|connect: |network is unreachable|TLS handshake timeout|EOF$/im.test(s)) return 'unreachable';
   if (/NotFound|not found/i.test(s)) return 'not-found';
   return 'other';
 }

@@ -1,0 +1,167 @@
+// On a testbed with only a CPU node: insufficient GPU, Unauthorized (wrong token), Forbidden (RBAC),
+// the nim-llm kubeVersion refusal, both charts rendered with generated values and validated by the
+// API server, and finally "unreachable" (the server stopped).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { DeployFailed } from '../../src/core/cluster.ts';
+import { BUILTIN_CHART } from '../../src/kube/chart.ts';
+import { statusCommand } from '../../src/kube/commands.ts';
+import { podSelector } from '../../src/kube/names.ts';
+import { PROBE_PROFILES, buildValues, OCI_LB_ANNOTATIONS } from '../../src/kube/values.ts';
+import { driverFor, kubeletFor, makeSpec } from './helpers.ts';
+import { startTestbed, type Testbed } from './testbed.ts';
+
+const NIM_LLM_STANDIN = fileURLToPath(new URL('./fixtures/nim-llm', import.meta.url));
+
+describe('cluster errors and charts (CPU-only testbed)', () => {
+  let tb: Testbed;
+  let dir: string;
+  before(async () => {
+    tb = await startTestbed({ noGpuNode: true });
+    dir = await mkdtemp(join(tmpdir(), 'nimble-it-'));
+  });
+  after(async () => {
+    await tb?.stop();
+  });
+  const helm = (args: string[], input?: string) => execa(tb.helm, args, { env: tb.env, reject: false, input: input ?? '' });
+  const kubectl = (args: string[], input?: string) => execa(tb.kubectl, [`--kubeconfig=${tb.kubeconfig}`, ...args], { env: tb.env, reject: false, input: input ?? '' });
+
+  test('insufficient GPU: preflight fails the GPU check and deploy stops on the scheduler\'s verdict', async () => {
+    const ns = 'nogpu';
+    const spec = makeSpec(ns);
+    const { cluster, cap, emit } = driverFor(tb, ns);
+    const checks = await cluster.preflight(spec);
+    const gpu = checks.find((c) => c.id === 'gpu-nodes')!;
+    assert.equal(gpu.status, 'fail');
+    assert.ok(gpu.fix);
+    const k = kubeletFor(tb, ns);
+    const t = Date.now();
+    const d = cluster.deploy(spec, emit, new AbortController().signal);
+    d.catch(() => {});
+    // The scheduler waits for the volume first (WaitForFirstConsumer): give it one, as CSI would.
+    await k.waitForPod(podSelector(spec.release));
+    await k.provisionPvc('nimble-cache-meta-llama-3-1-8b-instruct');
+    const err = await d.then(() => null, (e) => e);
+    assert.ok(err instanceof DeployFailed);
+    assert.equal(err.diagnosis.id, 'insufficient-gpu');
+    assert.match(err.diagnosis.evidence, /Insufficient nvidia\.com\/gpu/);
+    assert.ok(Date.now() - t < 20_000, `took ${Date.now() - t} ms`);
+    const un = cap.signals.find((s) => s.kind === 'pod.unschedulable');
+    assert.match((un as any).message, /0\/1 nodes are available: 1 Insufficient nvidia\.com\/gpu/);
+    const reaper = k.reaper(podSelector(spec.release));
+    try {
+      assert.equal((await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: false }, emit)).ok, true);
+    } finally {
+      await reaper.stop();
+    }
+  });
+
+  test('Unauthorized (a wrong token) is explained as expired credentials, in preflight and deploy', async () => {
+    const bad = join(dir, 'kubeconfig-bad');
+    await writeFile(bad, (await readFile(tb.kubeconfig, 'utf8')).replace(/token: .*/, 'token: not-the-right-token'), { mode: 0o600 });
+    const { cluster } = driverFor(tb, 'x', { kubeconfig: bad });
+    const checks = await cluster.preflight(makeSpec('x'));
+    const c = checks.find((x) => x.id === 'cluster')!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.detail, /Unauthorized/);
+    assert.match(c.fix!, /oci session authenticate/);
+    await assert.rejects(cluster.deploy(makeSpec('x'), () => {}, new AbortController().signal), (e: any) => e instanceof DeployFailed && e.diagnosis.id === 'auth-expired');
+  });
+
+  test('Forbidden (RBAC) is explained as such', async () => {
+    const { cluster } = driverFor(tb, 'x', { kubeconfig: tb.userKubeconfig });
+    const checks = await cluster.preflight(makeSpec('x'));
+    const c = checks.find((x) => x.id === 'cluster')!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.detail, /Forbidden \(RBAC\).*cannot create secrets/);
+    assert.match(c.fix!, /Role/);
+    await assert.rejects(cluster.deploy(makeSpec('x'), () => {}, new AbortController().signal), (e: any) => e instanceof DeployFailed && e.diagnosis.id === 'forbidden');
+    const err: string[] = [];
+    assert.equal(await statusCommand(['--kubeconfig', tb.userKubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm, '-n', 'default'], { out: () => {}, err: (s) => err.push(s), env: tb.env }), 1);
+    assert.match(err.join('\n'), /Forbidden/);
+  });
+
+  test('nim-llm (kubeVersion ≥ 1.23) on a 1.20 cluster: helm refuses, diagnosed with the fix', async () => {
+    const { cluster } = driverFor(tb, 'nimllm');
+    await assert.rejects(cluster.deploy(makeSpec('nimllm', { chart: NIM_LLM_STANDIN }), () => {}, new AbortController().signal), (e: any) => e instanceof DeployFailed && e.diagnosis.id === 'chart-kube-version');
+    await kubectl(['delete', 'namespace', 'nimllm', '--wait=false']);
+  });
+
+  async function render(chart: string, values: object, kubeVersion?: string) {
+    const f = join(dir, `values-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(f, JSON.stringify(values));
+    const kv = kubeVersion ? ['--kube-version', kubeVersion] : [];
+    const lint = await helm(['lint', chart, '-f', f, ...kv]);
+    assert.equal(lint.exitCode, 0, lint.stdout + lint.stderr);
+    const tpl = await helm(['template', 'llama', chart, '-n', 'charts', '-f', f, ...kv]);
+    assert.equal(tpl.exitCode, 0, tpl.stderr);
+    // The API server validates and defaults every object (dry run: nothing is stored).
+    const dry = await kubectl(['create', '--dry-run=server', '-n', 'charts', '-o', 'json', '-f', '-'], tpl.stdout);
+    assert.equal(dry.exitCode, 0, dry.stderr);
+    // kubectl prints one pretty-printed object per manifest, back to back.
+    return dry.stdout.split(/^(?=\{)/m).filter((x) => x.trim()).map((x) => JSON.parse(x));
+  }
+
+  test('both charts render valid manifests from the generated values, with the fields that matter', async () => {
+    await kubectl(['create', 'namespace', 'charts']);
+    const spec = makeSpec('charts', { gpuCount: 2, probeProfile: 'medium', env: { NIM_MAX_MODEL_LEN: '8192' }, nodeSelector: { 'nvidia.com/gpu.present': 'true' } });
+    for (const [chart, flavour, kv] of [[BUILTIN_CHART, 'nimble-nim', undefined], [NIM_LLM_STANDIN, 'nim-llm', '1.29.0']] as const) {
+      const objs = await render(chart, buildValues(spec, { session: 's-1', flavour }), kv);
+      const svc = objs.find((o) => o.kind === 'Service' && o.metadata.name === 'llama-nim');
+      assert.ok(svc, `${flavour}: Service llama-nim`);
+      assert.equal(svc.spec.type, 'LoadBalancer');
+      for (const [k, v] of Object.entries(OCI_LB_ANNOTATIONS)) assert.equal(svc.metadata.annotations[k], v);
+      assert.equal(svc.metadata.labels['nimble.dev/session'], 's-1');
+      assert.equal(svc.spec.ports[0].port, 8000);
+      const wl = objs.find((o) => o.kind === (flavour === 'nim-llm' ? 'StatefulSet' : 'Deployment'));
+      assert.ok(wl, `${flavour}: workload`);
+      const pod = wl.spec.template;
+      assert.equal(pod.metadata.labels['app.kubernetes.io/instance'], 'llama');
+      assert.equal(pod.metadata.labels['nimble.dev/managed-by'], 'nimble');
+      assert.equal(pod.metadata.annotations['nimble.dev/session'], 's-1');
+      const c = pod.spec.containers[0];
+      assert.equal(c.image, 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3');
+      assert.equal(c.resources.limits['nvidia.com/gpu'], '2');
+      assert.deepEqual(pod.spec.imagePullSecrets, [{ name: 'ngc-secret' }]);
+      assert.deepEqual(c.env.find((e: any) => e.name === 'NGC_API_KEY').valueFrom.secretKeyRef, { name: 'ngc-api', key: 'NGC_API_KEY' });
+      assert.equal(c.env.find((e: any) => e.name === 'NIM_MAX_MODEL_LEN').value, '8192');
+      assert.equal(pod.spec.securityContext.fsGroup, 1000);
+      assert.deepEqual(pod.spec.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
+      assert.ok(pod.spec.tolerations.some((t: any) => t.key === 'nvidia.com/gpu' && t.operator === 'Exists' && t.effect === 'NoSchedule'));
+      assert.equal(pod.spec.volumes.find((v: any) => v.name === 'model-store').persistentVolumeClaim.claimName, 'nimble-cache-meta-llama-3-1-8b-instruct');
+      assert.equal(c.readinessProbe.initialDelaySeconds, PROBE_PROFILES.medium.readiness.initialDelaySeconds);
+      assert.equal(c.readinessProbe.periodSeconds, 10);
+      assert.equal(c.startupProbe.failureThreshold, PROBE_PROFILES.medium.startup.failureThreshold);
+      assert.equal(c.startupProbe.httpGet.path, '/v1/health/ready');
+      assert.equal(c.livenessProbe.httpGet.path, '/v1/health/live');
+    }
+    // ClusterIP variant: no LB annotations
+    const cip = await render(BUILTIN_CHART, buildValues(makeSpec('charts', { serviceType: 'ClusterIP' }), { session: 's', flavour: 'nimble-nim' }));
+    const svc = cip.find((o) => o.kind === 'Service');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.equal(svc.metadata.annotations?.['service.beta.kubernetes.io/oci-load-balancer-shape'], undefined);
+    // The chart's own defaults also lint and render.
+    assert.ok((await render(BUILTIN_CHART, {})).some((o) => o.kind === 'Deployment'));
+  });
+
+  test('unreachable: with the API server stopped, preflight and status explain it', async () => {
+    const kcfg = join(dir, 'kubeconfig-copy');
+    await writeFile(kcfg, await readFile(tb.kubeconfig, 'utf8'), { mode: 0o600 }); // stop.sh removes the run dir
+    await tb.stop();
+    const { cluster } = driverFor(tb, 'x', { kubeconfig: kcfg });
+    const checks = await cluster.preflight(makeSpec('x'));
+    const c = checks.find((x) => x.id === 'cluster')!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.detail, /Cluster unreachable/);
+    assert.match(c.fix!, /cannot be reached/);
+    const err: string[] = [];
+    assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', tb.kubectl, '--helm', tb.helm], { out: () => {}, err: (s) => err.push(s), env: tb.env }), 1);
+    assert.match(err.join('\n'), /unreachable|refused/i);
+  });
+});

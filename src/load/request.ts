@@ -74,78 +74,292 @@ export function classifyError(err: unknown, timedOut: boolean): ErrorClass {
   return 'other';
 }
 
-export async function sendChat(dispatcher: Dispatcher, req: ChatRequest): Promise<RequestRecord> {
-  const rec: RequestRecord = {
-    ok: false,
-    status: null,
-    errorClass: null,
-    start: 0,
-    firstToken: null,
-    end: 0,
-    contentChunks: 0,
-    outputTokens: 0,
-    promptTokens: null,
-    tokenSource: 'chunks',
-    gaps: req.collectGaps ? [] : null,
-  };
-  const ac = new AbortController();
-  let timedOut = false;
-  const onOuterAbort = () => ac.abort(req.signal?.reason);
-  if (req.signal) {
-    if (req.signal.aborted) ac.abort(req.signal.reason);
-    else req.signal.addEventListener('abort', onOuterAbort, { once: true });
+const ABORTED = Object.assign(new Error('request aborted'), { name: 'AbortError' });
+const TIMED_OUT = new RequestTimeout('request timeout');
+
+/**
+ * Sends one request through undici's raw `dispatch` (no Readable body, no promise per chunk):
+ * the response bytes go straight into the incremental SSE parser. Resolves once, never rejects.
+ */
+export function sendChat(dispatcher: Dispatcher, req: ChatRequest): Promise<RequestRecord> {
+  return new Promise<RequestRecord>((resolve) => new ChatCall(dispatcher, req, resolve).start());
+}
+
+/** The three kinds of body a response can have. */
+const enum Mode {
+  Pending,
+  ErrorBody,
+  Text,
+  Stream,
+}
+
+/**
+ * One request's life as an undici dispatch handler (the callback API undici's own `request` is
+ * built on): onConnect → onHeaders → onData* → onComplete, or onError at any point.
+ */
+class ChatCall implements Dispatcher.DispatchHandler {
+  private readonly rec: RequestRecord;
+  private abortFn: ((err?: Error) => void) | null = null;
+  private abortReason: Error | null = null;
+  private timedOut = false;
+  private settled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private mode = Mode.Pending;
+  // Error and non-streaming bodies.
+  private text = '';
+  private textLimit = 0;
+  private decoder: InstanceType<typeof globalThis.TextDecoder> | null = null;
+  // Streams.
+  private parser: SseParser | null = null;
+  private readonly events: string[] = [];
+  private done = false; // [DONE] seen
+  private finished = false; // a finish_reason seen
+  private lastContent = 0;
+  /**
+   * The last fully parsed content chunk of this stream cut around its content string: a later
+   * chunk that is exactly prefix + plain text + suffix is the same JSON with other content, so it
+   * needs no JSON.parse (same structure, no finish_reason, usage or error — checked when learnt).
+   */
+  private tplPrefix: string | null = null;
+  private tplSuffix = '';
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly req: ChatRequest,
+    private readonly resolve: (r: RequestRecord) => void,
+  ) {
+    this.rec = {
+      ok: false,
+      status: null,
+      errorClass: null,
+      start: 0,
+      firstToken: null,
+      end: 0,
+      contentChunks: 0,
+      outputTokens: 0,
+      promptTokens: null,
+      tokenSource: 'chunks',
+      gaps: req.collectGaps ? [] : null,
+    };
   }
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ac.abort(new RequestTimeout('request timeout'));
-  }, req.requestTimeoutMs);
-  rec.start = req.now();
-  try {
-    const res = await dispatcher.request({
-      origin: req.origin,
-      path: req.path,
-      method: 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal: ac.signal,
-      headersTimeout: req.stallTimeoutMs,
-      bodyTimeout: req.stallTimeoutMs,
-    });
-    rec.status = res.statusCode;
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readText(res.body, 300);
-      rec.end = req.now();
-      rec.errorClass = `http_${res.statusCode}`;
-      rec.errorDetail = `HTTP ${res.statusCode}`;
-      if (res.statusCode >= 400 && res.statusCode < 500) rec.body400 = text;
-      return rec;
+
+  private readonly onOuterAbort = () => this.abort(ABORTED);
+
+  start(): void {
+    const req = this.req;
+    if (req.signal) {
+      if (req.signal.aborted) {
+        this.rec.start = req.now();
+        return this.fail(req.now(), 'aborted', 'aborted');
+      }
+      req.signal.addEventListener('abort', this.onOuterAbort, { once: true });
     }
-    if (!req.stream) {
-      const text = await readText(res.body, 10_000_000);
-      rec.end = req.now();
-      parseNonStreaming(text, rec);
-      return rec;
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort(TIMED_OUT);
+    }, req.requestTimeoutMs);
+    this.rec.start = req.now();
+    try {
+      this.dispatcher.dispatch(
+        {
+          origin: req.origin,
+          path: req.path,
+          method: 'POST',
+          headers: req.headers,
+          body: req.body,
+          headersTimeout: req.stallTimeoutMs,
+          bodyTimeout: req.stallTimeoutMs,
+        },
+        this,
+      );
+    } catch (err) {
+      this.onError(err as Error);
     }
-    await readStream(res.body, rec, req, () => timedOut);
-    return rec;
-  } catch (err) {
-    rec.end = req.now();
+  }
+
+  private abort(reason: Error): void {
+    if (this.settled) return;
+    if (this.abortFn) this.abortFn(reason);
+    else this.abortReason = reason; // not connected yet: onConnect aborts at once
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.req.signal?.removeEventListener('abort', this.onOuterAbort);
+    this.resolve(this.rec);
+  }
+
+  private fail(t: number, cls: ErrorClass, detail: string): void {
+    if (this.settled) return;
+    const rec = this.rec;
+    rec.end = t;
     rec.ok = false;
-    rec.errorClass = classifyError(err, timedOut);
-    rec.errorDetail = rec.errorClass;
-    return rec;
-  } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onOuterAbort);
+    rec.errorClass = cls;
+    rec.errorDetail = detail;
+    this.settle();
+  }
+
+  // --- undici handler callbacks -------------------------------------------------------------
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.abortReason) abort(this.abortReason);
+  }
+
+  onHeaders(statusCode: number, _headers: Buffer[] | string[] | null, _resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the real answer follows
+    this.rec.status = statusCode;
+    if (statusCode >= 300) {
+      this.mode = Mode.ErrorBody;
+      this.textLimit = 300;
+      this.decoder = new TextDecoder('utf-8');
+    } else if (!this.req.stream) {
+      this.mode = Mode.Text;
+      this.textLimit = 10_000_000;
+      this.decoder = new TextDecoder('utf-8');
+    } else {
+      this.mode = Mode.Stream;
+      this.parser = new SseParser();
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    if (this.mode === Mode.Stream) {
+      const t = this.req.now();
+      this.parser!.push(chunk, this.events);
+      if (this.events.length && !this.handle(t)) this.abort(ABORTED);
+    } else if (this.text.length < this.textLimit) {
+      this.text += this.decoder!.decode(chunk, { stream: true });
+    }
+    return true;
+  }
+
+  onComplete(_trailers: string[] | null): void {
+    if (this.settled) return;
+    const rec = this.rec;
+    const t = this.req.now();
+    if (this.mode === Mode.Stream) {
+      this.parser!.end(this.events);
+      if (this.events.length && !this.handle(t)) return;
+      rec.end = t;
+      if (rec.tokenSource !== 'usage') rec.outputTokens = rec.contentChunks;
+      if (!this.done && !this.finished) {
+        rec.errorClass = 'truncated';
+        rec.errorDetail = 'stream ended without [DONE] or finish_reason';
+      } else if (rec.firstToken === null) {
+        rec.errorClass = 'empty';
+        rec.errorDetail = 'stream finished without any content';
+      } else rec.ok = true;
+      return this.settle();
+    }
+    if (this.text.length < this.textLimit) this.text += this.decoder?.decode() ?? '';
+    const text = this.text.slice(0, this.textLimit);
+    rec.end = t;
+    if (this.mode === Mode.ErrorBody) {
+      const status = rec.status ?? 0;
+      rec.errorClass = `http_${status}`;
+      rec.errorDetail = `HTTP ${status}`;
+      if (status >= 400 && status < 500) rec.body400 = text;
+    } else parseNonStreaming(text, rec);
+    this.settle();
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    // The outer timeout aborts through here too.
+    const cls = classifyError(err, this.timedOut);
+    this.fail(this.req.now(), cls, cls);
+  }
+
+  // --- stream events ------------------------------------------------------------------------
+
+  /** Handles the parsed events; false after a failure (the request is settled). */
+  private handle(t: number): boolean {
+    const events = this.events;
+    const rec = this.rec;
+    for (let i = 0; i < events.length; i++) {
+      const data = events[i];
+      // Fast path: the same JSON as the learnt content chunk, with other plain content.
+      const pre = this.tplPrefix;
+      if (pre !== null && data.length > pre.length + this.tplSuffix.length && data.startsWith(pre) && data.endsWith(this.tplSuffix)) {
+        const end = data.length - this.tplSuffix.length;
+        if (plainJsonText(data, pre.length, end)) {
+          this.content(t);
+          continue;
+        }
+      }
+      if (data === '[DONE]') {
+        this.done = true;
+        continue;
+      }
+      let j: any;
+      try {
+        j = JSON.parse(data);
+      } catch {
+        events.length = 0;
+        this.fail(t, 'malformed', `stream chunk is not JSON: ${JSON.stringify(data.slice(0, 60))}`);
+        return false;
+      }
+      if (j === null || typeof j !== 'object') {
+        events.length = 0;
+        this.fail(t, 'malformed', 'stream chunk is not a JSON object');
+        return false;
+      }
+      if (j.error) {
+        events.length = 0;
+        this.fail(t, 'stream_error', `server error in stream: ${String(j.error?.message ?? j.error).slice(0, 120)}`);
+        return false;
+      }
+      const choice = j.choices?.[0];
+      const content = choice?.delta?.content ?? choice?.text;
+      if (typeof content === 'string' && content.length > 0) {
+        this.content(t);
+        if (!choice.finish_reason && !j.usage) this.learn(data, choice.delta?.content === content ? 'content' : 'text', content);
+      }
+      if (choice?.finish_reason) this.finished = true;
+      if (j.usage) applyUsage(j.usage, rec);
+    }
+    events.length = 0;
+    return true;
+  }
+
+  private content(t: number): void {
+    const rec = this.rec;
+    if (rec.firstToken === null) {
+      rec.firstToken = t;
+      this.req.onFirstToken?.(t);
+    } else if (rec.gaps) rec.gaps.push(t - this.lastContent);
+    this.lastContent = t;
+    rec.contentChunks++;
+  }
+
+  /**
+   * Learns the template from a parsed content chunk when the content string sits in the raw text
+   * exactly once as `"key":"content"` with no escapes. A JSON string cannot hold an unescaped
+   * quote, so that one occurrence is the value just read; any other plain text in its place gives
+   * the same document with that text as the content.
+   */
+  private learn(data: string, key: 'content' | 'text', content: string): void {
+    if (!plainJsonText(content, 0, content.length)) return;
+    const needle = `"${key}":"${content}"`;
+    const at = data.indexOf(needle);
+    if (at < 0 || data.indexOf(needle, at + 1) >= 0) return;
+    this.tplPrefix = data.slice(0, at + key.length + 4);
+    this.tplSuffix = data.slice(at + needle.length - 1);
   }
 }
 
-async function readText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  let s = '';
-  for await (const chunk of body) {
-    if (s.length < limit) s += Buffer.from(chunk as Uint8Array).toString('utf8');
+/** s[from, to) has no quote, backslash or control character: valid JSON string text as is. */
+function plainJsonText(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92) return false;
   }
-  return s.slice(0, limit);
+  return true;
 }
 
 function parseNonStreaming(text: string, rec: RequestRecord): void {
@@ -176,97 +390,4 @@ function applyUsage(u: any, rec: RequestRecord): void {
     rec.tokenSource = 'usage';
   }
   if (u && typeof u.prompt_tokens === 'number') rec.promptTokens = u.prompt_tokens;
-}
-
-function readStream(body: Dispatcher.ResponseData['body'], rec: RequestRecord, req: ChatRequest, timedOut: () => boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const parser = new SseParser();
-    const events: string[] = [];
-    let done = false; // [DONE] seen
-    let finished = false; // a finish_reason seen
-    let lastContent = 0;
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      resolve();
-    };
-    const fail = (cls: ErrorClass, detail: string) => {
-      if (settled) return;
-      rec.end = req.now();
-      rec.ok = false;
-      rec.errorClass = cls;
-      rec.errorDetail = detail;
-      body.destroy();
-      settle();
-    };
-    const handle = (t: number): boolean => {
-      for (let i = 0; i < events.length; i++) {
-        const data = events[i];
-        if (data === '[DONE]') {
-          done = true;
-          continue;
-        }
-        let j: any;
-        try {
-          j = JSON.parse(data);
-        } catch {
-          fail('malformed', `stream chunk is not JSON: ${JSON.stringify(data.slice(0, 60))}`);
-          return false;
-        }
-        if (j === null || typeof j !== 'object') {
-          fail('malformed', 'stream chunk is not a JSON object');
-          return false;
-        }
-        if (j.error) {
-          fail('stream_error', `server error in stream: ${String(j.error?.message ?? j.error).slice(0, 120)}`);
-          return false;
-        }
-        const choice = j.choices?.[0];
-        const content = choice?.delta?.content ?? choice?.text;
-        if (typeof content === 'string' && content.length > 0) {
-          if (rec.firstToken === null) {
-            rec.firstToken = t;
-            req.onFirstToken?.(t);
-          } else if (rec.gaps) rec.gaps.push(t - lastContent);
-          lastContent = t;
-          rec.contentChunks++;
-        }
-        if (choice?.finish_reason) finished = true;
-        if (j.usage) applyUsage(j.usage, rec);
-      }
-      events.length = 0;
-      return true;
-    };
-    body.on('data', (chunk: Buffer) => {
-      const t = req.now();
-      parser.push(chunk, events);
-      if (events.length) handle(t);
-    });
-    body.on('end', () => {
-      if (settled) return;
-      const t = req.now();
-      parser.end(events);
-      if (events.length && !handle(t)) return;
-      rec.end = t;
-      if (rec.tokenSource !== 'usage') rec.outputTokens = rec.contentChunks;
-      if (!done && !finished) {
-        rec.errorClass = 'truncated';
-        rec.errorDetail = 'stream ended without [DONE] or finish_reason';
-      } else if (rec.firstToken === null) {
-        rec.errorClass = 'empty';
-        rec.errorDetail = 'stream finished without any content';
-      } else rec.ok = true;
-      settle();
-    });
-    body.on('error', (err) => {
-      if (settled) return;
-      rec.end = req.now();
-      rec.ok = false;
-      // The outer timeout aborts the body too; sendChat's catch cannot see it here.
-      rec.errorClass = classifyError(err, timedOut());
-      rec.errorDetail = rec.errorClass;
-      settle();
-    });
-  });
 }

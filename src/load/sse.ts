@@ -1,53 +1,81 @@
 // Incremental Server-Sent Events parser: feed bytes as they arrive (chunk boundaries anywhere,
 // even inside a UTF-8 character or between \r and \n); get each event's data payload.
 // Only `data` fields matter for OpenAI-style streams; `event`, `id`, `retry` and comments are skipped.
-
-const LINE_END = /\r\n|\r|\n/g;
+// Hot path of the load worker (one call per network read): lines are found with indexOf, not a
+// regular expression, and a single-line event's payload is handed out without a join.
 
 export class SseParser {
   private buf = '';
-  private data: string[] = [];
+  /** Data lines of the event being read: none, one (a string), or several (an array). */
+  private data: string | string[] | null = null;
   private readonly decoder = new TextDecoder('utf-8');
 
   /** Appends the data payloads of every event completed by this chunk to `out`. */
   push(chunk: Uint8Array | string, out: string[]): void {
-    this.buf += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    const buf = this.buf;
+    const s = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    const buf = this.buf.length ? this.buf + s : s;
+    const n = buf.length;
     let start = 0;
-    LINE_END.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = LINE_END.exec(buf))) {
-      // A trailing \r may be the first half of \r\n split across chunks: wait for the next chunk.
-      if (m[0] === '\r' && m.index === buf.length - 1) break;
-      this.line(buf.slice(start, m.index), out);
-      start = m.index + m[0].length;
+    let lf = buf.indexOf('\n');
+    let cr = buf.indexOf('\r');
+    for (;;) {
+      if (lf !== -1 && lf < start) lf = buf.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = buf.indexOf('\r', start);
+      let end: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        // A trailing \r may be the first half of \r\n split across chunks: wait for the next chunk.
+        if (cr === n - 1) break;
+        end = cr;
+        next = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      this.line(buf, start, end, out);
+      start = next;
     }
-    this.buf = start === 0 ? buf : buf.slice(start);
+    this.buf = start === 0 ? buf : start >= n ? '' : buf.slice(start);
   }
 
   /** End of stream: a last event without its blank line is still delivered (lenient). */
   end(out: string[]): void {
-    const rest = this.buf + this.decoder.decode();
+    let rest = this.buf + this.decoder.decode();
     this.buf = '';
-    if (rest.length) this.line(rest.replace(/\r$/, ''), out);
-    if (this.data.length) out.push(this.data.join('\n'));
-    this.data = [];
+    if (rest.endsWith('\r')) rest = rest.slice(0, -1);
+    if (rest.length) this.line(rest, 0, rest.length, out);
+    this.flush(out);
   }
 
-  private line(line: string, out: string[]): void {
-    if (line.length === 0) {
-      if (this.data.length) {
-        out.push(this.data.length === 1 ? this.data[0] : this.data.join('\n'));
-        this.data = [];
-      }
+  private flush(out: string[]): void {
+    const d = this.data;
+    if (d === null) return;
+    out.push(typeof d === 'string' ? d : d.join('\n'));
+    this.data = null;
+  }
+
+  private line(buf: string, start: number, end: number, out: string[]): void {
+    if (start === end) {
+      this.flush(out);
       return;
     }
-    if (line.charCodeAt(0) === 58 /* : comment */) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    if (field !== 'data') return;
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    this.data.push(value);
+    const c0 = buf.charCodeAt(start);
+    if (c0 === 58 /* : comment */) return;
+    let value: string;
+    // "data: " (the usual form) without a search for the colon.
+    if (c0 === 100 && end - start >= 5 && buf.startsWith('data:', start)) {
+      value = buf.slice(buf.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end);
+    } else {
+      const line = buf.slice(start, end);
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      if (field !== 'data') return;
+      value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.charCodeAt(0) === 32) value = value.slice(1);
+    }
+    const d = this.data;
+    if (d === null) this.data = value;
+    else if (typeof d === 'string') this.data = [d, value];
+    else d.push(value);
   }
 }

@@ -76,6 +76,20 @@ export interface SimNimHandle {
 
 const MAX_BODY = 16 * 1024 * 1024;
 
+/**
+ * One SSE event of a streaming response, framed as an HTTP/1.1 chunk and handed to the socket in
+ * a single write (the hot path: one call per token). Same bytes as res.write, which would queue
+ * four pieces (size, CRLF, data, CRLF) and an uncork per call. Falls back to res.write whenever
+ * the response is not in the plain state this relies on: headers out, chunked, nothing buffered.
+ */
+function writeChunk(res: http.ServerResponse, s: string): void {
+  const r = res as http.ServerResponse & { chunkedEncoding?: boolean; outputData?: unknown[] };
+  const sock = res.socket;
+  if (sock && !sock.destroyed && res.headersSent && !res.writableEnded && r.chunkedEncoding === true && r.outputData?.length === 0) {
+    sock.write(`${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`);
+  } else res.write(s);
+}
+
 export function validateOptions(o: SimNimOptions): void {
   const posInt = (v: number | undefined, name: string, min = 1) => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`sim option ${name} must be an integer ≥ ${min}, got ${v}`);
@@ -194,7 +208,7 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
         }
         const text = tokenText(n, index);
         if (words) words.push(text);
-        else res.write(fmt.token(text));
+        else writeChunk(res, fmt.token(text));
       },
       finish(now) {
         ended = true;

@@ -171,6 +171,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     let endpoint: Endpoint;
     try {
       endpoint = await cluster.deploy(opts.spec, emitSignal, work.signal);
+      // The health check is real HTTP against the endpoint: time it in real time.
+      clock.setRate(1);
       emit({ type: 'endpoint', endpoint });
       let ready = false;
       await load.waitForReady(

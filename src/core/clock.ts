@@ -16,10 +16,23 @@ export interface SessionClock {
 
 export function createSessionClock(realNow: () => number = () => performance.now()): SessionClock {
   const start = realNow();
-  let base = 0; // session time at the last rate change
+  let base = 0; // session time at the last rebase
   let realBase = start;
   let rate = 1;
-  const now = () => base + (realNow() - realBase) * rate;
+  // Wake-up times of pending sleeps. Session time never runs past the earliest one until it has
+  // fired, and a timer that fires late does not carry its lateness into session time: a simulated
+  // phase of 4m00s is recorded as 4m00s however busy the machine was while it played.
+  const wakes = new Set<number>();
+  const raw = () => base + (realNow() - realBase) * rate;
+  const now = () => {
+    let t = raw();
+    for (const w of wakes) if (w < t) t = w;
+    return t;
+  };
+  const rebase = (t: number) => {
+    base = t;
+    realBase = realNow();
+  };
   return {
     now,
     wall: () => realNow() - start,
@@ -28,20 +41,24 @@ export function createSessionClock(realNow: () => number = () => performance.now
     },
     setRate(r: number) {
       if (!(r > 0)) throw new Error(`clock rate must be > 0, got ${r}`);
-      base = now();
-      realBase = realNow();
+      rebase(now());
       rate = r;
     },
     sleep(ms: number, signal?: AbortSignal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));
+        const wake = now() + Math.max(0, ms);
+        wakes.add(wake);
         const timer = setTimeout(done, Math.max(0, ms / rate));
         function done() {
           signal?.removeEventListener('abort', onAbort);
+          wakes.delete(wake);
+          if (raw() > wake) rebase(wake); // late: drop the lateness
           resolve();
         }
         function onAbort() {
           clearTimeout(timer);
+          wakes.delete(wake);
           reject(abortError(signal!));
         }
         signal?.addEventListener('abort', onAbort, { once: true });

@@ -4,7 +4,7 @@
 // Integration tests that need the Kubernetes testbed (../shared/tools/k8s-testbed) live under
 // test/integration. They run by default: the testbed is built first (~8 min once per machine,
 // < 1 s afterwards). `--unit` (or NIMBLE_K8S_TESTS=0) leaves them out.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -52,10 +52,21 @@ if (!files.length) {
   console.error('no test files found');
   process.exit(1);
 }
+// Files that measure time against a truth (latency fidelity, key timing, simulated timelines in
+// real time) say `nimble-test: serial` near the top: they run one at a time after the rest, so two
+// CPU-heavy files on a 2-core machine do not make each other's measurements wrong.
+const isSerial = (f) => /nimble-test: serial/.test(readFileSync(join(root, f), 'utf8').slice(0, 600));
+const serial = files.filter(isSerial);
+const parallel = files.filter((f) => !isSerial(f));
 const concurrency = process.env.NIMBLE_TEST_CONCURRENCY ?? '2';
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, FORCE_COLOR: '0' } },
-);
-process.exit(r.status ?? 1);
+let status = 0;
+for (const [list, conc] of [[parallel, concurrency], [serial, '1']]) {
+  if (!list.length) continue;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...list], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  if (r.status !== 0) status = r.status ?? 1;
+}
+process.exit(status);

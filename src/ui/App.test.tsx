@@ -1,3 +1,4 @@
+// nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 import { afterEach, test } from 'node:test';
 import { cleanup } from 'ink-testing-library';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 // End to end: the real `nimble` binary runs the whole cycle on the simulator, and the session it
 // writes is checked against what the simulator is known to do.
 import { test } from 'node:test';

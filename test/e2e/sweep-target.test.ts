@@ -1,3 +1,4 @@
+// nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 // `nimble sweep --target` against `nimble sim` started as its own process, as a user would in two shells.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

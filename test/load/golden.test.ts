@@ -1,3 +1,4 @@
+// nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 // Golden tests of the load engine and sweep against the real simulated NIM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 // Scheduling, deterministic timing and admission control through real HTTP.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -150,6 +150,38 @@ describe('cluster errors and charts (CPU-only testbed)', () => {
     assert.ok((await render(BUILTIN_CHART, {})).some((o) => o.kind === 'Deployment'));
   });
 
+  test('credentials expiring mid-deploy: the respawned watch gets Unauthorized and the deploy stops with that diagnosis', async () => {
+    const ns = 'expire';
+    const kcfg = join(dir, 'kubeconfig-expiring');
+    const good = await readFile(tb.kubeconfig, 'utf8');
+    await writeFile(kcfg, good, { mode: 0o600 });
+    // No GPU asked for: on this CPU-only testbed the pod must stay pending, not fail for want of a GPU.
+    const spec = makeSpec(ns, { gpuCount: 0 });
+    const { cluster, cap, emit } = driverFor(tb, ns, { kubeconfig: kcfg });
+    const d = cluster.deploy(spec, emit, new AbortController().signal);
+    d.catch(() => {});
+    const k = kubeletFor(tb, ns);
+    await k.waitForPod(podSelector(spec.release));
+    // The token "expires": kubectl re-reads the kubeconfig when the dropped watch is restarted.
+    await writeFile(kcfg, good.replace(/token: .*/, 'token: expired-session-token'), { mode: 0o600 });
+    const t = Date.now();
+    process.kill(cap.watchPids.find((w) => w.name === 'pods')!.pid!, 'SIGKILL');
+    const err = await d.then(() => null, (e) => e);
+    assert.ok(err instanceof DeployFailed, String(err));
+    assert.equal(err.diagnosis.id, 'auth-expired');
+    assert.match(err.diagnosis.fix, /oci session authenticate/);
+    assert.ok(Date.now() - t < 5_000, `took ${Date.now() - t} ms`);
+    assert.ok(cap.signals.some((s) => s.kind === 'failure' && s.diagnosis.id === 'auth-expired'));
+    // Cleanup with fresh credentials.
+    await writeFile(kcfg, good, { mode: 0o600 });
+    const reaper = k.reaper(podSelector(spec.release));
+    try {
+      assert.equal((await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: false }, emit)).ok, true);
+    } finally {
+      await reaper.stop();
+    }
+  });
+
   test('unreachable: with the API server stopped, preflight and status explain it', async () => {
     const kcfg = join(dir, 'kubeconfig-copy');
     await writeFile(kcfg, await readFile(tb.kubeconfig, 'utf8'), { mode: 0o600 }); // stop.sh removes the run dir

@@ -3,6 +3,7 @@
 // developer's testbed.
 
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Build the binaries on first use (~8-9 min once; build.sh holds a lock, so parallel files build once). */
+async function ensureBuilt(): Promise<void> {
+  if (existsSync(join(BIN, 'kube-apiserver')) && existsSync(join(BIN, 'kubectl'))) return;
+  const r = await execa('bash', [join(TOOLS, 'build.sh')], { reject: false, env: { ...process.env, NIMBLE_K8S_TESTBED_DIR: TESTBED_DIR } });
+  if (r.exitCode !== 0) throw new Error(`testbed build failed: ${String(r.stderr).split('\n').slice(-10).join('\n')}`);
+}
+
 export async function startTestbed(o: { noGpuNode?: boolean } = {}): Promise<Testbed> {
+  await ensureBuilt();
   const runDir = await mkdtemp(join(tmpdir(), 'nimble-k8s-it-'));
   const [port, etcd, peer] = [await freePort(), await freePort(), await freePort()];
   const env = {

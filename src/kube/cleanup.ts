@@ -4,7 +4,7 @@
 
 import type { CleanupOptions, CleanupReport, CleanupStep, Emit, Leftover, PaidResource } from '../core/cluster.ts';
 import { DEFAULT_PRICE_TABLE, HOURS_PER_MONTH, hourlyRate, keptCacheMonthlyUsd, type PriceTable } from '../core/cost.ts';
-import { diagnoseCliError } from './diagnose.ts';
+import { classifyCliError, diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError, type KubeExec } from './exec.ts';
 import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_SECRET, labelValue, podSelector, prePullName, serviceName } from './names.ts';
 import type { K8sObject } from './stream.ts';
@@ -40,11 +40,16 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   const step = (s: CleanupStep, done: boolean, detail: string) => emit({ kind: 'cleanup.step', step: s, done, detail });
   const problems: string[] = [];
 
-  /** Poll until `gone()` says so; false on timeout. */
+  /** Poll until `gone()` says so; false on timeout, or at once when the cluster cannot be asked. */
   const waitGone = async (what: string, gone: () => Promise<boolean>): Promise<boolean> => {
     const until = Date.now() + (ctx.stepTimeoutMs ?? 15 * 60_000);
     for (;;) {
-      if (await gone()) return true;
+      try {
+        if (await gone()) return true;
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+        return false;
+      }
       if (Date.now() > until || ctx.signal?.aborted) {
         problems.push(`${what} still there`);
         return false;
@@ -54,7 +59,12 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   };
   const count = async (args: string[]) => {
     const r = await exec.kubectl([...args, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true });
-    if (r.exitCode !== 0) return /NotFound|not found/i.test(r.stderr) ? 0 : Infinity;
+    if (r.exitCode !== 0) {
+      if (/NotFound|not found/i.test(r.stderr)) return 0;
+      // Waiting cannot fix lost credentials or a cluster that is not there: say so now.
+      if (['auth-expired', 'forbidden', 'unreachable', 'bad-context', 'tls'].includes(classifyCliError(r.stderr))) throw new KubeCommandError(diagnoseCliError('kubectl', r.stderr), r);
+      return Infinity;
+    }
     const v = JSON.parse(r.stdout);
     return Array.isArray(v.items) ? v.items.length : 1;
   };
@@ -63,7 +73,12 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   step('release', false, `helm uninstall ${t.release}`);
   const un = await exec.helm(['uninstall', t.release, '-n', ns], { allowFail: true });
   if (un.exitCode !== 0 && !/not found/i.test(un.stderr)) problems.push(`helm uninstall failed: ${un.stderr.trim().split('\n').pop()}`);
-  const relGone = await waitGone('release', async () => (await exec.helm(['status', t.release, '-n', ns], { allowFail: true, quiet: true })).exitCode !== 0);
+  const relGone = await waitGone('release', async () => {
+    const st = await exec.helm(['status', t.release, '-n', ns], { allowFail: true, quiet: true });
+    if (st.exitCode === 0) return false;
+    if (/not found/i.test(st.stderr)) return true;
+    throw new KubeCommandError(diagnoseCliError('helm', st.stderr, { enoent: st.enoent }), st);
+  });
   step('release', relGone, relGone ? (un.exitCode === 0 ? 'release uninstalled' : 'release was already gone') : 'release still listed by helm');
 
   // 2. Pods (the GPU)
@@ -75,7 +90,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   // 3. Service (the cloud LB): the object stays until the cloud controller deleted the LB.
   const svc = serviceName(t.release);
   step('service', false, 'waiting for the Service (and its load balancer) to go');
-  const svcLeft = await count(['get', 'service', svc]);
+  const svcLeft = await count(['get', 'service', svc]).catch(() => 0); // unreachable: waitGone reports it
   if (svcLeft > 0 && svcLeft !== Infinity) await exec.kubectl(['delete', 'service', svc, '-n', ns, '--wait=false'], { allowFail: true });
   const svcGone = await waitGone('service', async () => (await count(['get', 'service', svc])) === 0);
   if (svcGone) stop('lb');
@@ -125,7 +140,11 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     }
   }
 
-  const left = (await findLeftovers(exec, { namespace: ns, table }).catch(() => [] as Leftover[])).filter(
+  const left = (await findLeftovers(exec, { namespace: ns, table }).catch((e) => {
+    // Could not look: never report "clean" without having seen it.
+    problems.push(`leftover check: ${(e as Error).message}`);
+    return [{ kind: 'release', name: t.release, namespace: ns, detail: `not verified: ${(e as Error).message}`, hourlyUsd: 0 }] as Leftover[];
+  })).filter(
     (l) => l.name.startsWith(t.release) || (l.kind === 'pvc' && claims.some((c) => c.metadata.name === l.name)),
   );
   const real = left.filter((l) => !(keptCache && l.kind === 'pvc' && l.name === keptCache.claim));

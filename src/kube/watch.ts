@@ -118,16 +118,26 @@ export type LogSource = (pod: string, container: string, onLine: (line: string) 
 /** `kubectl logs -f`: resolves when the stream ends; an unavailable log is only logged, never fatal. */
 export function kubectlLogSource(exec: KubeExec, namespace: string): LogSource {
   return async (pod, container, onLine, signal) => {
-    const p = exec.spawnKubectl(['logs', '-f', `pod/${pod}`, '-c', container, '-n', namespace, '--tail=200']);
-    const onAbort = () => p.kill('SIGTERM');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const split = new LineSplitter();
-    let stderr = '';
-    p.stdout?.on('data', (c: Buffer) => split.push(c).forEach(onLine));
-    p.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    const r = await p;
-    split.flush().forEach(onLine);
-    signal.removeEventListener('abort', onAbort);
-    if (!signal.aborted && r.exitCode) exec.log('kubectl', `logs of ${pod} unavailable: ${exec.redact(stderr).trim().split('\n').pop() ?? ''}`);
+    // Right after "Started" the log endpoint may not answer yet: retry a few times, then give up quietly.
+    for (let attempt = 1; attempt <= 4 && !signal.aborted; attempt++) {
+      const p = exec.spawnKubectl(['logs', '-f', `pod/${pod}`, '-c', container, '-n', namespace, '--tail=200']);
+      const onAbort = () => p.kill('SIGTERM');
+      signal.addEventListener('abort', onAbort, { once: true });
+      const split = new LineSplitter();
+      let stderr = '';
+      let got = false;
+      p.stdout?.on('data', (c: Buffer) => split.push(c).forEach((l) => ((got = true), onLine(l))));
+      p.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      const r = await p;
+      split.flush().forEach(onLine);
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted || !r.exitCode || got) return;
+      const why = exec.redact(stderr).trim().split('\n').pop() ?? '';
+      if (!/waiting to start|ContainerCreating|not available|container .* not found|try again/i.test(why) || attempt === 4) {
+        exec.log('kubectl', `logs of ${pod} unavailable (the timeline still follows pod status): ${why}`);
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 1_500 * attempt));
+    }
   };
 }

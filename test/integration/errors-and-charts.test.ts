@@ -192,6 +192,12 @@ describe('cluster errors and charts (CPU-only testbed)', () => {
     assert.equal(c.status, 'fail');
     assert.match(c.detail, /Cluster unreachable/);
     assert.match(c.fix!, /cannot be reached/);
+    // Cleanup cannot verify anything: it says so at once rather than waiting out its timeouts.
+    const t = Date.now();
+    const report = await cluster.cleanup(makeSpec('x'), { keepCache: false, removeSecrets: false, removeNamespace: false }, () => {});
+    assert.equal(report.ok, false);
+    assert.match(report.leftovers[0]?.detail ?? '', /not verified/);
+    assert.ok(Date.now() - t < 20_000, `cleanup took ${Date.now() - t} ms`);
     const err: string[] = [];
     assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', tb.kubectl, '--helm', tb.helm], { out: () => {}, err: (s) => err.push(s), env: tb.env }), 1);
     assert.match(err.join('\n'), /unreachable|refused/i);

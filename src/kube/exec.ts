@@ -46,7 +46,8 @@ export function redactor(secrets: () => string[]): (s: string) => string {
     let out = s;
     for (const k of secrets()) {
       if (!k || k.length < 4) continue;
-      for (const form of [k, Buffer.from(k).toString('base64'), Buffer.from(`$oauthtoken:${k}`).toString('base64')]) {
+      // Longest first: the registry auth's base64 contains the key's own base64.
+      for (const form of [Buffer.from(`$oauthtoken:${k}`).toString('base64'), Buffer.from(k).toString('base64'), k]) {
         out = out.split(form).join('***');
       }
     }

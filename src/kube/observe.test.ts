@@ -211,3 +211,17 @@ test('NIM log lines become nim.log signals and close the download phase', () => 
   assert.match(phases.modelDownload.note ?? '', /49\.375/);
   assert.equal(phases.nimStartup.status, 'running');
 });
+
+test('events of an older Service/PVC of the same name are ignored; this one\'s are held until it appears', () => {
+  const { ob, signals } = observer();
+  // Old claim (deleted in an earlier cycle) failed to provision; the new one is fine.
+  ob.onEvent(ev('old', 'ProvisioningFailed', 'storageclass.storage.k8s.io "typo" not found', 1, 'PersistentVolumeClaim', 'nimble-cache-meta-llama-3-1-8b-instruct', 'old-claim'));
+  ob.onEvent(ev('new', 'EnsuringLoadBalancer', 'Ensuring load balancer', 1, 'Service', 'llama-nim', 's1'));
+  ob.onPvc({ type: 'ADDED', object: { kind: 'PersistentVolumeClaim', metadata: { name: 'nimble-cache-meta-llama-3-1-8b-instruct', uid: 'new-claim' }, status: { phase: 'Pending' } } });
+  assert.equal(failure(ob), null);
+  assert.ok(!signals.some((s) => s.kind === 'lb.provisioning' && s.message === 'Ensuring load balancer'));
+  ob.onService({ type: 'ADDED', object: { kind: 'Service', metadata: { name: 'llama-nim', uid: 's1' }, spec: { type: 'LoadBalancer' }, status: {} } });
+  assert.ok(signals.some((s) => s.kind === 'lb.provisioning' && s.message === 'Ensuring load balancer'));
+  ob.onEvent(ev('new2', 'ProvisioningFailed', 'storageclass.storage.k8s.io "typo" not found', 1, 'PersistentVolumeClaim', 'nimble-cache-meta-llama-3-1-8b-instruct', 'new-claim'));
+  assert.equal(failure(ob)?.id, 'storage-class-missing');
+});

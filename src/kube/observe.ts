@@ -241,13 +241,30 @@ export class DeployObserver {
       this.handlePodEvent(st, e);
       return;
     }
-    const fresh = eventTime(e) >= this.o.startedAt - 5_000;
-    let relevant = false;
-    if (kind === 'Service' && name === this.o.serviceName) relevant = io.uid ? io.uid === this.serviceUid || (!this.serviceUid && fresh) : fresh;
-    else if (kind === 'PersistentVolumeClaim' && name === this.o.claimName) relevant = io.uid ? io.uid === this.pvcUid || (!this.pvcUid && fresh) : fresh;
-    else if (name.startsWith(this.o.spec.release)) relevant = fresh;
-    if (!relevant) return;
+    if ((kind === 'Service' && name === this.o.serviceName) || (kind === 'PersistentVolumeClaim' && name === this.o.claimName)) {
+      const known = kind === 'Service' ? this.serviceUid : this.pvcUid;
+      this.eventCounts.set(key, count);
+      if (io.uid && !known) {
+        // Not seen the object yet: hold its events (an old object of the same name must not count).
+        if (this.pendingPodEvents.size < 200) this.pendingPodEvents.set(io.uid, [...(this.pendingPodEvents.get(io.uid) ?? []), e]);
+        return;
+      }
+      if (io.uid && io.uid !== known) return;
+      return this.handleObjEvent(e, kind, name);
+    }
+    // Deployment/ReplicaSet/StatefulSet events: informational; recent ones only.
+    if (!name.startsWith(this.o.spec.release) || eventTime(e) < this.o.startedAt - 60_000) return;
     this.eventCounts.set(key, count);
+    this.handleObjEvent(e, kind, name);
+  }
+
+  private replayPending(uid: string | undefined, kind: string, name: string) {
+    if (!uid) return;
+    for (const e of this.pendingPodEvents.get(uid) ?? []) this.handleObjEvent(e, kind, name);
+    this.pendingPodEvents.delete(uid);
+  }
+
+  private handleObjEvent(e: K8sObject, kind: string, name: string) {
     this.raw(e, kind, name);
     const reason: string = e.reason ?? '';
     const message: string = e.message ?? e.note ?? '';
@@ -255,7 +272,7 @@ export class DeployObserver {
       if (reason === 'EnsuringLoadBalancer' && !this.lbAddress) this.signal({ kind: 'lb.provisioning', service: name, message });
     }
     if (kind === 'PersistentVolumeClaim' && message) this.pvcLastMessage = message;
-    const dx = diagnoseEvent({ reason, message, type: e.type, kind, count }, { autoscaler: this.o.autoscaler });
+    const dx = diagnoseEvent({ reason, message, type: e.type, kind, count: eventCount(e) }, { autoscaler: this.o.autoscaler });
     if (dx?.fatal) this.fail(dx);
   }
 
@@ -322,6 +339,7 @@ export class DeployObserver {
         this.startResource('lb');
         if (!lbIngress(s)) this.signal({ kind: 'lb.provisioning', service: s.metadata.name, message: 'waiting for the cloud load balancer' });
       }
+      this.replayPending(s.metadata.uid, 'Service', s.metadata.name);
     }
     const addr = lbIngress(s);
     if (addr && !this.lbAddress && s.spec?.type === 'LoadBalancer') {
@@ -333,7 +351,9 @@ export class DeployObserver {
   onPvc(ev: WatchEvent, existedBefore = false) {
     const c = ev.object;
     if (c.metadata.name !== this.o.claimName || ev.type === 'DELETED') return;
+    const first = this.pvcUid === undefined;
     this.pvcUid = c.metadata.uid;
+    if (first) this.replayPending(c.metadata.uid, 'PersistentVolumeClaim', c.metadata.name);
     const phase = c.status?.phase;
     if (phase === 'Bound') {
       this.pvcPendingSince = undefined;

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ describe('cluster errors and charts (CPU-only testbed)', () => {
   });
   after(async () => {
     await tb?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
   const helm = (args: string[], input?: string) => execa(tb.helm, args, { env: tb.env, reject: false, input: input ?? '' });
   const kubectl = (args: string[], input?: string) => execa(tb.kubectl, [`--kubeconfig=${tb.kubeconfig}`, ...args], { env: tb.env, reject: false, input: input ?? '' });

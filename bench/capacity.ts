@@ -3,7 +3,7 @@
 // against the simulator's non-streaming endpoint next to autocannon's in the same run.
 import { LoadEngine } from '../src/load/engine.ts';
 import { spawnSim } from './sim-process.ts';
-import { fixedLevel, fmt } from './level.ts';
+import { figure, fixedLevel, fmt, load1 } from './level.ts';
 
 const MODEL = 'meta/llama-3.1-8b-instruct';
 
@@ -11,11 +11,13 @@ export async function capacity(levels = [1, 1024, 2048, 3072, 4096], windowMs = 
   const TTFT = 100;
   const ITL = 20;
   console.log(`\ncapacity — streams (simulator in another process, deterministic TTFT ${TTFT} ms / ITL ${ITL} ms, 32 tokens)`);
-  console.log('streams  held  TTFT p99 err  ITL p99 err  out tok/s  worker lag p99');
+  console.log('streams  held  TTFT p99 err  ITL p99 err  out tok/s  worker lag p99  load avg');
   const sim = await spawnSim(['--deterministic', '--ttft-ms', String(TTFT), '--itl-ms', String(ITL)]);
   const engine = new LoadEngine({ baseUrl: sim.url, maxConnections: Math.max(...levels), progressMs: 200 });
   let base: { t: number; i: number } | null = null;
   let best = { streams: 0, tokS: 0 };
+  let bestHeld = 0;
+  let bestTokS = 0;
   try {
     for (const c of levels) {
       const m = await fixedLevel(engine, { concurrency: c, model: MODEL, outputTokens: 32 }, windowMs);
@@ -25,13 +27,17 @@ export async function capacity(levels = [1, 1024, 2048, 3072, 4096], windowMs = 
       const tokS = m.outputTokens / (m.windowMs / 1000);
       const ok = tErr - base.t <= 1 && iErr - base.i <= 1 && m.meanInFlight >= 0.9 * c;
       if (ok && c > best.streams) best = { streams: c, tokS };
-      console.log(`${String(c).padStart(7)}  ${fmt(m.meanInFlight, 0).padStart(5)}  ${fmt(tErr).padStart(9)} ms ${fmt(iErr).padStart(9)} ms ${fmt(tokS, 0).padStart(9)}  ${fmt(m.lagP99Ms)} ms ${ok ? '' : '← degraded'}`);
+      bestHeld = Math.max(bestHeld, m.meanInFlight);
+      bestTokS = Math.max(bestTokS, tokS);
+      console.log(`${String(c).padStart(7)}  ${fmt(m.meanInFlight, 0).padStart(5)}  ${fmt(tErr).padStart(9)} ms ${fmt(iErr).padStart(9)} ms ${fmt(tokS, 0).padStart(9)}  ${fmt(m.lagP99Ms).padStart(8)} ms  ${load1().padStart(5)} ${ok ? '' : '← degraded'}`);
     }
   } finally {
     await engine.close();
     await sim.stop();
   }
   console.log(`sustained within +1 ms of baseline: ${best.streams} streams, ${fmt(best.tokS, 0)} tok/s (targets ≥ 2000 streams, ≥ 100000 tok/s)`);
+  figure('capacity: streams', '≥ 2,000 concurrent streams within +1 ms p99', `${best.streams} streams (best held: ${fmt(bestHeld, 0)} streams, ${fmt(bestTokS, 0)} tok/s at any fidelity)`, best.streams >= 2000);
+  figure('capacity: streamed tokens', '≥ 100,000 streamed tok/s within +1 ms p99', `${fmt(best.tokS, 0)} tok/s`, best.tokS >= 100_000);
   await requestCeiling();
 }
 
@@ -46,7 +52,8 @@ async function requestCeiling(connections = 64, durationS = 5): Promise<void> {
     const autocannon = (await import('autocannon' as string)).default as (o: object) => Promise<{ requests: { average: number }; errors: number; non2xx: number }>;
     const ac = await autocannon({ url: `${sim.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: durationS });
     console.log(`\nrequest ceiling (non-streaming, ${connections} connections, ${durationS} s each, simulator in another process):`);
-    console.log(`  nimble engine ${fmt(ours, 0)} req/s (${m.failed} failed) · autocannon ${fmt(ac.requests.average, 0)} req/s (${ac.errors} errors, ${ac.non2xx} non-2xx) · ratio ${fmt(ours / ac.requests.average)} (target ≥ 0.5)`);
+    figure('capacity: request ceiling', '≥ 0.5 × autocannon (non-streaming, 64 connections)', `${fmt(ours, 0)} vs ${fmt(ac.requests.average, 0)} req/s = ${fmt(ours / ac.requests.average)}`, ours / ac.requests.average >= 0.5);
+    console.log(`  load avg ${load1()} · nimble engine ${fmt(ours, 0)} req/s (${m.failed} failed) · autocannon ${fmt(ac.requests.average, 0)} req/s (${ac.errors} errors, ${ac.non2xx} non-2xx) · ratio ${fmt(ours / ac.requests.average)} (target ≥ 0.5)`);
   } finally {
     await sim.stop();
   }

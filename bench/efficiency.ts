@@ -4,7 +4,7 @@ import { runSweep, type SweepOptions } from '../src/load/sweep-runner.ts';
 import { createSessionClock } from '../src/core/clock.ts';
 import { TIMING } from '../src/core/sweep.ts';
 import { spawnSim } from './sim-process.ts';
-import { fmt } from './level.ts';
+import { figure, fmt, load1 } from './level.ts';
 
 export async function efficiency(): Promise<void> {
   // Default A10 profile with 24 batch slots: the queue rule breaks at 25 users.
@@ -25,13 +25,20 @@ export async function efficiency(): Promise<void> {
     const run = async (label: string, o: SweepOptions) => {
       const out = await runSweep(o, () => {}, createSessionClock(), new AbortController().signal);
       const s = out.shapes[0];
-      console.log(`  ${label.padEnd(28)} ${fmt(out.wallMs / 1000, 1).padStart(6)} s  levels ${s.levels.map((l) => `${l.concurrency}${l.verdict === 'pass' ? '' : '✗'}`).join(' ')}  → last passing ${s.breakingPoint.lastPassing}, first failing ${s.breakingPoint.firstFailing} (${s.breakingPoint.rule})`);
+      console.log(`  ${label.padEnd(28)} ${fmt(out.wallMs / 1000, 1).padStart(6)} s  load avg ${load1()}  levels ${s.levels.map((l) => `${l.concurrency}${l.verdict === 'pass' ? '' : '✗'}`).join(' ')}  → last passing ${s.breakingPoint.lastPassing}, first failing ${s.breakingPoint.firstFailing} (${s.breakingPoint.rule})`);
       return out;
     };
     const a = await run('adaptive', base);
     const f = await run(`fixed ${TIMING.quick.maxMs / 1000} s windows`, { ...base, timingOverrides: { fixedWindowMs: TIMING.quick.maxMs } });
     const same = a.shapes[0].breakingPoint.lastPassing === f.shapes[0].breakingPoint.lastPassing;
     console.log(`  ratio adaptive/fixed ${fmt(a.wallMs / f.wallMs)} (target ≤ 0.40), same breaking point: ${same ? 'yes' : 'NO'}`);
+    const bp = (o: typeof a) => `${o.shapes[0].breakingPoint.lastPassing} (${o.shapes[0].breakingPoint.rule} at ${o.shapes[0].breakingPoint.firstFailing})`;
+    figure(
+      'sweep efficiency',
+      'adaptive ≤ 0.40 × fixed-window sweep time, same breaking point',
+      `adaptive ${fmt(a.wallMs / 1000, 1)} s → ${bp(a)}; fixed ${fmt(f.wallMs / 1000, 1)} s → ${bp(f)}; ratio ${fmt(a.wallMs / f.wallMs)}`,
+      a.wallMs / f.wallMs <= 0.4 && same,
+    );
   } finally {
     await sim.stop();
   }

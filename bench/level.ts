@@ -1,4 +1,5 @@
 // Runs one fixed-duration level on a LoadEngine (benchmarks only; the sweep decides by itself).
+import * as os from 'node:os';
 import { LoadEngine } from '../src/load/engine.ts';
 import type { LevelMeasurement } from '../src/core/sweep.ts';
 import type { LevelConfig } from '../src/load/protocol.ts';
@@ -32,3 +33,19 @@ export async function fixedLevel(engine: LoadEngine, cfg: Partial<Omit<LevelConf
 }
 
 export const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/** 1-minute load average, printed next to every figure (the machine is shared). */
+export const load1 = () => os.loadavg()[0].toFixed(1);
+
+/** Figures against the targets, gathered by each benchmark and printed at the end. */
+export interface Figure {
+  bench: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+  load: string;
+}
+export const FIGURES: Figure[] = [];
+export function figure(bench: string, target: string, measured: string, met: boolean | null): void {
+  FIGURES.push({ bench, target, measured, met, load: load1() });
+}

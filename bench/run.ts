@@ -2,6 +2,7 @@
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
+import { FIGURES } from './level.ts';
 
 const all = { fidelity: () => fidelity(), capacity: () => capacity(), efficiency: () => efficiency() } as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -14,3 +15,8 @@ for (const n of names) {
 }
 console.log(`nimble load-engine benchmarks · node ${process.version} · ${(await import('node:os')).cpus().length} CPUs · load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 for (const n of names) await all[n as keyof typeof all]();
+
+console.log('\nfigures against the targets of issue 3 (load avg = 1-minute load average when the figure was taken; 2-core machine shared with other jobs):');
+const w = (k: 'bench' | 'target' | 'measured') => Math.max(k.length, ...FIGURES.map((f) => f[k].length));
+console.log(`${'bench'.padEnd(w('bench'))}  ${'target'.padEnd(w('target'))}  ${'measured'.padEnd(w('measured'))}  met  load avg`);
+for (const f of FIGURES) console.log(`${f.bench.padEnd(w('bench'))}  ${f.target.padEnd(w('target'))}  ${f.measured.padEnd(w('measured'))}  ${f.met === null ? ' — ' : f.met ? 'yes' : 'NO '}  ${f.load}`);

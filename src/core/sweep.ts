@@ -26,12 +26,56 @@ export interface SweepTiming {
   stallTimeoutMs: number;
   /** Fixed-duration mode (the benchmark's baseline): every window lasts exactly this long. */
   fixedWindowMs?: number;
+  /**
+   * Early "server queueing" stop: when every server scrape over at least this long (and at least
+   * minQueueSamples of them) shows requests waiting, the queue rule has tripped — stop the level.
+   * In warm-up the span is the last queueEarlyMs; in the window, the whole window so far.
+   */
+  queueEarlyMs: number;
+  minQueueSamples: number;
+  /** Bisect resolution as a share of the last passing level (at least 1 user). */
+  resolutionShare: number;
+  /** Level growth before the first failure: 2 gives 1, 2, 4, 8, … (both presets). */
+  growth: number;
 }
 
 export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
-  // quick: short windows for the simulator demo; numbers are noisier, the decisions the same.
-  quick: { k: 2, minMs: 1500, maxMs: 6000, warmupMaxMs: 15000, scrapeMs: 250, confidence: 0.95, minEarlySamples: 10, requestTimeoutMs: 60000, stallTimeoutMs: 10000 },
-  standard: { k: 4, minMs: 10000, maxMs: 60000, warmupMaxMs: 90000, scrapeMs: 1000, confidence: 0.95, minEarlySamples: 20, requestTimeoutMs: 300000, stallTimeoutMs: 30000 },
+  // quick: the simulator demo. Same rules on fewer numbers: levels 1, 2, 4, … then the
+  // bisect; one round of completions per level (k = 1) after the warm-up round; windows of 1–6 s;
+  // a queue verdict after 1.5 s of uninterrupted queueing; bisect to 1/4 of the last passing level
+  // (±25%) instead of 1/8.
+  quick: {
+    k: 1,
+    minMs: 1000,
+    maxMs: 6000,
+    warmupMaxMs: 15000,
+    scrapeMs: 250,
+    confidence: 0.95,
+    minEarlySamples: 10,
+    requestTimeoutMs: 120000,
+    // A queued request gets no bytes until admitted (a real NIM does the same): the stall limit
+    // must outlast a full round of requests ahead of it.
+    stallTimeoutMs: 30000,
+    queueEarlyMs: 1500,
+    minQueueSamples: 5,
+    resolutionShare: 1 / 4,
+    growth: 2,
+  },
+  standard: {
+    k: 4,
+    minMs: 10000,
+    maxMs: 60000,
+    warmupMaxMs: 90000,
+    scrapeMs: 1000,
+    confidence: 0.95,
+    minEarlySamples: 20,
+    requestTimeoutMs: 300000,
+    stallTimeoutMs: 30000,
+    queueEarlyMs: 10000,
+    minQueueSamples: 10,
+    resolutionShare: 1 / 8,
+    growth: 2,
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -44,8 +88,8 @@ export interface LevelVerdict {
 }
 
 /** Default bisect resolution: 1 user up to 8, then 1/8 of the last passing level (±12.5%). */
-export function defaultResolution(lastPassing: number): number {
-  return Math.max(1, Math.floor(lastPassing / 8));
+export function defaultResolution(lastPassing: number, share = 1 / 8): number {
+  return Math.max(1, Math.floor(lastPassing * share));
 }
 
 export function bracket(history: LevelVerdict[]): { lastPassing: number; firstFailing: number | null } {
@@ -57,18 +101,18 @@ export function bracket(history: LevelVerdict[]): { lastPassing: number; firstFa
 }
 
 /** The next concurrency to measure, or null when the sweep has its answer. */
-export function nextLevel(history: LevelVerdict[], maxConcurrency: number, resolution?: number): number | null {
+export function nextLevel(history: LevelVerdict[], maxConcurrency: number, resolution?: number, resolutionShare?: number, growth = 2): number | null {
   if (!(maxConcurrency >= 1)) throw new Error(`maxConcurrency must be ≥ 1, got ${maxConcurrency}`);
   if (history.length === 0) return 1;
   const { lastPassing, firstFailing } = bracket(history);
   const tried = new Set(history.map((h) => h.concurrency));
   if (firstFailing === null) {
     if (lastPassing >= maxConcurrency) return null;
-    const next = Math.min(maxConcurrency, Math.max(1, lastPassing * 2));
+    const next = Math.min(maxConcurrency, Math.max(1, lastPassing * growth));
     return tried.has(next) ? null : next;
   }
   if (lastPassing === 0 && firstFailing <= 1) return null; // even one user breaks
-  const res = resolution ?? defaultResolution(lastPassing);
+  const res = resolution ?? defaultResolution(lastPassing, resolutionShare);
   if (firstFailing - lastPassing <= Math.max(1, res)) return null;
   const mid = Math.floor((lastPassing + firstFailing) / 2);
   return tried.has(mid) ? null : mid;
@@ -91,6 +135,11 @@ export interface LevelStatus {
    * waiting longer than the SLA for their first token (a certain violation, counted at its age).
    */
   ttft: { n: number; low: number; high: number; max: number };
+  /**
+   * Server scrapes for the early queue verdict (window so far; in warm-up the last queueEarlyMs):
+   * how many, how many showed requests waiting, and the time they span. Absent: no early verdict.
+   */
+  queue?: { samples: number; queued: number; spanMs: number };
 }
 
 export type StopDecision = { stop: false } | { stop: true; reason: string; early: 'above' | 'below' | null };
@@ -103,13 +152,23 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
     return { stop: false };
   }
   const clearlyAbove = s.ttft.n >= timing.minEarlySamples && s.ttft.low > slaMs;
+  const q = s.queue;
+  const queuedThroughout = !!q && q.samples >= timing.minQueueSamples && q.queued === q.samples && q.spanMs >= timing.queueEarlyMs;
+  const queueText = () => `server queue > 0 in all ${q!.samples} scrapes over ${fmtS(q!.spanMs)}`;
   if (s.phase === 'warmup') {
+    // Requests still waiting after the warm-up's first queueEarlyMs, in every scrape: more users
+    // than the server runs at once. The burst of a level's first requests drains in a few steps.
+    if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above' };
     // An overloaded level can take very long to complete N requests; its answer is already clear.
     if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
     if (s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
     return { stop: false };
   }
   if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
+  if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above' };
+  // A window with nothing finished yet has no numbers: when a round of requests lasts longer than
+  // maxMs (long outputs, users in step), wait for completions, up to warmupMaxMs more.
+  if (s.done === 0 && s.measuringMs < timing.maxMs + timing.warmupMaxMs) return { stop: false };
   if (s.measuringMs >= timing.maxMs) return { stop: true, reason: `max time ${fmtS(timing.maxMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
   const enough = s.done >= timing.k * s.concurrency && s.measuringMs >= timing.minMs;
   if (!enough) return { stop: false };
@@ -297,7 +356,7 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
  * The breaking point from a shape's levels. "Which rule tripped first" is the first rule (in
  * breakRules' order) at the lowest failing level.
  */
-export function breakingPoint(shape: ShapeId, levels: LevelResult[], resolution?: number): BreakingPoint {
+export function breakingPoint(shape: ShapeId, levels: LevelResult[], resolution?: number, resolutionShare?: number): BreakingPoint {
   const { lastPassing, firstFailing } = bracket(levels.map((l) => ({ concurrency: l.concurrency, pass: l.verdict === 'pass' })));
   const fail = firstFailing === null ? null : levels.find((l) => l.concurrency === firstFailing && l.verdict === 'break') ?? null;
   const rule = fail?.brokeBy[0] ?? null;
@@ -306,7 +365,7 @@ export function breakingPoint(shape: ShapeId, levels: LevelResult[], resolution?
     lastPassing,
     firstFailing,
     rule,
-    resolution: firstFailing === null ? resolution ?? defaultResolution(lastPassing) : Math.max(1, firstFailing - lastPassing),
+    resolution: firstFailing === null ? resolution ?? defaultResolution(lastPassing, resolutionShare) : Math.max(1, firstFailing - lastPassing),
     limitedBy: fail ? limitedBy(fail) : 'max-concurrency',
   };
 }

@@ -40,7 +40,7 @@ export interface SweepOptions {
   timingOverrides?: Partial<SweepTiming>;
   /** Token counts per shape id, e.g. { coding: { outputTokens: 512 } }. */
   shapeOverrides?: Partial<Record<ShapeId, ShapeOverride>>;
-  /** Bisect resolution in users (default: 1 up to 8, then 1/8 of the last passing level). */
+  /** Bisect resolution in users (default: the timing's share of the last passing level, ≥ 1 user: 1/8 standard, 1/4 quick). */
   resolution?: number;
   sla?: Partial<SlaConfig>;
   validity?: Partial<ValidityConfig>;
@@ -106,6 +106,23 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
     onSample: (sample) => sink({ type: 'server.sample', sample }),
     onError: (msg) => log('warn', msg),
   });
+  /** Scrapes since session time `from` that report a waiting count, for the early queue verdict. */
+  const queueSince = (from: number) => {
+    let samples = 0;
+    let queued = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    const all = scraper.samples;
+    for (let i = all.length - 1; i >= 0 && all[i].t >= from; i--) {
+      const w = all[i].waiting;
+      if (w === null) continue;
+      samples++;
+      if (w > 0) queued++;
+      first = Math.min(first, all[i].t);
+      last = Math.max(last, all[i].t);
+    }
+    return { samples, queued, spanMs: samples > 1 ? last - first : 0 };
+  };
   let stopCurrent: ((reason: string) => void) | null = null;
   const onAbort = () => stopCurrent?.('aborted');
   signal.addEventListener('abort', onAbort, { once: true });
@@ -118,7 +135,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
       let promptChecked = false;
       let clientLimited = false;
       for (;;) {
-        const n = nextLevel(history, opts.maxConcurrency, opts.resolution);
+        const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
         if (n === null || signal.aborted) break;
         sink({ type: 'level.started', shape: shape.id, concurrency: n });
         const levelStartT = clock.now();
@@ -142,7 +159,11 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           },
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
-            const d = decideLevelStop({ phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft }, timing, sla);
+            const d = decideLevelStop(
+              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : clock.now() - timing.queueEarlyMs - timing.scrapeMs) },
+              timing,
+              sla,
+            );
             if (d.stop) run.stop(d.reason);
             const t = performance.now();
             if (t - lastEmit >= progressMs || d.stop) {
@@ -181,7 +202,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         }
       }
       if (signal.aborted) break;
-      const bp = breakingPoint(shape.id, levels, opts.resolution);
+      const bp = breakingPoint(shape.id, levels, opts.resolution, timing.resolutionShare);
       if (clientLimited && bp.firstFailing === null) bp.limitedBy = 'unknown';
       const lastPass = levels.find((l) => l.concurrency === bp.lastPassing && l.verdict === 'pass') ?? null;
       const econ = economics(lastPass, { gpuCount: opts.gpuCount, gpuHourlyUsd: opts.gpuHourlyUsd, priceTable: opts.priceTable });

@@ -9,10 +9,21 @@ import { plainLines, summaryLines } from './plain.ts';
 
 export type OutputMode = 'tui' | 'plain' | 'json';
 
-export function chooseOutputMode(flags: { json?: boolean; plain?: boolean }, stdout: NodeJS.WriteStream = process.stdout): OutputMode {
+export function chooseOutputMode(
+  flags: { json?: boolean; plain?: boolean },
+  stdout: Pick<NodeJS.WriteStream, 'isTTY'> = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): OutputMode {
   if (flags.json) return 'json';
-  if (flags.plain || !stdout.isTTY) return 'plain';
+  // Under CI=… Ink draws nothing until the app exits, so a live TUI would show a blank screen.
+  if (flags.plain || !stdout.isTTY || inCi(env)) return 'plain';
   return 'tui';
+}
+
+/** The same test Ink uses (is-in-ci) to decide it may only write the final frame. */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const on = (k: string) => k in env && env[k] !== '0' && env[k] !== 'false';
+  return on('CI') || on('CONTINUOUS_INTEGRATION');
 }
 
 export interface Output {

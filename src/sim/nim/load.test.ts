@@ -96,8 +96,10 @@ test('deterministic mode: client TTFT and ITL match the configured truth within 
     assert.equal(content.length, 20);
     // The role chunk leaves the server the moment the request arrives, so timing from it removes
     // connection set-up and request upload from the comparison; from the send it is looser.
+    // The role chunk itself takes a few ms to reach this (busy) client, so the tight lower bound
+    // is the one from the send: nothing can come before ttftMs after it.
     const fromArrival = content[0].t - r.events[0].t;
-    assert.ok(fromArrival >= ttftMs - 1 && fromArrival < ttftMs + 15, `ttft from arrival ${fromArrival.toFixed(2)} ms`);
+    assert.ok(fromArrival >= ttftMs - 8 && fromArrival < ttftMs + 15, `ttft from arrival ${fromArrival.toFixed(2)} ms`);
     const ttft = content[0].t - r.start;
     assert.ok(ttft >= ttftMs - 1 && ttft < ttftMs + 40, `ttft ${ttft.toFixed(2)} ms`);
     const meanItl = (content[19].t - content[0].t) / 19;

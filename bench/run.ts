@@ -1,10 +1,16 @@
-// `npm run bench [-- fidelity|capacity|efficiency ...]` — prints figures; default all.
+// `npm run bench [-- fidelity|capacity|efficiency|efficiency-standard ...]` — prints figures;
+// default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
 import { FIGURES } from './level.ts';
 
-const all = { fidelity: () => fidelity(), capacity: () => capacity(), efficiency: () => efficiency() } as const;
+const all = {
+  fidelity: () => fidelity(),
+  capacity: () => capacity(),
+  efficiency: () => efficiency('quick'),
+  'efficiency-standard': () => efficiency('standard'),
+} as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]);
 for (const n of names) {

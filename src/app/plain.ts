@@ -64,7 +64,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const l = e.level;
       const verdict = !l.valid ? `INVALID (${l.invalidReasons.join('; ')})` : l.verdict === 'pass' ? 'pass' : `BREAK (${l.brokeBy.join(', ')})`;
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users  TTFT p50 ${formatMs(l.ttft.p50)} p95 ${formatMs(l.ttft.p95)}  TPOT ${formatMs(l.tpot.p50)}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${(l.successRate * 100).toFixed(1)}%  queue ${l.server.waitingMax ?? 'unknown'}  ${verdict}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users  TTFT p50 ${formatMs(l.ttft.p50)} p95 ${formatMs(l.ttft.p95)}  TPOT ${formatMs(l.tpot.p50)}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}  ${verdict}`,
       ];
     }
     case 'sweep.finished': {

@@ -17,6 +17,7 @@ import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type
 import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { createEventBus, type EventBus } from './event-bus.ts';
 import { runCycle, type LoadService } from './cycle.ts';
+import { loadTheme } from '../ui/theme.ts';
 import { attachOutput, chooseOutputMode, type Output } from './output.ts';
 
 export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
@@ -133,6 +134,8 @@ export async function openSession(
   priceTable: PriceTable,
   secrets: string[],
 ): Promise<Session> {
+  // A wrong --theme fails before anything is created, in every output mode (plain ignores it).
+  if (flags.theme) loadTheme(flags.theme, {});
   const clock = createSessionClock();
   const bus = createEventBus(clock);
   const dir = resolveSessionsDir({ flag: flags.sessionsDir, configDir: flags.configSessionsDir });
@@ -143,7 +146,13 @@ export async function openSession(
   bus.subscribe((e) => writer.append(e));
   const abort = new AbortController();
   const mode = chooseOutputMode(flags);
-  const output = await attachOutput({ mode, bus, priceTable, theme: flags.theme, onQuit: () => abort.abort() });
+  let output: Output;
+  try {
+    output = await attachOutput({ mode, bus, priceTable, theme: flags.theme, onQuit: () => abort.abort() });
+  } catch (err) {
+    writer.discardIfEmpty(); // nothing ran: leave no empty session behind
+    throw err;
+  }
 
   // Ctrl-C: the first one stops the work and lets cleanup run; a second one leaves at once, saying
   // what may still be running.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMING, breakingPoint, decideLevelStop, evaluateLevel, nextLevel, validityReasons, summarizeServer, type LevelMeasurement, type LevelVerdict } from './sweep.ts';
+import { TIMING, breakingPoint, decideLevelStop, evaluateLevel, limitedBy, nextLevel, validityReasons, summarizeServer, type LevelMeasurement, type LevelVerdict } from './sweep.ts';
 import { summarize } from './stats.ts';
 import type { ServerSample } from './sweep-types.ts';
 
@@ -110,6 +110,19 @@ test('validity checks flag what makes numbers untrustworthy', () => {
   assert.ok(has(measurement(), /server reports 8\.0/, summarizeServer(samples([4, 4]))));
   assert.ok(has(measurement({ outputTokens: 100 * 60 }), /delivered 60\.0 output tokens/));
   assert.deepEqual(validityReasons(measurement(), s), []);
+});
+
+test('a level stopped in warm-up is INVALID unless it stopped on a clear overload', () => {
+  const empty = { ttft: summarize([]), tpot: summarize([]), itl: summarize([]), e2el: summarize([]), completed: 0, failed: 0, outputTokens: 0, promptTokens: 0, goodCount: 0, allDoneMeanMs: 0 };
+  const timedOut = evaluateLevel(measurement({ ...empty, measured: false, concurrency: 64, maxInFlight: 64 }), samples([0, 0]));
+  assert.ok(!timedOut.valid && /no measured window/.test(timedOut.invalidReasons.join()));
+  // Queue in every scrape before anything finished: a valid break by the queue rule, and an empty
+  // level has no success rate to fail.
+  const queued = evaluateLevel(measurement({ ...empty, measured: false, decidedInWarmup: true, concurrency: 64, maxInFlight: 64 }), samples([4, 6, 5], 60));
+  assert.deepEqual(queued.invalidReasons, []);
+  assert.equal(queued.verdict, 'break');
+  assert.deepEqual(queued.brokeBy, ['queue']);
+  assert.equal(limitedBy(queued), 'queueing');
 });
 
 test('breaking point: last pass, first fail, first rule, what limited it', () => {

@@ -38,6 +38,16 @@ test('an aborted session fails the success criterion whatever its times', () => 
   assert.equal(v.items.find((i) => i.id === 'cleanup')!.detail, 'not measured');
 });
 
+test('phases a kill left unrun are shown as not measured, never as over their budget', () => {
+  const s = summarizeSession(reduceAll(fixtureEvents({ profile: 'fast', killAfter: 12 })), DEFAULT_PRICE_TABLE);
+  const v = validateSession({ ...s, status: 'aborted', endReason: 'interrupted' }, 'fast');
+  const unrun = v.items.filter((i) => i.id.startsWith('phase:') && i.measuredMs === null);
+  assert.ok(unrun.length > 0);
+  const text = validationToText(v);
+  for (const i of unrun) assert.match(text, new RegExp(`  —   ${i.label}`));
+  assert.doesNotMatch(text, /over  .* phase budget\s+(pending|running)/);
+});
+
 test('reliability: success rates against the seed targets', () => {
   const ok = Array.from({ length: 18 }, () => summary({ profile: 'fast' }));
   const failedSweep = summary({ profile: 'fast', sweepFailed: true });

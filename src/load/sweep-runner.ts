@@ -12,6 +12,7 @@ import {
   decideLevelStop,
   evaluateLevel,
   nextLevel,
+  type StopDecision,
   type LevelMeasurement,
   type SweepTiming,
   type ValidityConfig,
@@ -141,6 +142,10 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         const levelStartT = clock.now();
         let lastEmit = -Infinity;
         let windowStartT: number | null = null;
+        let firstStop: StopDecision | null = null;
+        // Warm-up looks back a little over queueEarlyMs (two extra scrape periods, so scrape jitter
+        // cannot keep the span just short of it), and never into the previous level.
+        const warmupQueueFrom = () => Math.max(levelStartT, clock.now() - timing.queueEarlyMs - 2 * timing.scrapeMs);
         const run = engine.runLevel(
           {
             shape: shape.id,
@@ -160,11 +165,14 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
             const d = decideLevelStop(
-              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : clock.now() - timing.queueEarlyMs - timing.scrapeMs) },
+              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
               timing,
               sla,
             );
-            if (d.stop) run.stop(d.reason);
+            if (d.stop) {
+              firstStop ??= d;
+              run.stop(d.reason);
+            }
             const t = performance.now();
             if (t - lastEmit >= progressMs || d.stop) {
               lastEmit = t;
@@ -179,6 +187,10 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         if (signal.aborted) run.stop('aborted');
         const { m, windowEndEpochMs } = await run.result;
         stopCurrent = null;
+        // A clear overload seen during warm-up (queue in every scrape, or the TTFT p95 bound above
+        // the SLA) is a verdict, not a missing measurement.
+        const stop = firstStop as StopDecision | null; // set in the progress callback
+        if (!m.measured && stop?.stop && stop.early === 'above') m.decidedInWarmup = true;
         if (signal.aborted) break;
         const endT = tAt(epochToPerf(windowEndEpochMs));
         const from = m.measured && windowStartT !== null ? windowStartT : levelStartT;

@@ -66,6 +66,19 @@ test('writer then reader: the summary and every event come back', (t) => {
   assert.deepEqual(JSON.parse(JSON.stringify(summarizeSession(reduceAll(s.events), DEFAULT_PRICE_TABLE))), JSON.parse(JSON.stringify(live)));
 });
 
+test('a run that fails before its first event leaves no session behind; one that started keeps it', (t) => {
+  const dir = tmp(t);
+  const events = fixtureEvents();
+  const meta = (events[0] as { meta: SessionMeta }).meta;
+  const empty = openSessionWriter(dir, meta, { env: {} });
+  empty.discardIfEmpty();
+  assert.deepEqual(readdirSync(dir), []);
+  const started = openSessionWriter(dir, meta, { env: {} });
+  started.append(events[0]);
+  started.discardIfEmpty();
+  assert.deepEqual(readdirSync(started.path), [EVENTS_FILE]);
+});
+
 test('killed mid-sweep: readable, marked aborted, everything up to the kill', (t) => {
   const dir = tmp(t);
   const all = fixtureEvents();

@@ -47,6 +47,8 @@ export interface SessionWriter {
   /** Write session.json atomically, then close. */
   finish(summary: SessionSummary): void;
   close(): void;
+  /** Close, and remove the directory when no event was ever written (a run that failed to start). */
+  discardIfEmpty(): void;
   /** First write error, if any: the run goes on (a full disk must not strand paid resources). */
   readonly error: Error | null;
 }
@@ -66,6 +68,7 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
   let fd: number | null = openSync(join(path, EVENTS_FILE), 'a');
   writeFileSync(join(path, LOCK_FILE), String(process.pid));
   let error: Error | null = null;
+  let appended = 0;
   const fail = (err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
     if (!error) {
@@ -100,9 +103,14 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
       try {
         // writeSync hands the line to the kernel before returning: it survives the process dying.
         writeSync(fd, JSON.stringify(scrubValue(e, secrets)) + '\n');
+        appended++;
       } catch (err) {
         fail(err);
       }
+    },
+    discardIfEmpty() {
+      close();
+      if (appended === 0) rmSync(path, { recursive: true, force: true });
     },
     finish(summary) {
       try {

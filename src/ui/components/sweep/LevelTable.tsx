@@ -33,7 +33,7 @@ export function levelRow(theme: Theme, l: LevelResult): Cell[] {
     gradeCell(theme, formatMs(l.ttft.p95), l.grades.ttft),
     gradeCell(theme, formatMs(l.tpot.p50), l.grades.outputSpeed),
     { text: formatRate(l.outputTokPerS) },
-    gradeCell(theme, formatPct(l.successRate), l.grades.success),
+    l.completed + l.failed > 0 ? gradeCell(theme, formatPct(l.successRate), l.grades.success) : { text: '—', color: theme.roles.muted },
     gradeCell(theme, l.server.kvCacheMax === null ? 'unknown' : formatPct(l.server.kvCacheMax), l.grades.kvCache),
     verdictCell(theme, l),
   ];

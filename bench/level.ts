@@ -49,3 +49,21 @@ export const FIGURES: Figure[] = [];
 export function figure(bench: string, target: string, measured: string, met: boolean | null): void {
   FIGURES.push({ bench, target, measured, met, load: load1() });
 }
+
+/** Cumulative bucket counts of the simulator's token-lateness histogram (deterministic mode). */
+export async function simLateness(baseUrl: string): Promise<{ le: number; cum: number }[]> {
+  const text = await (await fetch(`${baseUrl}/v1/metrics`)).text();
+  const out: { le: number; cum: number }[] = [];
+  for (const m of text.matchAll(/^nimble_sim_token_lateness_seconds_bucket\{[^}]*le="([^"]+)"\} (\d+)/gm)) {
+    out.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, cum: Number(m[2]) });
+  }
+  return out;
+}
+
+/** The bucket bound (ms) under which a share q of the tokens between two scrapes were written. */
+export function latenessQuantile(before: { le: number; cum: number }[], after: { le: number; cum: number }[], q: number): number {
+  const delta = after.map((b, i) => ({ le: b.le, cum: b.cum - (before[i]?.cum ?? 0) }));
+  const total = delta.at(-1)?.cum ?? 0;
+  if (!total) return NaN;
+  return delta.find((b) => b.cum >= q * total)?.le ?? Infinity;
+}

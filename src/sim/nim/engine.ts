@@ -301,6 +301,8 @@ export class FixedTimingEngine implements Engine {
   constructor(
     private readonly t: { ttftMs: number; itlMs: number; kvCapacityTokens: number },
     private readonly now: () => number = () => performance.now(),
+    /** Called with how late (ms) each token left, taken after its write: the server's own error. */
+    private readonly onLateness?: (ms: number) => void,
   ) {}
 
   get running(): number {
@@ -354,6 +356,8 @@ export class FixedTimingEngine implements Engine {
       this.lagSum += lag;
       this.lagN++;
       e.job.emit(e.emitted++, now);
+      // Later tokens of one batch are written after earlier ones: time each write on its own.
+      if (this.onLateness) this.onLateness(Math.max(0, this.now() - e.due));
       if (e.gone) continue; // cancelled from inside the callback
       if (e.emitted >= e.job.outputTokens) {
         e.gone = true;

@@ -108,6 +108,11 @@ test('deterministic mode: client TTFT and ITL match the configured truth within 
   const s = await h.stats();
   assert.equal(s.completed, 4);
   assert.equal(s.waiting, 0);
+  // The simulator's own lateness: one observation per token written, almost all within 5 ms here.
+  const m = await scrape(h.url);
+  assert.equal(m.get('nimble_sim_token_lateness_seconds_count'), 4 * 20);
+  const le5 = [...m].find(([k]) => k.startsWith('nimble_sim_token_lateness_seconds_bucket') && k.includes('le="0.005"'))![1];
+  assert.ok(le5 >= 0.9 * 80, `${le5} of 80 tokens within 5 ms`);
 });
 
 test('deterministic mode has no slot limit: 300 streams run at once', async () => {

@@ -41,7 +41,16 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
+// Deterministic mode only: how late each token left the simulator against its schedule, so a
+// fidelity benchmark can tell the server's lateness from the load generator's.
+const LATENESS_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
+
 export class NimMetrics {
+  /** Set in deterministic mode: served as nimble_sim_token_lateness_seconds. */
+  readonly lateness: Histogram | null;
+  constructor(opts: { lateness?: boolean } = {}) {
+    this.lateness = opts.lateness ? new Histogram(LATENESS_BUCKETS) : null;
+  }
   promptTokens = 0;
   generationTokens = 0;
   success: Record<'stop' | 'length', number> = { stop: 0, length: 0 };
@@ -75,6 +84,9 @@ export class NimMetrics {
         this.ttft.render('time_to_first_token_seconds', 'Histogram of time to first token in seconds.', l),
         this.tpot.render('time_per_output_token_seconds', 'Histogram of time per output token in seconds.', l),
         this.e2e.render('e2e_request_latency_seconds', 'Histogram of end to end request latency in seconds.', l),
+        ...(this.lateness
+          ? [this.lateness.render('nimble_sim_token_lateness_seconds', 'Simulator only: token written this late against its deterministic schedule.', l)]
+          : []),
       ].join('\n') + '\n'
     );
   }

@@ -120,10 +120,10 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
   const seed = opts.seed ?? 1;
   const faults = opts.faults ?? [];
   const det = opts.deterministic;
+  const metrics = new NimMetrics({ lateness: !!det });
   const engine: Engine = det
-    ? new FixedTimingEngine({ ...det, kvCapacityTokens: profile.kvCacheTokens })
+    ? new FixedTimingEngine({ ...det, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000))
     : new BatchingEngine(profile, { maxQueue: opts.maxQueue });
-  const metrics = new NimMetrics();
   const limits = {
     model,
     maxModelLen: profile.maxModelLen,

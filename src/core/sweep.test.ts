@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMING, breakingPoint, decideLevelStop, evaluateLevel, limitedBy, nextLevel, validityReasons, summarizeServer, type LevelMeasurement, type LevelVerdict } from './sweep.ts';
+import { TIMING, breakingPoint, decideLevelStop, windowCapMs, evaluateLevel, limitedBy, nextLevel, validityReasons, summarizeServer, type LevelMeasurement, type LevelVerdict } from './sweep.ts';
 import { summarize } from './stats.ts';
 import type { ServerSample } from './sweep-types.ts';
 
@@ -41,6 +41,18 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   assert.ok(above.stop && above.early === 'above');
   const undecided = decideLevelStop({ ...base, measuringMs: 5000, done: 100, ttft: ci(100, 1500, 2500) }, T);
   assert.ok(undecided.stop && undecided.early === null && /max time/.test(undecided.reason));
+  // Requests longer than the window: the cap stretches to k rounds (warm-up ≈ one round) + 25%,
+  // so the window is not just the fastest few; never past maxMs + warmupMaxMs.
+  const slow = { ...base, done: 5, ttft: ci(5, 1200, Infinity, 1400), warmupMs: 4000 };
+  assert.equal(windowCapMs(slow, T), 10_000);
+  assert.equal(decideLevelStop({ ...slow, measuringMs: 6000 }, T).stop, false);
+  assert.match((decideLevelStop({ ...slow, measuringMs: 10_000 }, T) as { reason: string }).reason, /max time 10 s/);
+  // ...but once k·N requests are in past maxMs, the undecided level stops there.
+  const kn = decideLevelStop({ ...slow, measuringMs: 5000, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T);
+  assert.ok(kn.stop && /past max time 5 s with k·N = 8/.test(kn.reason), JSON.stringify(kn));
+  assert.equal(decideLevelStop({ ...slow, measuringMs: 4900, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T).stop, false);
+  assert.equal(windowCapMs({ warmupMs: 60_000 }, T), 13_000);
+  assert.equal(windowCapMs({ warmupMs: 1000 }, T), 5000);
   // Warm-up: only an overloaded level (after min time) or the warm-up limit ends it.
   assert.equal(decideLevelStop({ ...base, phase: 'warmup', measuringMs: 0, elapsedMs: 500, done: 0, ttft: ci(20, 3000, Infinity) }, T).stop, false);
   assert.ok(decideLevelStop({ ...base, phase: 'warmup', measuringMs: 0, elapsedMs: 1500, done: 0, ttft: ci(20, 3000, Infinity) }, T).stop);

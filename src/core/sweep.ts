@@ -129,6 +129,8 @@ export interface LevelStatus {
   elapsedMs: number;
   /** Since the measured window started (0 in warm-up). */
   measuringMs: number;
+  /** How long the warm-up took (measuring only): about one round of every user's request. */
+  warmupMs?: number;
   /** Completed + failed in the window (in warm-up: since the level started). */
   done: number;
   /**
@@ -170,15 +172,32 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
   // A window with nothing finished yet has no numbers: when a round of requests lasts longer than
   // maxMs (long outputs, users in step), wait for completions, up to warmupMaxMs more.
   if (s.done === 0 && s.measuringMs < timing.maxMs + timing.warmupMaxMs) return { stop: false };
-  if (s.measuringMs >= timing.maxMs) return { stop: true, reason: `max time ${fmtS(timing.maxMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
-  const enough = s.done >= timing.k * s.concurrency && s.measuringMs >= timing.minMs;
-  if (!enough) return { stop: false };
-  if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
-  // Too few samples for a distribution-free upper bound on p95 (needs ≥ 72 at 95%): accept the
-  // level when every sample is under half the SLA — far from the line, so more samples would not flip it.
-  if (s.ttft.n > 0 && s.ttft.high === Infinity && s.ttft.max < slaMs / 2) return { stop: true, reason: `every TTFT under ${fmtS(slaMs / 2)} (${s.ttft.n} samples)`, early: 'below' };
-  if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
+  const kN = timing.k * s.concurrency;
+  const enough = s.done >= kN && s.measuringMs >= timing.minMs;
+  if (enough) {
+    if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
+    // Too few samples for a distribution-free upper bound on p95 (needs ≥ 59 at 95%): accept the
+    // level when every sample is under half the SLA — far from the line, so more samples would not flip it.
+    if (s.ttft.n > 0 && s.ttft.high === Infinity && s.ttft.max < slaMs / 2) return { stop: true, reason: `every TTFT under ${fmtS(slaMs / 2)} (${s.ttft.n} samples)`, early: 'below' };
+    if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
+  }
+  // Undecided: stop at maxMs once k·N requests are in; when requests outlast maxMs, at the
+  // k-round cap instead, so the window is not just the fastest few.
+  if (s.measuringMs >= timing.maxMs && s.done >= kN)
+    return { stop: true, reason: `past max time ${fmtS(timing.maxMs)} with k·N = ${kN} requests done, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
+  const capMs = windowCapMs(s, timing);
+  if (s.measuringMs >= capMs) return { stop: true, reason: `max time ${fmtS(capMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
   return { stop: false };
+}
+
+/**
+ * The window's cap. A window shorter than the requests sees only the ones that finish fastest (a
+ * biased sample), so where one round of requests (the warm-up's length) outlasts maxMs, the cap
+ * becomes k rounds with a quarter to spare — never more than maxMs + warmupMaxMs.
+ */
+export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'>, timing: SweepTiming): number {
+  if (!s.warmupMs) return timing.maxMs;
+  return Math.min(timing.maxMs + timing.warmupMaxMs, Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25));
 }
 
 function fmtS(ms: number): string {

@@ -165,7 +165,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
             const d = decideLevelStop(
-              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
+              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, warmupMs: p.phase === 'measuring' ? p.elapsedMs - p.measuringMs : undefined, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
               timing,
               sla,
             );

@@ -42,12 +42,14 @@ Cluster (without --sim):
   --tier <tier>              target tier: the budgets the timeline shows and the cost projection
                              (default: fast on a cluster, the --profile on the simulator)
   --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
+  --service-port <n>         port the NIM's Service exposes (default 8000)
 Both:
   --model <id>               model (default meta/llama-3.1-8b-instruct)
   --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
   --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
   --shape <list>             workload shapes: support,summary,coding (default support)
   --max-concurrency <n>      highest concurrency the sweep tries (default 256)
+  --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --no-sweep                 deploy, smoke test and clean up only
   --budget <USD>             refuse to start above it; stop and clean up when reached
@@ -79,6 +81,7 @@ const runOptions = {
   'gpu-shape': { type: 'string' },
   gpus: { type: 'string' },
   'cache-size': { type: 'string' },
+  'service-port': { type: 'string' },
   'storage-class': { type: 'string' },
   'keep-cache': { type: 'boolean' },
   shape: { type: 'string' },
@@ -223,6 +226,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxDurationMs = durationFlag('max-duration', f['max-duration'], RUN_USAGE);
   const gpus = intFlag('gpus', f.gpus, RUN_USAGE) ?? 1;
   const cacheSize = intFlag('cache-size', f['cache-size'], RUN_USAGE) ?? 50;
+  const servicePort = intFlag('service-port', f['service-port'], RUN_USAGE);
+  if (servicePort !== undefined && (servicePort < 1 || servicePort > 65535)) throw new UsageError('--service-port must be between 1 and 65535', RUN_USAGE);
+  if (servicePort !== undefined && sim) throw new UsageError('--service-port only applies to a cluster (without --sim)', RUN_USAGE);
   const serviceType = f['service-type'] ?? 'LoadBalancer';
   if (serviceType !== 'LoadBalancer' && serviceType !== 'ClusterIP') throw new UsageError(`--service-type must be LoadBalancer or ClusterIP`, RUN_USAGE);
   const sweepTiming = f['sweep-timing'] ?? (sim ? 'quick' : 'standard');
@@ -248,6 +254,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     probeProfile: 'small',
     levers,
     chart: f.chart ?? 'builtin',
+    ...(servicePort !== undefined ? { servicePort } : {}),
   };
 
   const sessionId = newSessionId(new Date(), sim ? 'sim' : 'cluster');

@@ -1,0 +1,116 @@
+// The whole `nimble run` binary against a real control plane (k8s-testbed): preflight → deploy →
+// smoke test → sweep → cleanup, with kubectl and helm found on PATH as a user would have them, the
+// kubelet stand-in advancing the pod, and the Service's load-balancer address pointing at the
+// simulated NIM. Then `nimble status` finds nothing left. Nothing here knows the driver's insides.
+// Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs --only-integration
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
+import { podSelector } from '../../src/kube/names.ts';
+import { bringUp, kubeletFor, makeSpec } from './helpers.ts';
+import { startTestbed, type Testbed } from './testbed.ts';
+
+const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+const KEY = 'nvapi-CLILEAK-0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f';
+
+function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('nimble run against the testbed', () => {
+  let tb: Testbed;
+  let nim: SimNimHandle;
+  let dir: string;
+  before(async () => {
+    tb = await startTestbed();
+    nim = await startSimNim({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'nimble-cli-run-'));
+  });
+  after(async () => {
+    await nim?.close();
+    await tb?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('preflight → deploy → smoke → sweep → cleanup through the real binary; status finds nothing left; the key is nowhere', async () => {
+    const ns = 'cli';
+    const release = 'nimble-nim';
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...tb.env,
+      // kubectl and helm as a user has them: on PATH, with KUBECONFIG naming the cluster.
+      PATH: `${dirname(tb.kubectl)}:${dirname(tb.helm)}:${process.env.PATH}`,
+      KUBECONFIG: tb.kubeconfig,
+      NGC_API_KEY: KEY,
+      CI: 'true',
+    };
+    const spec = makeSpec(ns, { release, servicePort: nim.port });
+    const k = kubeletFor(tb, ns);
+    const reaper = k.reaper(podSelector(release));
+    let run;
+    try {
+      const running = nimble(
+        ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port),
+          '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', dir],
+        env,
+      );
+      // The kubelet, CSI driver and cloud controller this control plane lacks, played step by step.
+      await bringUp(k, spec);
+      run = await running;
+    } finally {
+      await reaper.stop();
+    }
+    assert.equal(run.code, 0, `exit ${run.code}\nstderr:\n${run.stderr}`);
+    const out = JSON.parse(run.stdout);
+    const file = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
+    assert.equal(file.status, 'completed', JSON.stringify(file.endReason));
+    assert.equal(file.meta.mode, 'cluster');
+    assert.equal(file.meta.namespace, ns);
+    assert.ok(file.meta.context, 'the kubectl context is recorded');
+
+    // Every phase from real signals: the scheduler's binding, the stand-in's kubelet events and
+    // pod status, the Service's ingress, and a health check through that address.
+    const phases = Object.fromEntries(file.phases.map((p: { id: string; status: string }) => [p.id, p.status]));
+    assert.deepEqual(phases, { gpuNode: 'done', imagePull: 'done', modelDownload: 'done', nimStartup: 'done', loadBalancer: 'done', healthCheck: 'done' });
+    const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const signals = events.filter((e) => e.type === 'cluster.signal').map((e) => e.signal.kind);
+    for (const kind of ['pod.scheduled', 'image.pulling', 'image.pulled', 'container.started', 'pod.ready', 'lb.ready']) assert.ok(signals.includes(kind), `${kind} in ${[...new Set(signals)].join(', ')}`);
+    assert.ok(events.filter((e) => e.type === 'preflight.check').every((e) => e.check.status !== 'fail'), 'preflight passed');
+
+    // Smoke and sweep against the endpoint behind the load balancer.
+    assert.deepEqual(file.levels.map((l: { concurrency: number; verdict: string }) => [l.concurrency, l.verdict]), [[1, 'pass'], [2, 'pass']]);
+    for (const l of file.levels) assert.ok(Math.abs(l.meanOutputTokens - 16) < 0.5);
+    assert.equal(file.breakingPoints.support.limitedBy, 'max-concurrency');
+
+    // Cleanup verified: nothing left, every priced resource stopped.
+    assert.equal(file.stages.cleanup.ok, true);
+    assert.deepEqual(file.cleanup?.leftovers ?? [], []);
+    assert.ok(file.cost.lines.every((l: { running: boolean }) => !l.running));
+    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    assert.equal(status.code, 0, status.stderr);
+    const left = JSON.parse(status.stdout);
+    for (const [what, items] of Object.entries(left)) if (Array.isArray(items)) assert.deepEqual(items, [], `${what} left behind`);
+
+    // The key: not in anything nimble printed or saved.
+    const saved = readdirSync(out.savedTo).map((f) => readFileSync(join(out.savedTo, f), 'utf8')).join('\n');
+    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr]]) {
+      assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
+    }
+  });
+});

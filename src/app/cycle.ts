@@ -111,7 +111,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     // ── Preflight ────────────────────────────────────────────────────────────────────────────
     begin('preflight');
     const checks = await cluster.preflight(opts.spec);
-    for (const check of checks) emit({ type: 'preflight.check', check });
+    // The cycle projects the cost for the target tier below; a driver's own estimate would repeat it.
+    for (const check of checks) if (check.id !== 'cost-estimate') emit({ type: 'preflight.check', check });
     const tier = opts.meta.targetTier;
     const projectedHours = STAGE_TARGET_MS.total[tier] / 3_600_000;
     const projected = projectCycleCost(deploymentResources(opts.spec), projectedHours, opts.priceTable);

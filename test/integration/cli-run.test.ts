@@ -91,7 +91,10 @@ describe('nimble run against the testbed', () => {
     const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const signals = events.filter((e) => e.type === 'cluster.signal').map((e) => e.signal.kind);
     for (const kind of ['pod.scheduled', 'image.pulling', 'image.pulled', 'container.started', 'pod.ready', 'lb.ready']) assert.ok(signals.includes(kind), `${kind} in ${[...new Set(signals)].join(', ')}`);
-    assert.ok(events.filter((e) => e.type === 'preflight.check').every((e) => e.check.status !== 'fail'), 'preflight passed');
+    const checks = events.filter((e) => e.type === 'preflight.check').map((e) => e.check);
+    assert.ok(checks.every((c) => c.status !== 'fail'), 'preflight passed');
+    assert.equal(checks.filter((c) => c.id === 'cost-estimate').length, 1, 'one cost estimate, for the target tier');
+    assert.match(checks.find((c) => c.id === 'cost-estimate').detail, /fast cycle/);
 
     // Smoke and sweep against the endpoint behind the load balancer.
     assert.deepEqual(file.levels.map((l: { concurrency: number; verdict: string }) => [l.concurrency, l.verdict]), [[1, 'pass'], [2, 'pass']]);

@@ -9,7 +9,8 @@ import { pickFault, validateFault, type FaultKind, type FaultSpec } from './faul
 import { NimMetrics } from './metrics.ts';
 import { getProfile, type NimProfile } from './profiles.ts';
 import { parseGenRequest, type GenRequest } from './request.ts';
-import { mulberry32, outputLength } from './tokens.ts';
+import { outputLength } from './tokens.ts';
+import { createRng } from '../../util/rng.ts';
 
 export interface SimNimOptions {
   /** 0 (default) = an ephemeral port. */
@@ -160,7 +161,7 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
       faultsInjected['500']++;
       return sendError(res, 500, 'simulated internal server error (fault injection)');
     }
-    const draw = mulberry32((seed * 0x9e3779b1 + n * 0x85ebca6b) >>> 0)();
+    const draw = createRng((seed * 0x9e3779b1 + n * 0x85ebca6b) >>> 0)();
     const out = outputLength({ maxTokens: r.maxTokens, minTokens: r.minTokens, ignoreEos: r.ignoreEos, draw });
     const created = Math.floor(Date.now() / 1000);
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-sim${n}`;

@@ -9,6 +9,7 @@
 // CHAT_TEMPLATE_TOKENS.base (begin-of-text + the assistant header the template appends) and
 // CHAT_TEMPLATE_TOKENS.perMessage (a role header and end-of-turn per message), roughly what the
 // llama-3.1 template adds. One user message of n words therefore counts n + 9 tokens.
+import { createRng } from '../../util/rng.ts';
 
 const WORD_CHARS = 8;
 
@@ -57,7 +58,7 @@ export const FILLER_WORDS: readonly string[] = [
 /** A prompt text of exactly `tokens` tokens by countPromptTokens (seed picks the words). */
 export function makePrompt(tokens: number, seed = 1): string {
   if (!Number.isInteger(tokens) || tokens < 0) throw new Error(`makePrompt: tokens must be an integer ≥ 0, got ${tokens}`);
-  const rnd = mulberry32(seed);
+  const rnd = createRng(seed);
   const words = new Array<string>(tokens);
   for (let i = 0; i < tokens; i++) words[i] = FILLER_WORDS[Math.floor(rnd() * FILLER_WORDS.length)];
   return words.join(' ');
@@ -68,18 +69,6 @@ export function makeChatMessages(tokens: number, seed = 1): Array<{ role: 'user'
   const overhead = CHAT_TEMPLATE_TOKENS.base + CHAT_TEMPLATE_TOKENS.perMessage;
   if (tokens < overhead) throw new Error(`makeChatMessages: a chat prompt is at least ${overhead} tokens (template), asked ${tokens}`);
   return [{ role: 'user', content: makePrompt(tokens - overhead, seed) }];
-}
-
-/** Small fast seeded PRNG (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -144,10 +144,11 @@ export function reliability(summaries: SessionSummary[], tier?: TierId): Reliabi
 
 export function validationToText(v: SessionValidation): string {
   const lines = [`Session ${v.sessionId} against the ${TIER_LABEL[v.tier]} tier:`];
+  const labelW = Math.max(52, ...v.items.map((i) => i.label.length + 1));
   for (const i of v.items) {
     // Phase budgets are informative: a phase that never ran is not "over" its budget.
     const mark = i.counts ? (i.pass ? 'PASS' : 'FAIL') : i.measuredMs === null ? '  — ' : i.pass ? ' ok ' : 'over';
-    lines.push(`  ${mark}  ${i.label.padEnd(52)} ${i.detail}`);
+    lines.push(`  ${mark}  ${i.label.padEnd(labelW)} ${i.detail}`);
   }
   const failed = v.items.filter((i) => i.counts && !i.pass).length;
   lines.push(v.pass ? `All ${v.items.filter((i) => i.counts).length} checks pass.` : `${failed} check${failed === 1 ? '' : 's'} failed.`);

@@ -13,6 +13,8 @@ export interface Cell {
   color?: Colour;
   bold?: boolean;
   dim?: boolean;
+  /** Reverse video: the row under a cursor. */
+  inverse?: boolean;
 }
 
 export interface Column {
@@ -75,7 +77,7 @@ export function Table({ columns, rows, width, gap = 2, headerColor }: TableProps
           {columns.map((_, i) => {
             const cell = asCell(row[i]);
             return (
-              <Text key={i} color={cell.color} bold={cell.bold} dimColor={cell.dim}>
+              <Text key={i} color={cell.color} bold={cell.bold} dimColor={cell.dim} inverse={cell.inverse}>
                 {(i ? sep : '') + fit(cell.text, i)}
               </Text>
             );

@@ -2,7 +2,8 @@
 // / filters, enter replays, space marks, c compares the marked ones, d deletes (asks first).
 
 import React, { useMemo, useState } from 'react';
-import { Box, render, Text, useApp, useInput, useStdin } from 'ink';
+import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
+import { Table, type Cell, type Column } from '../components/Table.tsx';
 import { compareSessions, type Comparison } from '../../core/compare.ts';
 import type { PriceTable } from '../../core/cost.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
@@ -33,7 +34,33 @@ export function filterRows(rows: SessionRow[], q: string): SessionRow[] {
 
 export type BrowserAction = { type: 'replay'; id: string } | { type: 'compare'; comparison: Comparison } | { type: 'quit' };
 
-export function SessionsBrowser({ dir, priceTable, onAction }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void }) {
+// Columns in the order shown. On a narrow terminal the ones with a `drop` rank go first (lowest
+// first), then free-text columns are squeezed; the table never wraps.
+const BROWSER_COLUMNS: (Column & { key: string; drop?: number })[] = [
+  { key: 'mark', title: '', min: 2 },
+  { key: 'date', title: 'Date', min: 16 },
+  { key: 'mode', title: 'Mode', min: 11, drop: 3 },
+  { key: 'model', title: 'Model', flex: true, min: 12 },
+  { key: 'gpu', title: 'GPU', flex: true, min: 10, drop: 1 },
+  { key: 'deploy', title: 'Deploy', min: 15 },
+  { key: 'total', title: 'Total', min: 15, drop: 2 },
+  { key: 'breaking', title: 'Breaking point', flex: true, min: 10 },
+  { key: 'cost', title: 'Cost', align: 'right', min: 6 },
+  { key: 'status', title: 'Status', min: 9 },
+];
+
+/** The columns that fit `width` at their minimum widths, and the gap between them. */
+export function browserColumns(width: number): { columns: typeof BROWSER_COLUMNS; gap: number } {
+  const gap = width < 100 ? 1 : 2;
+  let columns = BROWSER_COLUMNS;
+  const need = (cs: typeof BROWSER_COLUMNS) => cs.reduce((a, c) => a + (c.min ?? 0), 0) + gap * (cs.length - 1);
+  for (const rank of [1, 2, 3]) if (need(columns) > width) columns = columns.filter((c) => c.drop !== rank);
+  return { columns, gap };
+}
+
+export function SessionsBrowser({ dir, priceTable, onAction, width }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void; width?: number }) {
+  const { stdout } = useStdout();
+  const tableWidth = width ?? (stdout?.columns || 100);
   const [list, setList] = useState<SessionList>(() => listSessions(dir, { priceTable }));
   const [sort, setSort] = useState<SortKey>('date');
   const [filter, setFilter] = useState('');
@@ -88,38 +115,31 @@ export function SessionsBrowser({ dir, priceTable, onAction }: { dir: string; pr
     { isActive: isRawModeSupported },
   );
 
-  const col = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w));
+  const layout = browserColumns(tableWidth);
+  const tableRows: Cell[][] = rows.map((r, i) => {
+    const style = { inverse: i === cursor, color: r.partial ? 'yellow' : undefined };
+    const text: Record<string, string> = {
+      mark: `${i === cursor ? '›' : ' '}${marked.includes(r.id) ? '●' : ' '}`,
+      date: r.date.replace('T', ' ').slice(0, 16),
+      mode: r.mode === 'sim' && r.profile ? `sim:${r.profile}` : r.mode,
+      model: r.model,
+      gpu: `${r.gpuCount ? `${r.gpuCount}× ` : ''}${r.gpuShape}`,
+      deploy: r.deployMs === null ? '—' : `${formatDuration(r.deployMs)} ${tierLabelOrDash(r.deployTier)}`,
+      total: r.totalMs === null ? '—' : `${formatDuration(r.totalMs)} ${tierLabelOrDash(r.totalTier)}`,
+      breaking: breakingPointsLabel(r),
+      cost: r.mode === 'import' ? '—' : formatUsd(r.costUsd),
+      status: statusLabel(r),
+    };
+    return layout.columns.map((c) => ({ text: text[c.key], ...style }));
+  });
   return (
     <Box flexDirection="column">
-      <Text bold>
+      <Text bold wrap="truncate-end">
         Sessions in {dir} · {rows.length} shown · sort: {sort}
         {filter ? ` · filter: ${filter}` : ''}
         {typing ? ' ▏' : ''}
       </Text>
-      <Text dimColor>
-        {'   '}
-        {col('DATE', 17)}
-        {col('MODE', 13)}
-        {col('MODEL', 28)}
-        {col('GPU', 16)}
-        {col('DEPLOY', 20)}
-        {col('TOTAL', 20)}
-        {col('BREAKING', 14)}
-        {col('COST', 9)}STATUS
-      </Text>
-      {rows.map((r, i) => (
-        <Text key={r.id} inverse={i === cursor} color={r.partial ? 'yellow' : undefined}>
-          {marked.includes(r.id) ? '● ' : '  '} {col(r.date.replace('T', ' ').slice(0, 16), 17)}
-          {col(r.mode === 'sim' && r.profile ? `sim:${r.profile}` : r.mode, 13)}
-          {col(r.model, 28)}
-          {col(`${r.gpuCount ? `${r.gpuCount}× ` : ''}${r.gpuShape}`, 16)}
-          {col(r.deployMs === null ? '—' : `${formatDuration(r.deployMs)} ${tierLabelOrDash(r.deployTier)}`, 20)}
-          {col(r.totalMs === null ? '—' : `${formatDuration(r.totalMs)} ${tierLabelOrDash(r.totalTier)}`, 20)}
-          {col(breakingPointsLabel(r), 14)}
-          {col(r.mode === 'import' ? '—' : formatUsd(r.costUsd), 9)}
-          {statusLabel(r)}
-        </Text>
-      ))}
+      <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor="gray" />
       {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim</Text> : null}
       {list.unreadable.map((u) => (
         <Text key={u.name} color="red">

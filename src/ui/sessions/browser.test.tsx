@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_PRICE_TABLE } from '../../core/cost.ts';
+import type { SessionMeta } from '../../core/events.ts';
+import { reduceAll } from '../../core/session-state.ts';
+import { summarizeSession } from '../../core/session-summary.ts';
+import { fixtureEvents } from '../../sessions/fixtures.ts';
+import { openSessionWriter } from '../../sessions/store.ts';
+import { frameWidth } from '../test-utils.tsx';
+import { SessionsBrowser, browserColumns, type BrowserAction } from './browser.tsx';
+
+function record(dir: string, profile: 'fast' | 'typical', id: string) {
+  const events = fixtureEvents({ profile, id });
+  const w = openSessionWriter(dir, (events[0] as { meta: SessionMeta }).meta, { env: {} });
+  for (const e of events) w.append(e);
+  w.finish(summarizeSession(reduceAll(events), DEFAULT_PRICE_TABLE));
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 30));
+
+test('sessions browser: one row per session within the terminal width; space marks, c compares', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-browser-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  record(dir, 'typical', '2026-11-23T10-00-00Z-sim-typi');
+  record(dir, 'fast', '2026-11-23T11-00-00Z-sim-fast');
+  mkdirSync(join(dir, 'broken'));
+  writeFileSync(join(dir, 'broken', 'session.json'), '{not json');
+
+  const actions: BrowserAction[] = [];
+  for (const width of [80, 100]) {
+    // (ink-testing-library's screen is 100 columns wide: the table is laid out for `width`.)
+    const r = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={width} />);
+    const frame = r.lastFrame() ?? '';
+    const table = frame.split('\n').filter((l) => /^(›| ) |Date/.test(l));
+    assert.ok(frameWidth(table.join('\n')) <= width, `table fits ${width} columns:\n${frame}`);
+    assert.equal(table.length, 3, frame); // header + two sessions, no wrapped lines
+    assert.match(frame, /8m 43s Fast .*\$0\.41 +completed/);
+    assert.match(frame, /20m 01s Typical .*\$0\.83 +completed/);
+    // Narrow terminals: GPU goes first, then total, then mode.
+    assert.doesNotMatch(frame, /VM\.GPU|24m 39s/);
+    if (width === 100) assert.match(frame, /sim:typical/);
+    else assert.doesNotMatch(frame, /sim:typical/);
+    assert.match(frame, /unreadable: broken/);
+    r.unmount();
+  }
+
+  const r = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={100} />);
+  await tick();
+  r.stdin.write('c');
+  await tick();
+  assert.match(r.lastFrame() ?? '', /mark two or more sessions/);
+  r.stdin.write(' ');
+  await tick();
+  r.stdin.write('j');
+  await tick();
+  r.stdin.write(' ');
+  await tick();
+  assert.equal((r.lastFrame()?.match(/●/g) ?? []).length, 2, r.lastFrame());
+  r.stdin.write('c');
+  await tick();
+  const compare = actions.find((a) => a.type === 'compare');
+  assert.ok(compare && compare.type === 'compare');
+  assert.equal(compare.comparison.sessions.length, 2);
+  r.unmount();
+});
+
+test('browser columns: all on a wide terminal; GPU, total, then mode give way as it narrows', () => {
+  const keys = (w: number) => browserColumns(w).columns.map((c) => c.key);
+  assert.deepEqual(keys(160), ['mark', 'date', 'mode', 'model', 'gpu', 'deploy', 'total', 'breaking', 'cost', 'status']);
+  assert.deepEqual(keys(120), ['mark', 'date', 'mode', 'model', 'deploy', 'total', 'breaking', 'cost', 'status']);
+  assert.deepEqual(keys(100), ['mark', 'date', 'mode', 'model', 'deploy', 'breaking', 'cost', 'status']);
+  assert.deepEqual(keys(80), ['mark', 'date', 'model', 'deploy', 'breaking', 'cost', 'status']);
+  assert.equal(browserColumns(80).gap, 1);
+});

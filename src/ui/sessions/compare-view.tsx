@@ -1,9 +1,10 @@
 // The compare view: what changed, stage/phase deltas with tiers, one overlaid chart per metric
-// (t cycles the metric, s the shape) with a legend, breaking points and cost deltas.
+// (t cycles the metric, s the shape) with a legend, breaking points and cost deltas. On a terminal
+// too short for all of it, two pages (tab switches): Ink output taller than the screen flickers.
 
 import React, { useState } from 'react';
 import asciichart from 'asciichart';
-import { Box, render, Text, useApp, useInput, useStdin } from 'ink';
+import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { formatUsd } from '../../core/cost.ts';
 import { signedDuration, signedUsd, type Comparison } from '../../core/compare.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
@@ -23,7 +24,23 @@ export function overlayChart(c: Comparison, shape: string, metric: string, heigh
   return { plot, xLabels: xs };
 }
 
-export function CompareView({ c, colour = true }: { c: Comparison; colour?: boolean }) {
+/** Lines each part of the view takes, to decide between one page and two. */
+function compareLayout(c: Comparison, rows: number, hasChart: boolean) {
+  const header = 1 + c.sessions.length;
+  const changes = 2 + Math.max(1, c.differences.length) + c.stages.length + c.phases.length; // two titles
+  const cost = 1 + c.breakingPoints.length + 2 + c.notes.length;
+  const chart = (h: number) => 1 + (hasChart ? h + 2 : 0); // title, h + 1 plot lines, the users line
+  const footer = 1;
+  const full = header + changes + chart(10) + cost + footer;
+  if (full <= rows) return { paged: false, chartHeight: 10 };
+  // Page 2 holds the header, the chart and the cost: the chart gets what is left (3–10 lines).
+  return { paged: true, chartHeight: Math.max(3, Math.min(10, rows - header - cost - footer - 3 - 1)) };
+}
+
+export function CompareView({ c, colour = true, height }: { c: Comparison; colour?: boolean; height?: number }) {
+  const { stdout } = useStdout();
+  const rows = height ?? (stdout?.rows || 40);
+  const [page, setPage] = useState(0);
   const shapes = [...new Set(c.curves.map((x) => x.shape))];
   const metrics = [...new Set(c.curves.map((x) => x.metric))];
   const [si, setSi] = useState(0);
@@ -31,8 +48,9 @@ export function CompareView({ c, colour = true }: { c: Comparison; colour?: bool
   const { isRawModeSupported } = useStdin();
   const app = useApp();
   useInput(
-    (input) => {
-      if (input === 't') setMi((i) => (i + 1) % Math.max(1, metrics.length));
+    (input, key) => {
+      if (key.tab || input === '1' || input === '2') setPage((p) => (input === '1' ? 0 : input === '2' ? 1 : 1 - p));
+      else if (input === 't') setMi((i) => (i + 1) % Math.max(1, metrics.length));
       else if (input === 's') setSi((i) => (i + 1) % Math.max(1, shapes.length));
       else if (input === 'q') app.exit();
     },
@@ -40,7 +58,10 @@ export function CompareView({ c, colour = true }: { c: Comparison; colour?: bool
   );
   const shape = shapes[si];
   const metric = metrics[mi];
-  const chart = shape && metric ? overlayChart(c, shape, metric, 10, colour) : null;
+  const layout = compareLayout(c, rows, Boolean(shape && metric && c.curves.length));
+  const showChanges = !layout.paged || page === 0;
+  const showCurves = !layout.paged || page === 1;
+  const chart = shape && metric ? overlayChart(c, shape, metric, layout.chartHeight, colour) : null;
   const curve = c.curves.find((x) => x.shape === shape && x.metric === metric);
   const others = c.sessions.slice(1);
   const col = (s: string, w: number) => s.padEnd(w).slice(0, w);
@@ -52,29 +73,37 @@ export function CompareView({ c, colour = true }: { c: Comparison; colour?: bool
           {s.key} ━ {s.id} · {s.label} · {s.status}
         </Text>
       ))}
-      <Text bold>What changed</Text>
-      {c.differences.length ? c.differences.map((d) => <Text key={d.field}>  {col(d.label, 34)} {d.values.map((v, i) => `${c.sessions[i].key}: ${v}`).join('   ')}</Text>) : <Text>  nothing in the recorded configuration</Text>}
-      <Text bold>Times</Text>
-      {[...c.stages, ...c.phases].map((r) => (
-        <Text key={r.id}>
-          {'  '}
-          {col(r.label, 20)} {r.values.map((v) => col(`${formatDuration(v.ms)} ${v.tier ? tierLabelOrDash(v.tier) : ''}`, 20)).join('')}
-          {others.map((_, i) => col(`Δ ${signedDuration(r.deltasMs[i + 1])}`, 14)).join('')}
-        </Text>
-      ))}
-      <Text bold>
-        {curve ? `${curve.label}${curve.unit ? ` (${curve.unit})` : ''} — ${shape}` : 'No sweep curves'} {shapes.length > 1 || metrics.length > 1 ? '(t metric, s shape)' : ''}
-      </Text>
-      {chart ? <Text>{chart.plot}</Text> : null}
-      {chart ? <Text>  users: {chart.xLabels.join(' · ')}</Text> : null}
-      <Text bold>Breaking point · cost</Text>
-      {c.breakingPoints.map((b) => (
-        <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.lastPassing : '—'}`).join('   ')}</Text>
-      ))}
-      <Text>  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
-      <Text>  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>
-      {c.notes.map((n) => <Text key={n} dimColor>  {n}</Text>)}
-      <Text dimColor>q back</Text>
+      {showChanges ? (
+        <>
+          <Text bold>What changed</Text>
+          {c.differences.length ? c.differences.map((d) => <Text key={d.field}>  {col(d.label, 34)} {d.values.map((v, i) => `${c.sessions[i].key}: ${v}`).join('   ')}</Text>) : <Text>  nothing in the recorded configuration</Text>}
+          <Text bold>Times</Text>
+          {[...c.stages, ...c.phases].map((r) => (
+            <Text key={r.id}>
+              {'  '}
+              {col(r.label, 20)} {r.values.map((v) => col(`${formatDuration(v.ms)} ${v.tier ? tierLabelOrDash(v.tier) : ''}`, 20)).join('')}
+              {others.map((_, i) => col(`Δ ${signedDuration(r.deltasMs[i + 1])}`, 14)).join('')}
+            </Text>
+          ))}
+        </>
+      ) : null}
+      {showCurves ? (
+        <>
+          <Text bold>
+            {curve ? `${curve.label}${curve.unit ? ` (${curve.unit})` : ''} — ${shape}` : 'No sweep curves'} {shapes.length > 1 || metrics.length > 1 ? '(t metric, s shape)' : ''}
+          </Text>
+          {chart ? <Text>{chart.plot}</Text> : null}
+          {chart ? <Text>  users: {chart.xLabels.join(' · ')}</Text> : null}
+          <Text bold>Breaking point · cost</Text>
+          {c.breakingPoints.map((b) => (
+            <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.lastPassing : '—'}`).join('   ')}</Text>
+          ))}
+          <Text>  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
+          <Text>  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>
+          {c.notes.map((n) => <Text key={n} dimColor>  {n}</Text>)}
+        </>
+      ) : null}
+      <Text dimColor>{layout.paged ? `page ${page + 1}/2 · tab ${page === 0 ? 'curves & cost' : 'changes & times'} · ` : ''}q back</Text>
     </Box>
   );
 }

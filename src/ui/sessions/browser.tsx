@@ -4,6 +4,7 @@
 import React, { useMemo, useState } from 'react';
 import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
+import { loadTheme, MONOCHROME, type Theme } from '../theme.ts';
 import { compareSessions, type Comparison } from '../../core/compare.ts';
 import type { PriceTable } from '../../core/cost.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
@@ -58,7 +59,7 @@ export function browserColumns(width: number): { columns: typeof BROWSER_COLUMNS
   return { columns, gap };
 }
 
-export function SessionsBrowser({ dir, priceTable, onAction, width }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void; width?: number }) {
+export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONOCHROME }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void; width?: number; theme?: Theme }) {
   const { stdout } = useStdout();
   const tableWidth = width ?? (stdout?.columns || 100);
   const [list, setList] = useState<SessionList>(() => listSessions(dir, { priceTable }));
@@ -117,7 +118,7 @@ export function SessionsBrowser({ dir, priceTable, onAction, width }: { dir: str
 
   const layout = browserColumns(tableWidth);
   const tableRows: Cell[][] = rows.map((r, i) => {
-    const style = { inverse: i === cursor, color: r.partial ? 'yellow' : undefined };
+    const style = { inverse: i === cursor, color: r.partial ? theme.roles.warning : undefined };
     const text: Record<string, string> = {
       mark: `${i === cursor ? '›' : ' '}${marked.includes(r.id) ? '●' : ' '}`,
       date: r.date.replace('T', ' ').slice(0, 16),
@@ -139,14 +140,14 @@ export function SessionsBrowser({ dir, priceTable, onAction, width }: { dir: str
         {filter ? ` · filter: ${filter}` : ''}
         {typing ? ' ▏' : ''}
       </Text>
-      <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor="gray" />
+      <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor={theme.roles.muted} />
       {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim</Text> : null}
       {list.unreadable.map((u) => (
-        <Text key={u.name} color="red">
+        <Text key={u.name} color={theme.roles.danger}>
           unreadable: {u.name} — {u.reason}
         </Text>
       ))}
-      {confirm ? <Text color="red">Delete {confirm}? y / n</Text> : null}
+      {confirm ? <Text color={theme.roles.danger}>Delete {confirm}? y / n</Text> : null}
       {message ? <Text>{message}</Text> : null}
       <Text dimColor>↑/↓ move · enter replay · space mark · c compare marked ({marked.length}) · s sort · / filter · d delete · q quit</Text>
     </Box>
@@ -157,7 +158,8 @@ export function SessionsBrowser({ dir, priceTable, onAction, width }: { dir: str
 export async function runSessionsBrowser(o: { dir: string; priceTable: PriceTable; env: NodeJS.ProcessEnv }): Promise<number> {
   for (;;) {
     let action: BrowserAction = { type: 'quit' };
-    const inst = render(<BrowserRoot dir={o.dir} priceTable={o.priceTable} onAction={(a) => (action = a)} />, { patchConsole: false });
+    const theme = loadTheme(undefined, o.env); // NO_COLOR gives the monochrome theme
+    const inst = render(<BrowserRoot dir={o.dir} priceTable={o.priceTable} theme={theme} onAction={(a) => (action = a)} />, { patchConsole: false });
     await inst.waitUntilExit();
     const a = action as BrowserAction;
     if (a.type === 'quit') return 0;
@@ -172,7 +174,7 @@ export async function runSessionsBrowser(o: { dir: string; priceTable: PriceTabl
   }
 }
 
-function BrowserRoot(props: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void }) {
+function BrowserRoot(props: { dir: string; priceTable: PriceTable; theme: Theme; onAction: (a: BrowserAction) => void }) {
   const app = useApp();
   return (
     <SessionsBrowser

@@ -6,6 +6,9 @@ import type { PriceTable } from '../core/cost.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import type { EventBus } from './event-bus.ts';
 import { plainLines, summaryLines } from './plain.ts';
+import { inCi } from '../util/ci.ts';
+
+export { inCi };
 
 export type OutputMode = 'tui' | 'plain' | 'json';
 
@@ -20,11 +23,6 @@ export function chooseOutputMode(
   return 'tui';
 }
 
-/** The same test Ink uses (is-in-ci) to decide it may only write the final frame. */
-export function inCi(env: NodeJS.ProcessEnv): boolean {
-  const on = (k: string) => k in env && env[k] !== '0' && env[k] !== 'false';
-  return on('CI') || on('CONTINUOUS_INTEGRATION');
-}
 
 export interface Output {
   /** Called once the session has ended and its summary is saved. */

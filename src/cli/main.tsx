@@ -2,6 +2,7 @@
 // does not pay for Ink, and a failure in one never hides another's usage.
 
 import { UsageError } from './args.ts';
+import { inCi } from '../util/ci.ts';
 
 const USAGE = `nimble — from an NVIDIA NIM to a measured, costed answer
 
@@ -51,6 +52,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (!name && process.stdout.isTTY && process.stdin.isTTY && !inCi(process.env)) {
+    // The TUI home is the sessions browser; `nimble --help` lists the commands.
+    return (await COMMANDS.sessions())([]);
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(USAGE);
     return name ? 0 : 2;

@@ -22,6 +22,12 @@ function record(dir: string, profile: 'fast' | 'typical', id: string) {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 30));
+/** Wait (up to 2 s) for the frame to satisfy `ok`: key handling is asynchronous. */
+async function until(frame: () => string | undefined, ok: (f: string) => boolean): Promise<string> {
+  const end = Date.now() + 2000;
+  while (!ok(frame() ?? '') && Date.now() < end) await tick();
+  return frame() ?? '';
+}
 
 test('sessions browser: one row per session within the terminal width; space marks, c compares', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-browser-'));
@@ -52,17 +58,18 @@ test('sessions browser: one row per session within the terminal width; space mar
   const r = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={100} />);
   await tick();
   r.stdin.write('c');
-  await tick();
-  assert.match(r.lastFrame() ?? '', /mark two or more sessions/);
+  assert.match(await until(r.lastFrame, (f) => /mark two or more/.test(f)), /mark two or more sessions/);
   r.stdin.write(' ');
-  await tick();
+  await until(r.lastFrame, (f) => f.includes('●'));
   r.stdin.write('j');
-  await tick();
+  // Lines: title, header, first session, second session — the cursor moves to the second.
+  await until(r.lastFrame, (f) => f.split('\n').findIndex((l) => l.startsWith('›')) === 3);
   r.stdin.write(' ');
-  await tick();
-  assert.equal((r.lastFrame()?.match(/●/g) ?? []).length, 2, r.lastFrame());
+  const marked = await until(r.lastFrame, (f) => (f.match(/●/g) ?? []).length === 2);
+  assert.equal((marked.match(/●/g) ?? []).length, 2, marked);
   r.stdin.write('c');
-  await tick();
+  const end = Date.now() + 2000;
+  while (!actions.some((a) => a.type === 'compare') && Date.now() < end) await tick();
   const compare = actions.find((a) => a.type === 'compare');
   assert.ok(compare && compare.type === 'compare');
   assert.equal(compare.comparison.sessions.length, 2);

@@ -141,7 +141,7 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
         {typing ? ' ▏' : ''}
       </Text>
       <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor={theme.roles.muted} />
-      {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim</Text> : null}
+      {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim (nimble --help lists every command)</Text> : null}
       {list.unreadable.map((u) => (
         <Text key={u.name} color={theme.roles.danger}>
           unreadable: {u.name} — {u.reason}

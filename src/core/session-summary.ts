@@ -49,7 +49,8 @@ export interface SessionSummary {
 function stage(state: SessionState, start: number | undefined, end: number | undefined, ok: boolean | undefined, id: StageId): StageSummary {
   if (start === undefined || end === undefined) return { durationMs: null, tier: null, ok: ok ?? null };
   const d = end - start;
-  return { durationMs: d, tier: stageTier(id, d), ok: ok ?? null };
+  // A failed stage (an aborted cycle's total included) achieved no tier, however short it was.
+  return { durationMs: d, tier: ok === false ? null : stageTier(id, d), ok: ok ?? null };
 }
 
 export function summarizeSession(state: SessionState, table: PriceTable): SessionSummary {

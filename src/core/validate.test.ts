@@ -38,6 +38,19 @@ test('an aborted session fails the success criterion whatever its times', () => 
   assert.equal(v.items.find((i) => i.id === 'cleanup')!.detail, 'not measured');
 });
 
+test('an aborted or failed cycle achieves no tier for its total (or failed stages), only a time', () => {
+  const events = fixtureEvents({ profile: 'fast', killAfter: 40 });
+  const last = events.at(-1)!;
+  events.push({ type: 'session.ended', status: 'aborted', reason: 'stopped by the user', seq: last.seq + 1, t: last.t + 1000, wall: last.wall + 1000 });
+  const s = summarizeSession(reduceAll(events), DEFAULT_PRICE_TABLE);
+  assert.equal(s.status, 'aborted');
+  assert.ok(s.stages.total.durationMs !== null && s.stages.total.durationMs > 0);
+  assert.equal(s.stages.total.ok, false);
+  assert.equal(s.stages.total.tier, null);
+  // A completed fast session keeps its tiers.
+  assert.equal(summary({ profile: 'fast' }).stages.total.tier, 'fast');
+});
+
 test('phases a kill left unrun are shown as not measured, never as over their budget', () => {
   const s = summarizeSession(reduceAll(fixtureEvents({ profile: 'fast', killAfter: 12 })), DEFAULT_PRICE_TABLE);
   const v = validateSession({ ...s, status: 'aborted', endReason: 'interrupted' }, 'fast');

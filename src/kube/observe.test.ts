@@ -5,27 +5,14 @@ import type { ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import { initialPhases, trackPhase } from '../core/phase-tracker.ts';
 import { DeployObserver } from './observe.ts';
 import { parseWatchLine, type WatchEvent } from './stream.ts';
+import { testDeploySpec } from '../core/testing.ts';
 
 // A getter defeats TS narrowing after assert.equal(x.failure, null).
 const failure = (o: DeployObserver) => o.failure;
 const read = (f: string): WatchEvent[] =>
   readFileSync(new URL(`./fixtures/${f}`, import.meta.url), 'utf8').split('\n').map(parseWatchLine).filter((e): e is WatchEvent => e !== null);
 
-const spec = (over: Partial<DeploySpec> = {}): DeploySpec => ({
-  release: 'llama',
-  namespace: 'ns',
-  model: 'meta/llama-3.1-8b-instruct',
-  image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
-  imageTag: '1.3.3',
-  gpuShape: 'VM.GPU.A10.1',
-  gpuCount: 1,
-  cache: { keep: false, sizeGi: 50, storageClass: 'oci-bv' },
-  serviceType: 'LoadBalancer',
-  probeProfile: 'small',
-  levers: { cachedModel: false, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
-  chart: 'builtin',
-  ...over,
-});
+const spec = (over: Partial<DeploySpec> = {}): DeploySpec => testDeploySpec(over);
 
 function observer(o: { autoscaler?: boolean; now?: () => number; lbStuckMs?: number; pvcStuckMs?: number; s?: Partial<DeploySpec> } = {}) {
   const signals: ClusterSignal[] = [];

@@ -6,6 +6,7 @@ import type { DeploySpec } from '../core/cluster.ts';
 import type { EventBody, NimbleEvent, SessionMeta } from '../core/events.ts';
 import type { LevelResult, Percentiles, ShapeId } from '../core/sweep-types.ts';
 import type { TierId } from '../core/tiers.ts';
+import { testDeploySpec } from '../core/testing.ts';
 
 const MIN = 60_000;
 
@@ -69,21 +70,15 @@ export interface FixtureOptions {
 }
 
 export function fixtureSpec(o: FixtureOptions = {}): DeploySpec {
-  return {
+  return testDeploySpec({
     release: 'nimble-llm',
     namespace: 'nimble',
-    model: 'meta/llama-3.1-8b-instruct',
-    image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
     imageTag: '1.8.0',
     gpuShape: o.gpuShape ?? 'VM.GPU.A10.1',
-    gpuCount: 1,
     cache: { keep: o.keepCache ?? false, sizeGi: 50, storageClass: 'oci-bv' },
-    serviceType: 'LoadBalancer',
-    probeProfile: 'small',
     levers: { cachedModel: o.cachedModel ?? false, prePulledImage: false, warmNode: false, parallelLoadBalancer: true, sizedProbes: true },
-    chart: 'builtin',
     env: o.apiKey ? { NGC_API_KEY: o.apiKey } : undefined,
-  };
+  });
 }
 
 export function fixtureEvents(o: FixtureOptions = {}): NimbleEvent[] {

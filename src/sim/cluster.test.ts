@@ -7,22 +7,10 @@ import { PHASE_ORDER, stageTier, type TierId } from '../core/tiers.ts';
 import { startSimNim } from './nim/server.ts';
 import { createSimCluster } from './cluster.ts';
 import { PROFILE_LEVERS } from './profiles.ts';
+import { testDeploySpec } from '../core/testing.ts';
 
 function spec(profile: TierId, serviceType: DeploySpec['serviceType'] = 'LoadBalancer'): DeploySpec {
-  return {
-    release: 'nimble-nim',
-    namespace: 'nimble',
-    model: 'meta/llama-3.1-8b-instruct',
-    image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
-    imageTag: '1.3.3',
-    gpuShape: 'VM.GPU.A10.1',
-    gpuCount: 1,
-    cache: { keep: false, sizeGi: 50, storageClass: 'oci-bv' },
-    serviceType,
-    probeProfile: 'small',
-    levers: PROFILE_LEVERS[profile],
-    chart: 'builtin',
-  };
+  return testDeploySpec({ release: 'nimble-nim', namespace: 'nimble', serviceType, levers: PROFILE_LEVERS[profile] });
 }
 
 // The in-process simulated NIM (the worker-thread one is exercised by the end-to-end test).

@@ -4,6 +4,7 @@
 
 import type { EventBody, NimbleEvent, SessionMeta } from '../core/events.ts';
 import type { Grade, LevelResult, Percentiles, ShapeId, BreakRule } from '../core/sweep-types.ts';
+import { testDeploySpec } from '../core/testing.ts';
 
 export class EventLog {
   readonly events: NimbleEvent[] = [];
@@ -26,20 +27,7 @@ export const SIM_META: SessionMeta = {
   sim: { profile: 'fast', timeScale: 20, seed: 7, nimProfile: 'a10-llama-3.1-8b' },
   flags: {},
   shapes: ['support', 'summary', 'coding'],
-  spec: {
-    release: 'nimble-llama',
-    namespace: 'nimble',
-    model: 'meta/llama-3.1-8b-instruct',
-    image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
-    imageTag: '1.3.3',
-    gpuShape: 'VM.GPU.A10.1',
-    gpuCount: 1,
-    cache: { keep: true, sizeGi: 50, storageClass: 'oci-bv' },
-    serviceType: 'LoadBalancer',
-    probeProfile: 'small',
-    levers: { cachedModel: false, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
-    chart: 'builtin',
-  },
+  spec: testDeploySpec({ release: 'nimble-llama', namespace: 'nimble', cache: { keep: true, sizeGi: 50, storageClass: 'oci-bv' } }),
 };
 
 function pct(p50: number, p95: number): Percentiles {

@@ -9,25 +9,16 @@ import { cacheClaimName, podSelector, serviceName } from '../../src/kube/names.t
 import type { LogSource } from '../../src/kube/watch.ts';
 import { KubeletStandIn } from './kubelet.ts';
 import type { Testbed } from './testbed.ts';
+import { testDeploySpec } from '../../src/core/testing.ts';
 
 export const NIM_LINES = readFileSync(new URL('../../src/kube/fixtures/nim-startup.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean);
 
 export function makeSpec(namespace: string, over: Partial<DeploySpec> = {}): DeploySpec {
-  return {
-    release: 'llama',
+  return testDeploySpec({
     namespace,
-    model: 'meta/llama-3.1-8b-instruct',
-    image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
-    imageTag: '1.3.3',
-    gpuShape: 'VM.GPU.A10.1',
-    gpuCount: 1,
-    cache: { keep: false, sizeGi: 50, storageClass: 'oci-bv' },
-    serviceType: 'LoadBalancer',
-    probeProfile: 'small',
     levers: { cachedModel: true, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
-    chart: 'builtin',
     ...over,
-  };
+  });
 }
 
 /** Plays recorded NIM startup lines, as `kubectl logs -f` would show them. */

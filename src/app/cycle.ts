@@ -10,6 +10,7 @@ import type { ShapeId } from '../core/sweep-types.ts';
 import { STAGE_TARGET_MS } from '../core/tiers.ts';
 import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
 import type { EventBus } from './event-bus.ts';
+import type { SweepOptions } from '../load/sweep-runner.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
@@ -22,18 +23,7 @@ export interface LoadService {
   ): Promise<unknown>;
   runSmokeTest(baseUrl: string, model: string, apiKey: string | undefined, sink: EventSink, signal: AbortSignal): Promise<SmokeCheck[]>;
   runSweep(
-    opts: {
-      baseUrl: string;
-      model: string;
-      shapes: ShapeId[];
-      maxConcurrency: number;
-      apiKey?: string;
-      gpuCount: number;
-      gpuHourlyUsd: number;
-      priceTable: string;
-      timing?: 'quick' | 'standard';
-      shapeOverrides?: Partial<Record<ShapeId, { promptTokens?: number; outputTokens?: number }>>;
-    },
+    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides'> & { shapes: ShapeId[] },
     sink: EventSink,
     clock: SessionClock,
     signal: AbortSignal,

@@ -1,24 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeploySpec } from '../core/cluster.ts';
+import { testDeploySpec } from '../core/testing.ts';
 import { apiKeySecret, cachePvc, prePullDaemonSet, registrySecret, secretsList } from './manifests.ts';
 import { OCI_LB_ANNOTATIONS, PROBE_PROFILES, buildValues, chartFlavour, probeProfileForModel, startupWindowSeconds } from './values.ts';
 
-const baseSpec = (over: Partial<DeploySpec> = {}): DeploySpec => ({
-  release: 'llama',
-  namespace: 'nim',
-  model: 'meta/llama-3.1-8b-instruct',
-  image: 'nvcr.io/nim/meta/llama-3.1-8b-instruct',
-  imageTag: '1.3.3',
-  gpuShape: 'VM.GPU.A10.1',
-  gpuCount: 1,
-  cache: { keep: true, sizeGi: 100, storageClass: 'oci-bv' },
-  serviceType: 'LoadBalancer',
-  probeProfile: 'small',
-  levers: { cachedModel: true, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
-  chart: 'builtin',
-  ...over,
-});
+const baseSpec = (over: Partial<DeploySpec> = {}): DeploySpec =>
+  testDeploySpec({
+    namespace: 'nim',
+    cache: { keep: true, sizeGi: 100, storageClass: 'oci-bv' },
+    levers: { cachedModel: true, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true },
+    ...over,
+  });
 
 const KEY = ['nvapi', 'TEST-KEY-should-never-leak-0123456789'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
 

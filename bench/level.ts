@@ -4,8 +4,16 @@ import { LoadEngine } from '../src/load/engine.ts';
 import type { LevelMeasurement } from '../src/core/sweep.ts';
 import type { LevelConfig } from '../src/load/protocol.ts';
 
-export async function fixedLevel(engine: LoadEngine, cfg: Partial<Omit<LevelConfig, 'id'>> & { concurrency: number; model: string }, windowMs: number, warmupMaxMs = 30_000): Promise<LevelMeasurement> {
+export async function fixedLevel(
+  engine: LoadEngine,
+  cfg: Partial<Omit<LevelConfig, 'id'>> & { concurrency: number; model: string },
+  windowMs: number,
+  warmupMaxMs = 30_000,
+  /** Called once, at the first progress report of the measured window. */
+  onMeasuring?: () => void,
+): Promise<LevelMeasurement> {
   let stopped = false;
+  let measuring = false;
   const run = engine.runLevel(
     {
       shape: 'support',
@@ -23,6 +31,10 @@ export async function fixedLevel(engine: LoadEngine, cfg: Partial<Omit<LevelConf
     } as Omit<LevelConfig, 'id'>,
     (p) => {
       if (stopped) return;
+      if (p.phase === 'measuring' && !measuring) {
+        measuring = true;
+        onMeasuring?.();
+      }
       if ((p.phase === 'measuring' && p.measuringMs >= windowMs) || (p.phase === 'warmup' && p.elapsedMs > warmupMaxMs)) {
         stopped = true;
         run.stop(p.phase === 'measuring' ? `fixed ${windowMs} ms` : 'warm-up too long');
@@ -48,22 +60,4 @@ export interface Figure {
 export const FIGURES: Figure[] = [];
 export function figure(bench: string, target: string, measured: string, met: boolean | null): void {
   FIGURES.push({ bench, target, measured, met, load: load1() });
-}
-
-/** Cumulative bucket counts of the simulator's token-lateness histogram (deterministic mode). */
-export async function simLateness(baseUrl: string): Promise<{ le: number; cum: number }[]> {
-  const text = await (await fetch(`${baseUrl}/v1/metrics`)).text();
-  const out: { le: number; cum: number }[] = [];
-  for (const m of text.matchAll(/^nimble_sim_token_lateness_seconds_bucket\{[^}]*le="([^"]+)"\} (\d+)/gm)) {
-    out.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, cum: Number(m[2]) });
-  }
-  return out;
-}
-
-/** The bucket bound (ms) under which a share q of the tokens between two scrapes were written. */
-export function latenessQuantile(before: { le: number; cum: number }[], after: { le: number; cum: number }[], q: number): number {
-  const delta = after.map((b, i) => ({ le: b.le, cum: b.cum - (before[i]?.cum ?? 0) }));
-  const total = delta.at(-1)?.cum ?? 0;
-  if (!total) return NaN;
-  return delta.find((b) => b.cum >= q * total)?.le ?? Infinity;
 }

@@ -1,12 +1,14 @@
-// `npm run bench [-- fidelity|capacity|efficiency|efficiency-standard|long-window ...]` — prints
+// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window ...]` — prints
 // figures; default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
+import { loopbackFloor } from './floor.ts';
 import { FIGURES } from './level.ts';
 
 const all = {
+  floor: () => loopbackFloor(),
   fidelity: () => fidelity(),
   capacity: () => capacity(),
   efficiency: () => efficiency('quick'),

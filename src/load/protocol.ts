@@ -30,6 +30,13 @@ export interface LevelConfig {
   forceLength: boolean;
   /** Keep per-chunk gaps (ITL). Off for the non-streaming request-ceiling benchmark. */
   collectGaps: boolean;
+  /**
+   * Spread the users' first requests evenly over this many ms instead of sending all N at once
+   * (default 0). Closed-loop users with equal requests against a fixed-timing server stay in lock
+   * step forever, so the server parses N requests in one burst each round; the fidelity benchmark
+   * spreads them so it measures the load generator, not that burst. Room for seed 003's ramps.
+   */
+  startSpreadMs?: number;
 }
 
 export interface WorkerProgress {

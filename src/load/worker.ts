@@ -124,6 +124,13 @@ function setInFlight(l: Level, delta: number): void {
 }
 
 async function runUser(l: Level, user: number): Promise<void> {
+  const delay = ((l.cfg.startSpreadMs ?? 0) * user) / l.cfg.concurrency;
+  if (delay > 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      l.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
   while (l.active) {
     // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
     const burst = l.counter < l.cfg.concurrency;

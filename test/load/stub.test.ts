@@ -6,6 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runSweep, runSmokeTest, resolveModel, waitForReady } from '../../src/load/sweep-runner.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
+import { LoadEngine } from '../../src/load/engine.ts';
+import type { LevelConfig } from '../../src/load/protocol.ts';
 import type { EventBody } from '../../src/core/events.ts';
 
 const KEY = ['nvapi', 'SECRET-key-0123456789'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
@@ -15,11 +17,13 @@ interface Seen {
   auth: Set<string>;
   bodies: number;
   rejected: number;
+  /** performance.now() when each chat request's body was in. */
+  arrivals: number[];
 }
 
 /** Streams: role chunk at once, then 5 content chunks 40 ms apart after an 80 ms first-token wait; no usage. */
 async function stub(opts: { rejectExtras: boolean }): Promise<{ url: string; seen: Seen; close: () => Promise<void> }> {
-  const seen: Seen = { auth: new Set(), bodies: 0, rejected: 0 };
+  const seen: Seen = { auth: new Set(), bodies: 0, rejected: 0, arrivals: [] };
   const server = http.createServer((req, res) => {
     seen.auth.add(String(req.headers.authorization));
     if (req.url === '/v1/models') return res.end(JSON.stringify({ data: [{ id: MODEL }] }));
@@ -29,6 +33,7 @@ async function stub(opts: { rejectExtras: boolean }): Promise<{ url: string; see
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       seen.bodies++;
+      seen.arrivals.push(performance.now());
       if (opts.rejectExtras && /min_tokens|ignore_eos/.test(body)) {
         seen.rejected++;
         res.writeHead(400, { 'content-type': 'application/json' });
@@ -104,4 +109,38 @@ test('unreachable server: clear failures that never carry the key', async () => 
   assert.equal(ready, false);
   assert.ok(probes.length >= 2 && probes.every((p) => p === null));
   assert.ok(!JSON.stringify(events).includes(KEY));
+});
+
+test('startSpreadMs spreads the users\' first requests; without it all N go at once', async () => {
+  const s = await stub({ rejectExtras: false });
+  const engine = new LoadEngine({ baseUrl: s.url, maxConnections: 4, progressMs: 50 });
+  try {
+    // Four users; each request takes ~280 ms, so the first four arrivals are the four first requests.
+    const firstFour = async (startSpreadMs: number | undefined): Promise<number[]> => {
+      const from = s.seen.arrivals.length;
+      const cfg: Omit<LevelConfig, 'id'> = {
+        shape: 'support', concurrency: 4, model: MODEL, promptTokens: 8, outputTokens: 5, stream: true,
+        requestTimeoutMs: 10_000, stallTimeoutMs: 5_000, ttftSlaMs: 2000, goodput: { ttftMs: 2000, tpotMs: 100, e2elMs: null },
+        confidence: 0.95, forceLength: true, collectGaps: false, startSpreadMs,
+      };
+      let stopped = false;
+      const run = engine.runLevel(cfg, () => {
+        if (!stopped && s.seen.arrivals.length >= from + 4) {
+          stopped = true;
+          run.stop('four arrived');
+        }
+      });
+      await run.result;
+      return s.seen.arrivals.slice(from, from + 4);
+    };
+    const spread = await firstFour(300);
+    // Users start at 0, 75, 150 and 225 ms (all before the first request ends).
+    assert.ok(spread[3] - spread[0] >= 200, `spread arrivals ${spread.map((t) => (t - spread[0]).toFixed(0)).join(', ')} ms`);
+    for (let i = 1; i < 4; i++) assert.ok(spread[i] - spread[i - 1] >= 50, `user ${i} waited its turn`);
+    const together = await firstFour(undefined);
+    assert.ok(together[3] - together[0] < 60, `lock-step arrivals ${together.map((t) => (t - together[0]).toFixed(0)).join(', ')} ms`);
+  } finally {
+    await engine.close();
+    await s.close();
+  }
 });

@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimNim, type SimNimHandle } from './server.ts';
 import { makeChatMessages } from './tokens.ts';
+import type { ServedTimingSnapshot } from './served-timing.ts';
 import { post, scrape, slowProfile, waitFor } from './testing.ts';
 
 const MODEL = 'meta/llama-3.1-8b-instruct';
@@ -113,6 +114,26 @@ test('deterministic mode: client TTFT and ITL match the configured truth within 
   assert.equal(m.get('nimble_sim_token_lateness_seconds_count'), 4 * 20);
   const le5 = [...m].find(([k]) => k.startsWith('nimble_sim_token_lateness_seconds_bucket') && k.includes('le="0.005"'))![1];
   assert.ok(le5 >= 0.9 * 80, `${le5} of 80 tokens within 5 ms`);
+});
+
+test('deterministic mode: /sim/served-timing reports what was written, per request and per gap; reset empties it', async () => {
+  const h = await start({ deterministic: { ttftMs: 30, itlMs: 8 } });
+  await Promise.all(Array.from({ length: 3 }, () => post(h.url, '/v1/chat/completions', longChat(20, 10)).done));
+  const snap = (await (await fetch(`${h.url}/sim/served-timing`)).json()) as ServedTimingSnapshot;
+  assert.equal(snap.ttft.n, 3, 'one first token per request');
+  assert.equal(snap.itl.n, 3 * 9, 'nine gaps per 10-token stream');
+  assert.ok(snap.ttft.min >= 29 && snap.ttft.p50 < 30 + 10, `served TTFT p50 ${snap.ttft.p50}`);
+  assert.ok(Math.abs(snap.itl.p50 - 8) < 2, `served ITL p50 ${snap.itl.p50}`);
+  assert.equal(snap.dropped, 0);
+  assert.equal((await fetch(`${h.url}/sim/served-timing/reset`, { method: 'POST' })).status, 200);
+  const empty = (await (await fetch(`${h.url}/sim/served-timing`)).json()) as ServedTimingSnapshot;
+  assert.deepEqual([empty.ttft.n, empty.itl.n], [0, 0]);
+  assert.equal((await fetch(`${h.url}/sim/served-timing/reset`)).status, 405, 'reset needs POST');
+  // Only in deterministic mode: a realistic server has no schedule to be held to.
+  const real = await start({ profile: slowProfile() });
+  const r = await fetch(`${real.url}/sim/served-timing`);
+  assert.equal(r.status, 404);
+  assert.match(((await r.json()) as { error: { message: string } }).error.message, /deterministic mode only/);
 });
 
 test('deterministic mode has no slot limit: 300 streams run at once', async () => {

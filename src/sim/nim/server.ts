@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { BatchingEngine, FixedTimingEngine, type Engine, type Job } from './engine.ts';
 import { StreamFormat, completionBody, errorBody, tokenText, type Kind, type Usage } from './format.ts';
 import { pickFault, validateFault, type FaultKind, type FaultSpec } from './faults.ts';
+import { ServedTiming } from './served-timing.ts';
 import { NimMetrics } from './metrics.ts';
 import { getProfile, type NimProfile } from './profiles.ts';
 import { parseGenRequest, type GenRequest } from './request.ts';
@@ -122,6 +123,7 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
   const faults = opts.faults ?? [];
   const det = opts.deterministic;
   const metrics = new NimMetrics({ lateness: !!det });
+  const served = det ? new ServedTiming() : null;
   const engine: Engine = det
     ? new FixedTimingEngine({ ...det, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000))
     : new BatchingEngine(profile, { maxQueue: opts.maxQueue });
@@ -171,6 +173,7 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
     const words: string[] | null = r.stream ? null : [];
     let ended = false; // the engine no longer drives this job
     let ttftMs = 0;
+    let lastWrite = 0;
 
     const job: Job = {
       promptTokens: r.promptTokens,
@@ -209,7 +212,15 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
         }
         const text = tokenText(n, index);
         if (words) words.push(text);
-        else writeChunk(res, fmt.token(text));
+        else {
+          writeChunk(res, fmt.token(text));
+          if (served) {
+            const t = performance.now(); // after the write: when the bytes left for the client
+            if (index === 0) served.firstToken(t - job.arrival);
+            else served.gap(t - lastWrite);
+            lastWrite = t;
+          }
+        }
       },
       finish(now) {
         ended = true;
@@ -268,6 +279,16 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
         generate(gen, parsed.req, res);
       });
       return;
+    }
+    if (path === '/sim/served-timing' || path === '/sim/served-timing/reset') {
+      if (!served) return sendError(res, 404, `${path} exists in deterministic mode only (nimble sim --deterministic)`);
+      if (path.endsWith('/reset')) {
+        if (method !== 'POST') return sendError(res, 405, `${method} ${path} is not allowed: use POST`);
+        served.reset();
+        return sendJson(res, 200, '{"reset":true}');
+      }
+      if (method !== 'GET') return sendError(res, 405, `${method} ${path} is not allowed: use GET`);
+      return sendJson(res, 200, JSON.stringify(served.snapshot()));
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, `${method} ${path} is not allowed: use GET`);
     switch (path) {

@@ -6,7 +6,9 @@
 // target. "served" is what the simulator actually wrote, timed on its own clock after each write
 // (GET /sim/served-timing, reset when the engine's measured window opens): measured p99 − served
 // p99 is what the load engine, the kernel and the client side of loopback add on top of a server
-// that itself ran late.
+// that itself ran late. For TTFT it also holds the request's way in — upload, and the
+// simulator's HTTP parsing, which happen before the simulator's clock starts — so ITL's "added" is
+// the cleaner reading of the engine alone.
 //
 // Users' first requests are spread over one request's duration: started together, equal requests
 // against fixed timing stay in lock step, and every round the simulator parses N requests in one

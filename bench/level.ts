@@ -1,5 +1,6 @@
 // Runs one fixed-duration level on a LoadEngine (benchmarks only; the sweep decides by itself).
 import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { LoadEngine } from '../src/load/engine.ts';
 import type { LevelMeasurement } from '../src/core/sweep.ts';
 import type { LevelConfig } from '../src/load/protocol.ts';
@@ -60,4 +61,23 @@ export interface Figure {
 export const FIGURES: Figure[] = [];
 export function figure(bench: string, target: string, measured: string, met: boolean | null): void {
   FIGURES.push({ bench, target, measured, met, load: load1() });
+}
+
+/**
+ * CPU time (user + system, ms) a process has used: this one from process.cpuUsage() (all its
+ * threads), another from /proc/PID/stat (Linux; 10 ms ticks). NaN where /proc is missing.
+ */
+export function cpuMs(pid?: number): number {
+  if (pid === undefined) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  try {
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }

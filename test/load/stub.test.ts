@@ -135,10 +135,10 @@ test('startSpreadMs spreads the users\' first requests; without it all N go at o
     };
     const spread = await firstFour(300);
     // Users start at 0, 75, 150 and 225 ms (all before the first request ends).
-    assert.ok(spread[3] - spread[0] >= 200, `spread arrivals ${spread.map((t) => (t - spread[0]).toFixed(0)).join(', ')} ms`);
-    for (let i = 1; i < 4; i++) assert.ok(spread[i] - spread[i - 1] >= 50, `user ${i} waited its turn`);
+    assert.ok(spread[3] - spread[0] >= 150, `spread arrivals ${spread.map((t) => (t - spread[0]).toFixed(0)).join(', ')} ms`);
+    for (let i = 1; i < 4; i++) assert.ok(spread[i] - spread[i - 1] >= 30, `user ${i} waited its turn`);
     const together = await firstFour(undefined);
-    assert.ok(together[3] - together[0] < 60, `lock-step arrivals ${together.map((t) => (t - together[0]).toFixed(0)).join(', ')} ms`);
+    assert.ok(together[3] - together[0] < 100, `lock-step arrivals ${together.map((t) => (t - together[0]).toFixed(0)).join(', ')} ms`);
   } finally {
     await engine.close();
     await s.close();

@@ -59,6 +59,27 @@ Both:
   --theme <name>             dark | light | high-contrast (NO_COLOR is respected)
 `;
 
+/**
+ * Flags `nimble run` and `nimble sweep` both take, with the same meaning (each command still writes
+ * its own usage text: the defaults differ, e.g. sweep timing quick on the simulator).
+ */
+export const SWEEP_FLAGS = {
+  model: { type: 'string' },
+  shape: { type: 'string' },
+  'max-concurrency': { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
+  'gpu-shape': { type: 'string' },
+  gpus: { type: 'string' },
+  'sweep-timing': { type: 'string' },
+  tier: { type: 'string' },
+  'sessions-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  theme: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 const runOptions = {
   sim: { type: 'boolean' },
   profile: { type: 'string' },
@@ -74,29 +95,16 @@ const runOptions = {
   tag: { type: 'string' },
   'ngc-key-file': { type: 'string' },
   kubeconfig: { type: 'string' },
-  tier: { type: 'string' },
   'service-type': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
-  model: { type: 'string' },
-  'gpu-shape': { type: 'string' },
-  gpus: { type: 'string' },
   'cache-size': { type: 'string' },
   'service-port': { type: 'string' },
   'storage-class': { type: 'string' },
   'keep-cache': { type: 'boolean' },
-  shape: { type: 'string' },
-  'max-concurrency': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
   'no-sweep': { type: 'boolean' },
-  'sweep-timing': { type: 'string' },
   budget: { type: 'string' },
   'max-duration': { type: 'string' },
-  'sessions-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  theme: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...SWEEP_FLAGS,
 } as const;
 
 export function parseShapes(value: string | undefined, usage: string): ShapeId[] {

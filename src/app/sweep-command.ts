@@ -6,7 +6,7 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
-import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes } from './run.ts';
+import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -28,21 +28,8 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
 
 const options = {
   target: { type: 'string' },
-  model: { type: 'string' },
-  shape: { type: 'string' },
-  'max-concurrency': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
-  'gpu-shape': { type: 'string' },
-  gpus: { type: 'string' },
   'api-key-env': { type: 'string' },
-  'sweep-timing': { type: 'string' },
-  tier: { type: 'string' },
-  'sessions-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  theme: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...SWEEP_FLAGS,
 } as const;
 
 export function normalizeTarget(raw: string): string {

@@ -2,7 +2,7 @@
 // text (or --json). They need no NGC key.
 
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CleanupReport, ClusterSignal, Leftover } from '../core/cluster.ts';
 import { formatUsd } from '../core/cost.ts';
 import { cleanupRelease, findLeftovers } from './cleanup.ts';
@@ -39,6 +39,27 @@ export function formatLeftovers(list: Leftover[]): string {
   return [line(['KIND', 'NAME', 'COST', 'DETAIL']), ...rows.map(line), '', `Running cost of what is left: ${formatUsd(total)}/h (${formatUsd(total * 24 * 30)} per 30 days). Remove it with: nimble cleanup`].join('\n');
 }
 
+const STATUS_USAGE =
+  'nimble status [--namespace NS] [--context C] [--kubeconfig FILE] [--json]\n  Lists nimble-labelled helm releases, GPU pods, load balancers and model-cache volumes still in the cluster, with their running cost.';
+const CLEANUP_USAGE =
+  'nimble cleanup [--release R] [--namespace NS] [--keep-cache] [--remove-secrets] [--remove-namespace] [--yes] [--json]\n  helm uninstall, then waits until pods, Service (load balancer) and, unless --keep-cache, the model cache are gone.';
+
+/** A command's flags, or its exit code: 2 after a wrong flag (said on stderr), 0 after --help. */
+function flags(command: string, argv: string[], options: ParseArgsConfig['options'], usage: string, io: CommandIO): Record<string, any> | number {
+  let v: Record<string, any>;
+  try {
+    v = parseArgs({ args: argv, options, allowPositionals: false }).values;
+  } catch (e) {
+    io.err(`nimble ${command}: ${(e as Error).message}`);
+    return 2;
+  }
+  if (v.help) {
+    io.out(usage);
+    return 0;
+  }
+  return v;
+}
+
 function execFrom(v: Record<string, any>, io: CommandIO): KubeExec {
   return new KubeExec({ kubeconfig: v.kubeconfig, context: v.context, kubectl: v.kubectl, helm: v.helm, env: io.env });
 }
@@ -53,17 +74,8 @@ function explain(e: unknown, io: CommandIO): number {
 
 /** nimble status [--namespace NS] [--context C] [--kubeconfig F] [--json] */
 export async function statusCommand(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
-  let v: Record<string, any>;
-  try {
-    v = parseArgs({ args: argv, options: COMMON, allowPositionals: false }).values;
-  } catch (e) {
-    io.err(`nimble status: ${(e as Error).message}`);
-    return 2;
-  }
-  if (v.help) {
-    io.out('nimble status [--namespace NS] [--context C] [--kubeconfig FILE] [--json]\n  Lists nimble-labelled helm releases, GPU pods, load balancers and model-cache volumes still in the cluster, with their running cost.');
-    return 0;
-  }
+  const v = flags('status', argv, COMMON, STATUS_USAGE, io);
+  if (typeof v === 'number') return v;
   const exec = execFrom(v, io);
   try {
     const t = await kubeTarget(exec);
@@ -81,21 +93,9 @@ export async function statusCommand(argv: string[], io: CommandIO = defaultIO())
 
 /** nimble cleanup [--release R] [--keep-cache] [--remove-secrets] [--remove-namespace] [--yes] ... */
 export async function cleanupCommand(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
-  let v: Record<string, any>;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: { ...COMMON, release: { type: 'string' }, 'keep-cache': { type: 'boolean' }, 'remove-secrets': { type: 'boolean' }, 'remove-namespace': { type: 'boolean' } },
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    io.err(`nimble cleanup: ${(e as Error).message}`);
-    return 2;
-  }
-  if (v.help) {
-    io.out('nimble cleanup [--release R] [--namespace NS] [--keep-cache] [--remove-secrets] [--remove-namespace] [--yes] [--json]\n  helm uninstall, then waits until pods, Service (load balancer) and, unless --keep-cache, the model cache are gone.');
-    return 0;
-  }
+  const options = { ...COMMON, release: { type: 'string' }, 'keep-cache': { type: 'boolean' }, 'remove-secrets': { type: 'boolean' }, 'remove-namespace': { type: 'boolean' } } as const;
+  const v = flags('cleanup', argv, options, CLEANUP_USAGE, io);
+  if (typeof v === 'number') return v;
   const exec = execFrom(v, io);
   try {
     const t = await kubeTarget(exec);

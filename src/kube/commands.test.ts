@@ -1,0 +1,32 @@
+// status and cleanup before they touch a cluster: wrong flags and --help.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanupCommand, statusCommand, type CommandIO } from './commands.ts';
+
+function io(): CommandIO & { outs: string[]; errs: string[] } {
+  const outs: string[] = [];
+  const errs: string[] = [];
+  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s) };
+}
+
+test('a wrong flag exits 2 and names the command and the flag', async () => {
+  for (const [name, cmd] of [['status', statusCommand], ['cleanup', cleanupCommand]] as const) {
+    const o = io();
+    assert.equal(await cmd(['--bogus'], o), 2, name);
+    assert.match(o.errs.join('\n'), new RegExp(`^nimble ${name}: .*--bogus`), name);
+    assert.deepEqual(o.outs, []);
+  }
+  // A flag of cleanup's is not one of status's.
+  const o = io();
+  assert.equal(await statusCommand(['--keep-cache'], o), 2);
+});
+
+test('--help prints each command\'s own usage and exits 0', async () => {
+  const s = io();
+  assert.equal(await statusCommand(['--help'], s), 0);
+  assert.match(s.outs[0], /^nimble status \[--namespace NS\]/);
+  const c = io();
+  assert.equal(await cleanupCommand(['-h'], c), 0);
+  assert.match(c.outs[0], /^nimble cleanup \[--release R\].*--keep-cache/);
+  assert.deepEqual([...s.errs, ...c.errs], []);
+});

@@ -10,7 +10,13 @@ export interface SimProcess {
 
 export async function spawnSim(args: string[]): Promise<SimProcess> {
   const entry = new URL('../src/sim/nim/cli-entry.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const node = [process.execPath, '--import', 'tsx', entry, '--port', '0', ...args];
+  // NIMBLE_BENCH_SIM_CPUS=2-7 pins the simulator to those CPUs (Linux taskset), so on a machine with
+  // cores to spare it stops competing with the load engine; run the bench itself under
+  // `taskset -c 0-1` to pin the engine, since a child inherits its parent's CPUs otherwise.
+  const cpus = process.env.NIMBLE_BENCH_SIM_CPUS;
+  const [cmd, ...argv] = cpus ? ['taskset', '-c', cpus, ...node] : node;
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('simulator did not start within 20 s')), 20_000);

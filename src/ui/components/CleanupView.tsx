@@ -5,12 +5,12 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { CleanupStep } from '../../core/cluster.ts';
 import { formatUsd } from '../../core/cost.ts';
-import { STAGE_TARGET_MS, TIER_LABEL, stageTier } from '../../core/tiers.ts';
-import { tierLabelOrDash } from '../../core/session-summary.ts';
-import { formatBudget, formatDuration, formatHourly, truncate } from '../format.ts';
+import { STAGE_TARGET_MS, stageTier } from '../../core/tiers.ts';
+import { formatDuration, formatHourly, truncate } from '../format.ts';
 import { useNowMs, useTerminalSize } from '../hooks.ts';
 import { useSessionShallow } from '../store.ts';
-import { tierColour, useTheme } from '../theme.ts';
+import { AgainstTarget } from './AgainstTarget.tsx';
+import { useTheme } from '../theme.ts';
 
 export const CLEANUP_ORDER: readonly CleanupStep[] = ['release', 'pods', 'service', 'pvc', 'secrets', 'namespace'];
 export const CLEANUP_LABEL: Record<CleanupStep, string> = {
@@ -46,15 +46,7 @@ export function CleanupView({ width: w, height }: { width?: number; height?: num
         <Text bold>{'Cleanup '}</Text>
         <Text color={theme.roles.muted}>{started ? '' : 'not started · '}</Text>
         <Text bold>{formatDuration(d)}</Text>
-        <Text color={theme.roles.muted}>{` of ${formatBudget(target)} (${TIER_LABEL[tier]} target)`}</Text>
-        {achieved ? (
-          <>
-            <Text color={theme.roles.muted}>{' → '}</Text>
-            <Text bold color={tierColour(theme, achieved)}>
-              {tierLabelOrDash(achieved)}
-            </Text>
-          </>
-        ) : null}
+        <AgainstTarget targetMs={target} tier={tier} achieved={achieved} />
       </Text>
       <Box flexDirection="column" marginTop={1}>
         {shown.map((s) => {

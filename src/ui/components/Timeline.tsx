@@ -11,6 +11,7 @@ import { formatBudget, formatDuration, truncate } from '../format.ts';
 import { useNowMs, useTerminalSize } from '../hooks.ts';
 import { useSessionShallow } from '../store.ts';
 import { tierColour, useTheme, type Theme } from '../theme.ts';
+import { AgainstTarget } from './AgainstTarget.tsx';
 import { Table, type Cell } from './Table.tsx';
 
 export const STATUS_ICON: Record<PhaseState['status'], string> = {
@@ -125,15 +126,7 @@ export function TimelineView({ width: w, height: h }: { width?: number; height?:
         <Text bold color={total !== null && total > target ? theme.roles.danger : theme.roles.text}>
           {formatDuration(total)}
         </Text>
-        <Text color={theme.roles.muted}>{` of ${formatBudget(target)} (${TIER_LABEL[tier]} target)`}</Text>
-        {totalTier ? (
-          <>
-            <Text color={theme.roles.muted}>{' → achieved '}</Text>
-            <Text bold color={tierColour(theme, totalTier)}>
-              {tierLabelOrDash(totalTier)}
-            </Text>
-          </>
-        ) : null}
+        <AgainstTarget targetMs={target} tier={tier} achieved={totalTier} arrow=" → achieved " />
       </Text>
       {levers ? (
         <Text wrap="truncate-end" color={theme.roles.muted}>

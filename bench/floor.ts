@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
+import { summarize } from '../src/core/stats.ts';
 import { fmt, figure } from './level.ts';
 
 const ECHO = `const s=require('net').createServer(c=>{c.setNoDelay(true);c.on('data',d=>c.write(d))});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`;
@@ -30,9 +31,8 @@ export async function loopbackFloor(samples = 300, gapMs = 20): Promise<{ p50: n
       await new Promise((r) => setTimeout(r, gapMs));
     }
     sock.destroy();
-    rtt.sort((a, b) => a - b);
-    const q = (p: number) => rtt[Math.min(rtt.length - 1, Math.ceil(p * rtt.length) - 1)];
-    const r = { p50: q(0.5), p99: q(0.99), max: rtt[rtt.length - 1] };
+    const { p50, p99, max } = summarize(rtt); // the engine's percentile method
+    const r = { p50, p99, max };
     console.log(`\nmachine floor — 1-byte round trip between two processes over loopback, ${gapMs} ms apart (${samples} samples): p50 ${fmt(r.p50, 3)} ms, p99 ${fmt(r.p99, 3)} ms, max ${fmt(r.max, 3)} ms`);
     figure('machine floor (no target)', 'what the kernel and scheduler alone cost', `loopback round trip p50 ${fmt(r.p50, 3)} / p99 ${fmt(r.p99, 3)} / max ${fmt(r.max, 3)} ms`, null);
     return r;

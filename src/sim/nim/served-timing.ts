@@ -7,29 +7,6 @@
 import { summarize } from '../../core/stats.ts';
 import type { Percentiles } from '../../core/sweep-types.ts';
 
-/** Growable Float64 sample buffer, capped so a long run cannot grow without bound. */
-class Samples {
-  private buf = new Float64Array(4096);
-  n = 0;
-  dropped = 0;
-  constructor(private readonly cap: number) {}
-  push(v: number): void {
-    if (this.n === this.buf.length) {
-      if (this.n >= this.cap) {
-        this.dropped++;
-        return;
-      }
-      const next = new Float64Array(Math.min(this.cap, this.buf.length * 2));
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.n++] = v;
-  }
-  view(): Float64Array {
-    return this.buf.subarray(0, this.n);
-  }
-}
-
 export interface ServedTimingSnapshot {
   /** ms: first content write − request arrival, per request. */
   ttft: Percentiles;
@@ -40,23 +17,27 @@ export interface ServedTimingSnapshot {
 }
 
 export class ServedTiming {
-  private ttft: Samples;
-  private itl: Samples;
-  constructor(private readonly cap = 4_000_000) {
-    this.ttft = new Samples(cap);
-    this.itl = new Samples(cap);
-  }
+  // Plain number arrays, as the load worker keeps its samples; capped so a long run stays bounded.
+  private ttft: number[] = [];
+  private itl: number[] = [];
+  private dropped = 0;
+  constructor(private readonly cap = 4_000_000) {}
   firstToken(ms: number): void {
-    this.ttft.push(ms);
+    this.add(this.ttft, ms);
   }
   gap(ms: number): void {
-    this.itl.push(ms);
+    this.add(this.itl, ms);
+  }
+  private add(to: number[], ms: number): void {
+    if (to.length < this.cap) to.push(ms);
+    else this.dropped++;
   }
   snapshot(): ServedTimingSnapshot {
-    return { ttft: summarize(this.ttft.view()), itl: summarize(this.itl.view()), dropped: this.ttft.dropped + this.itl.dropped };
+    return { ttft: summarize(this.ttft), itl: summarize(this.itl), dropped: this.dropped };
   }
   reset(): void {
-    this.ttft = new Samples(this.cap);
-    this.itl = new Samples(this.cap);
+    this.ttft = [];
+    this.itl = [];
+    this.dropped = 0;
   }
 }

@@ -74,6 +74,17 @@ test('sessions browser: one row per session within the terminal width; space mar
   assert.ok(compare && compare.type === 'compare');
   assert.equal(compare.comparison.sessions.length, 2);
   r.unmount();
+
+  // Keys typed faster than React re-renders (here: all four before any render) still act on each
+  // other: the second space marks the second session, and c sees both marks.
+  actions.length = 0;
+  const fast = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={100} />);
+  await tick();
+  for (const k of [' ', 'j', ' ', 'c']) fast.stdin.write(k);
+  const fastCompare = actions.find((a) => a.type === 'compare');
+  assert.ok(fastCompare && fastCompare.type === 'compare', 'c after two fast marks compares');
+  assert.equal(new Set(fastCompare.comparison.sessions.map((s) => s.id)).size, 2);
+  fast.unmount();
 });
 
 test('browser columns: all on a wide terminal; GPU, total, then mode give way as it narrows', () => {

@@ -1,7 +1,7 @@
 // The sessions browser (nimble sessions in a terminal): one row per session; ↑/↓ move, s sorts,
 // / filters, enter replays, space marks, c compares the marked ones, d deletes (asks first).
 
-import React, { useMemo, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
 import { loadTheme, MONOCHROME, type Theme } from '../theme.ts';
@@ -73,9 +73,23 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
   const { isRawModeSupported } = useStdin();
   const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
   const current = rows[Math.min(cursor, rows.length - 1)];
+  // Ink subscribes the key handler in a passive effect, so a key can reach the previous render's
+  // handler after the new frame is on screen, and two fast keys can arrive before any re-render.
+  // The handler reads this ref (set on every render and by each key that changes it), not its closure.
+  const latest = useRef({ rows, cursor, marked, confirm, typing });
+  latest.current = { rows, cursor, marked, confirm, typing };
+  const keep = (patch: Partial<typeof latest.current>) => {
+    latest.current = { ...latest.current, ...patch };
+    if (patch.cursor !== undefined) setCursor(patch.cursor);
+    if (patch.marked !== undefined) setMarked(patch.marked);
+    if (patch.confirm !== undefined) setConfirm(patch.confirm);
+    if (patch.typing !== undefined) setTyping(patch.typing);
+  };
 
   useInput(
     (input, key) => {
+      const { rows, cursor, marked, confirm, typing } = latest.current;
+      const current = rows[Math.min(cursor, rows.length - 1)];
       if (confirm) {
         if (input === 'y') {
           try {
@@ -84,26 +98,26 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
           } catch (err) {
             setMessage((err as Error).message);
           }
-          setMarked((m) => m.filter((x) => x !== confirm));
+          keep({ marked: marked.filter((x) => x !== confirm) });
           setList(listSessions(dir, { priceTable }));
         }
-        setConfirm(null);
+        keep({ confirm: null });
         return;
       }
       if (typing) {
-        if (key.return || key.escape) setTyping(false);
+        if (key.return || key.escape) keep({ typing: false });
         else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
         else if (input) setFilter((f) => f + input);
-        setCursor(0);
+        keep({ cursor: 0 });
         return;
       }
-      if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
-      else if (key.downArrow || input === 'j') setCursor((c) => Math.min(rows.length - 1, c + 1));
+      if (key.upArrow || input === 'k') keep({ cursor: Math.max(0, cursor - 1) });
+      else if (key.downArrow || input === 'j') keep({ cursor: Math.min(rows.length - 1, cursor + 1) });
       else if (input === 's') setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
-      else if (input === '/') setTyping(true);
-      else if (input === ' ' && current) setMarked((m) => (m.includes(current.id) ? m.filter((x) => x !== current.id) : [...m, current.id]));
+      else if (input === '/') keep({ typing: true });
+      else if (input === ' ' && current) keep({ marked: marked.includes(current.id) ? marked.filter((x) => x !== current.id) : [...marked, current.id] });
       else if (key.return && current) onAction({ type: 'replay', id: current.id });
-      else if (input === 'd' && current) setConfirm(current.id);
+      else if (input === 'd' && current) keep({ confirm: current.id });
       else if (input === 'c') {
         if (marked.length < 2) return setMessage('mark two or more sessions with space, then c');
         try {

@@ -34,6 +34,27 @@ test('a sleep that wakes late does not stretch session time', async () => {
   assert.equal(clock.now(), 70_000);
 });
 
+test('a hold stops session time while real work runs; a sleep due meanwhile keeps its remaining time', async () => {
+  let t = 0;
+  const clock = createSessionClock(() => t);
+  clock.setRate(1000);
+  let slept = false;
+  const sleeping = clock.sleep(10_000).then(() => (slept = true)); // wakes at 10 s session time
+  t = 2; // 2 s of session time
+  let finish!: () => void;
+  const held = clock.hold(new Promise<void>((r) => (finish = r)));
+  t = 1002; // a second of real work: 1,000 s of session time if it were not held
+  await new Promise((r) => setTimeout(r, 30)); // the sleep's timer fires during the hold
+  assert.equal(clock.now(), 2000, 'time stands still while held');
+  assert.equal(slept, false, 'a sleep due during the hold waits for it');
+  finish();
+  await held;
+  assert.equal(clock.now(), 2000, 'time resumes from where it was held');
+  t = 1010; // 8 ms real = the 8 s of sleep still to come
+  await sleeping;
+  assert.equal(clock.now(), 10_000);
+});
+
 test('the virtual clock jumps from wake-up to wake-up in order', async () => {
   const clock = createVirtualClock();
   const seen: [string, number][] = [];

@@ -11,6 +11,12 @@ export interface SessionClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Session-time ms per real ms from now on (1 = real time). */
   setRate(rate: number): void;
+  /**
+   * Session time stands still until `work` settles. For real work that is not part of what is
+   * simulated (the simulator starting its NIM process): at ×1000 a second of it would otherwise
+   * show as 16 simulated minutes. Sleeps due meanwhile wait for the hold to end.
+   */
+  hold<T>(work: Promise<T>): Promise<T>;
   readonly rate: number;
 }
 
@@ -23,7 +29,10 @@ export function createSessionClock(realNow: () => number = () => performance.now
   // fired, and a timer that fires late does not carry its lateness into session time: a simulated
   // phase of 4m00s is recorded as 4m00s however busy the machine was while it played.
   const wakes = new Set<number>();
-  const raw = () => base + (realNow() - realBase) * rate;
+  let holds = 0;
+  let heldAt = 0;
+  const parked = new Set<() => void>(); // sleeps that came due during a hold
+  const raw = () => (holds ? heldAt : base + (realNow() - realBase) * rate);
   const now = () => {
     let t = raw();
     for (const w of wakes) if (w < t) t = w;
@@ -44,13 +53,28 @@ export function createSessionClock(realNow: () => number = () => performance.now
       rebase(now());
       rate = r;
     },
+    hold<T>(work: Promise<T>): Promise<T> {
+      if (holds === 0) heldAt = now();
+      holds++;
+      return work.finally(() => {
+        if (--holds) return;
+        rebase(heldAt);
+        const due = [...parked];
+        parked.clear();
+        for (const d of due) d();
+      });
+    },
     sleep(ms: number, signal?: AbortSignal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));
         const wake = now() + Math.max(0, ms);
         wakes.add(wake);
-        const timer = setTimeout(done, Math.max(0, ms / rate));
-        function done() {
+        let timer = setTimeout(due, Math.max(0, ms / rate));
+        function due() {
+          if (holds) return void parked.add(due);
+          // Time stood still during a hold: the rest of the sleep is still to come.
+          const left = wake - raw();
+          if (left > 0.5) return void (timer = setTimeout(due, left / rate));
           signal?.removeEventListener('abort', onAbort);
           wakes.delete(wake);
           if (raw() > wake) rebase(wake); // late: drop the lateness
@@ -58,6 +82,7 @@ export function createSessionClock(realNow: () => number = () => performance.now
         }
         function onAbort() {
           clearTimeout(timer);
+          parked.delete(due);
           wakes.delete(wake);
           reject(abortError(signal!));
         }
@@ -104,6 +129,8 @@ export function createVirtualClock(): SessionClock {
     wall: () => t,
     rate: 1,
     setRate() {},
+    // Virtual time only moves when everything waits on sleep; held work is simply awaited.
+    hold: (work) => work,
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));

@@ -170,8 +170,9 @@ export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: 
       log('Loading model weights took 14.96 GB');
       await sleep(t.nimStartup * 0.3);
       log('Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)');
-      const nim = await starting;
-      await nim.setReady(true);
+      // Real process start-up is the simulator's own cost, not the simulated NIM's: time holds.
+      const nim = await clock.hold(starting);
+      await clock.hold(Promise.resolve(nim.setReady(true)));
       emit({ kind: 'pod.ready', pod, ready: true });
 
       if (!spec.levers.parallelLoadBalancer) lbDone = provisionLb();
@@ -191,7 +192,7 @@ export function createSimCluster(opts: SimClusterOptions): Cluster & { timings: 
       await clock.sleep(c.release);
       emit({ kind: 'cleanup.step', step: 'release', done: true, detail: 'release uninstalled' });
       emit({ kind: 'cleanup.step', step: 'pods', done: false, detail: 'waiting for pods to terminate' });
-      await closeNim();
+      await clock.hold(closeNim());
       await clock.sleep(c.pods);
       stop('gpu-node');
       emit({ kind: 'cleanup.step', step: 'pods', done: true, detail: 'pods gone; GPU node released' });

@@ -36,8 +36,10 @@ function opts(url: string, over: Partial<SweepOptions> = {}): SweepOptions {
 }
 
 test('deterministic mode: TTFT and ITL measured within 2% of the true values', async () => {
-  // The simulator in its own thread, so the test's own work cannot delay its tokens.
-  const sim = await startSimNimInWorker({ deterministic: { ttftMs: 250, itlMs: 50 } });
+  // The simulator in its own thread, so the test's own work cannot delay its tokens. The true
+  // values are long enough that 2 % (10 ms, 2 ms) is more than a busy shared machine's wake-up
+  // delay: at 250 ms a CI host under load measured TTFT p50 6 ms late, all of it CPU wait.
+  const sim = await startSimNimInWorker({ deterministic: { ttftMs: 500, itlMs: 100 } });
   try {
     const { sink, events } = collect();
     const shape = { id: 'support' as const, label: 't', promptTokens: 32, outputTokens: 10, focus: 'TTFT' as const };
@@ -45,10 +47,10 @@ test('deterministic mode: TTFT and ITL measured within 2% of the true values', a
     const levels = out.shapes[0].levels;
     assert.deepEqual(levels.map((l) => l.concurrency), [1, 2, 4]);
     for (const l of levels) {
-      assert.ok(Math.abs(l.ttft.p50 - 250) <= 5, `TTFT p50 ${l.ttft.p50} at ${l.concurrency}`);
-      assert.ok(Math.abs(l.itl.p50 - 50) <= 1, `ITL p50 ${l.itl.p50} at ${l.concurrency}`);
-      // TPOT excludes the first token: (E2EL − TTFT) / (10 − 1) = 50 ms.
-      assert.ok(Math.abs(l.tpot.p50 - 50) <= 1, `TPOT p50 ${l.tpot.p50}`);
+      assert.ok(Math.abs(l.ttft.p50 - 500) <= 10, `TTFT p50 ${l.ttft.p50} at ${l.concurrency}`);
+      assert.ok(Math.abs(l.itl.p50 - 100) <= 2, `ITL p50 ${l.itl.p50} at ${l.concurrency}`);
+      // TPOT excludes the first token: (E2EL − TTFT) / (10 − 1) = 100 ms.
+      assert.ok(Math.abs(l.tpot.p50 - 100) <= 2, `TPOT p50 ${l.tpot.p50}`);
       assert.equal(l.tokenSource, 'usage');
       assert.equal(l.meanOutputTokens, 10);
       assert.equal(l.failed, 0);

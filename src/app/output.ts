@@ -8,8 +8,6 @@ import type { EventBus } from './event-bus.ts';
 import { plainLines, summaryLines } from './plain.ts';
 import { inCi } from '../util/ci.ts';
 
-export { inCi };
-
 export type OutputMode = 'tui' | 'plain' | 'json';
 
 export function chooseOutputMode(
@@ -22,7 +20,6 @@ export function chooseOutputMode(
   if (flags.plain || !stdout.isTTY || inCi(env)) return 'plain';
   return 'tui';
 }
-
 
 export interface Output {
   /** Called once the session has ended and its summary is saved. */

@@ -7,7 +7,8 @@ import { loadTheme } from './theme.ts';
 import { sampleEvents } from './fixtures.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { frameWidth } from './test-utils.tsx';
-import { chooseOutputMode, inCi } from '../app/output.ts';
+import { chooseOutputMode } from '../app/output.ts';
+import { inCi } from '../util/ci.ts';
 
 const theme = loadTheme('dark', {});
 

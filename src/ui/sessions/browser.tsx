@@ -6,9 +6,8 @@ import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
 import { loadTheme, MONOCHROME, type Theme } from '../theme.ts';
 import { compareSessions, type Comparison } from '../../core/compare.ts';
-import type { PriceTable } from '../../core/cost.ts';
+import { formatUsd, type PriceTable } from '../../core/cost.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
-import { formatUsd } from '../../core/cost.ts';
 import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../../sessions/rows.ts';
 import { deleteSession, listSessions, readSession, type SessionList } from '../../sessions/store.ts';
 

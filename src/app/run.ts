@@ -37,7 +37,7 @@ Simulator:
   --fail <mode>              make the simulated deploy fail: insufficient-gpu | image-pull-auth
 Cluster (without --sim):
   --context <name>           kubectl context (default: current)     --namespace <ns> (default nimble)
-  --release <name>           helm release (default nimble-nim)        --chart <path|builtin>
+  --release <name>           helm release (default nimble-nim)        --chart <nim-llm[@ver]|builtin|dir|url>
   --image <repo> --tag <t>   NIM image                                 --ngc-key-file <file>
   --tier <tier>              target tier: the budgets the timeline shows and the cost projection
                              (default: fast on a cluster, the --profile on the simulator)
@@ -261,7 +261,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     serviceType,
     probeProfile: 'small',
     levers,
-    chart: f.chart ?? 'builtin',
+    // NVIDIA's nim-llm from NGC on a real cluster; the builtin chart for the simulator (offline).
+    chart: f.chart ?? (sim ? 'builtin' : 'nim-llm'),
     ...(servicePort !== undefined ? { servicePort } : {}),
   };
 

@@ -1,4 +1,5 @@
-// Where the chart comes from: the builtin charts/nimble-nim, a local directory or .tgz of nim-llm,
+// Where the chart comes from: NVIDIA's nim-llm on NGC (`nim-llm` or `nim-llm@VERSION`: the default on
+// a real cluster), the builtin charts/nimble-nim (offline, simulator), a local directory or .tgz of nim-llm,
 // a .tgz URL (fetched in memory into a private temp dir; NGC's helm repo gets the key as basic
 // auth in a request header, never on argv), or a repository URL (`helm --repo URL nim-llm`).
 
@@ -10,6 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 export const BUILTIN_CHART = fileURLToPath(new URL('../../charts/nimble-nim', import.meta.url));
 
+/** The nim-llm version nimble's values mapping is checked against (test/integration, values.schema.json). */
+export const NIM_LLM_VERSION = '1.1.2';
+export const ngcNimLlmUrl = (version = NIM_LLM_VERSION) => `https://helm.ngc.nvidia.com/nim/charts/nim-llm-${version}.tgz`;
+
 export type ChartRef =
   | { kind: 'local'; path: string }
   | { kind: 'url-tgz'; url: string }
@@ -19,6 +24,8 @@ export type ChartRef =
 /** Classify the spec's `chart` string. Pure. */
 export function parseChartRef(chart: string): ChartRef {
   if (chart === 'builtin' || chart === '') return { kind: 'local', path: BUILTIN_CHART };
+  const ngc = /^nim-llm(?:@(\d+\.\d+\.\d+[\w.-]*))?$/.exec(chart);
+  if (ngc) return { kind: 'url-tgz', url: ngcNimLlmUrl(ngc[1]) };
   if (chart.startsWith('oci://')) return { kind: 'oci', ref: chart };
   if (/^https?:\/\//.test(chart)) {
     if (/\.tgz(\?.*)?$/.test(chart)) return { kind: 'url-tgz', url: chart };

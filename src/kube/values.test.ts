@@ -61,7 +61,7 @@ test('values use nim-llm keys with the types its schema declares', () => {
 
 test('GPU quantity is quoted, the GPU taint tolerated, OCI LB annotations set, probes sized', () => {
   const v: any = buildValues(baseSpec({ gpuCount: 2, probeProfile: 'medium', nodeSelector: { 'nvidia.com/gpu.present': 'true' } }), { session: 's1', flavour: 'nimble-nim' });
-  assert.equal(v.resources.limits['nvidia.com/gpu'], '2');
+  assert.equal(v.resources.limits['nvidia.com/gpu'], 2);
   assert.deepEqual(v.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   assert.deepEqual(v.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
   for (const [k, val] of Object.entries(OCI_LB_ANNOTATIONS)) assert.equal(v.service.annotations[k], val);
@@ -110,4 +110,12 @@ test('cache PVC and pre-pull DaemonSet carry the nimble labels', () => {
   assert.equal(ds.spec.template.spec.initContainers[0].image, 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3');
   assert.equal(ds.spec.template.spec.nodeSelector['node.kubernetes.io/instance-type'], 'VM.GPU.A10.1');
   assert.equal(ds.metadata.labels['nimble.dev/session'], 's1');
+});
+
+test('nim-llm names NVIDIA\'s chart on NGC (the cluster default), at the version the mapping is checked against', async () => {
+  const { parseChartRef, ngcNimLlmUrl, NIM_LLM_VERSION } = await import('./chart.ts');
+  assert.deepEqual(parseChartRef('nim-llm'), { kind: 'url-tgz', url: `https://helm.ngc.nvidia.com/nim/charts/nim-llm-${NIM_LLM_VERSION}.tgz` });
+  assert.deepEqual(parseChartRef('nim-llm@1.3.0'), { kind: 'url-tgz', url: ngcNimLlmUrl('1.3.0') });
+  assert.equal(parseChartRef('nim-llm-local').kind, 'local');
+  assert.equal(chartFlavour('nim-llm'), 'nim-llm');
 });

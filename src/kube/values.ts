@@ -103,8 +103,7 @@ export function buildValues(spec: DeploySpec, opts: ValuesOptions): Record<strin
       size: `${spec.cache.sizeGi}Gi`,
     },
     statefulSet: { enabled: opts.flavour === 'nim-llm' },
-    // Quoted: a 1.20 API server's server-side apply rejects integer quantities.
-    resources: { limits: { 'nvidia.com/gpu': String(spec.gpuCount) } },
+    resources: { limits: { 'nvidia.com/gpu': spec.gpuCount } }, // an integer, as nim-llm's own values.yaml
     nodeSelector: spec.nodeSelector ?? {},
     tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
     podSecurityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }, // fsGroup: cache writable

@@ -1,7 +1,9 @@
-// The whole `nimble run` binary against a real control plane (k8s-testbed): preflight → deploy →
-// smoke test → sweep → cleanup, with kubectl and helm found on PATH as a user would have them, the
-// kubelet stand-in advancing the pod, and the Service's load-balancer address pointing at the
-// simulated NIM. Then `nimble status` finds nothing left. Nothing here knows the driver's insides.
+// The whole `nimble run` binary against the project's test cluster (Kubernetes v1.36 + kwok), with
+// NVIDIA's real nim-llm chart: preflight → deploy → smoke test → sweep → cleanup, with kubectl and
+// helm found on PATH as a user would have them, kwok's Stages playing the kubelet, NIM startup logs
+// through the real `kubectl logs -f`, and the endpoint either the Service's load-balancer address or
+// a real `kubectl port-forward` (ClusterIP), both reaching a simulated NIM. Then `nimble status`
+// finds nothing left. Nothing here knows the driver's insides.
 // Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs --only-integration
 
 import { after, before, describe, test } from 'node:test';
@@ -11,9 +13,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
-import { podSelector } from '../../src/kube/names.ts';
-import { bringUp, kubeletFor, makeSpec } from './helpers.ts';
-import { startTestbed, type Testbed } from './testbed.ts';
+import { startCluster, type TestCluster } from '../cluster/cluster.ts';
+import { NIM_LINES, NIM_LLM_CHART } from './helpers.ts';
 
 const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
 const KEY = ['nvapi', 'CLILEAK-0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
@@ -33,12 +34,12 @@ function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 240_000): Pr
   });
 }
 
-describe('nimble run against the testbed', () => {
-  let tb: Testbed;
+describe('nimble run against the test cluster', () => {
+  let tb: TestCluster;
   let nim: SimNimHandle;
   let dir: string;
   before(async () => {
-    tb = await startTestbed();
+    tb = await startCluster();
     nim = await startSimNim({ port: 0 });
     dir = mkdtempSync(join(tmpdir(), 'nimble-cli-run-'));
   });
@@ -60,22 +61,12 @@ describe('nimble run against the testbed', () => {
       NGC_API_KEY: KEY,
       CI: 'true',
     };
-    const spec = makeSpec(ns, { release, servicePort: nim.port });
-    const k = kubeletFor(tb, ns);
-    const reaper = k.reaper(podSelector(release));
-    let run;
-    try {
-      const running = nimble(
-        ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port),
-          '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', dir],
-        env,
-      );
-      // The kubelet, CSI driver and cloud controller this control plane lacks, played step by step.
-      await bringUp(k, spec);
-      run = await running;
-    } finally {
-      await reaper.stop();
-    }
+    await tb.nimLogs(ns, NIM_LINES);
+    const run = await nimble(
+      ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port), '--chart', NIM_LLM_CHART,
+        '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', dir],
+      env,
+    );
     assert.equal(run.code, 0, `exit ${run.code}\nstderr:\n${run.stderr}`);
     const out = JSON.parse(run.stdout);
     const file = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
@@ -84,8 +75,8 @@ describe('nimble run against the testbed', () => {
     assert.equal(file.meta.namespace, ns);
     assert.ok(file.meta.context, 'the kubectl context is recorded');
 
-    // Every phase from real signals: the scheduler's binding, the stand-in's kubelet events and
-    // pod status, the Service's ingress, and a health check through that address.
+    // Every phase from real signals: the scheduler's binding, kwok's kubelet events and pod status,
+    // the NIM log lines, the Service's ingress, and a health check through that address.
     const phases = Object.fromEntries(file.phases.map((p: { id: string; status: string }) => [p.id, p.status]));
     assert.deepEqual(phases, { gpuNode: 'done', imagePull: 'done', modelDownload: 'done', nimStartup: 'done', loadBalancer: 'done', healthCheck: 'done' });
     const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

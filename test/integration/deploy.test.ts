@@ -1,5 +1,6 @@
-// The driver against a real control plane (k8s-testbed, one per file): cold and warm deploys,
-// the secret-leak check, a dropped watch, Ctrl-C, cleanup with and without keep-cache.
+// The driver against the project's test cluster (Kubernetes v1.36 + kwok, one per file): cold and
+// warm deploys with NIM logs through the real `kubectl logs -f`, the secret-leak check, a dropped
+// watch, Ctrl-C, cleanup with and without keep-cache. kwok's Stages play the kubelet.
 // Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs --only-integration
 
 import { after, before, describe, test } from 'node:test';
@@ -10,16 +11,17 @@ import { initialPhases, trackPhase } from '../../src/core/phase-tracker.ts';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
 import { cleanupCommand, statusCommand } from '../../src/kube/commands.ts';
 import { podSelector } from '../../src/kube/names.ts';
-import { bringUp, driverFor, kinds, kubeletFor, makeSpec } from './helpers.ts';
-import { startTestbed, type Testbed } from './testbed.ts';
+import { startCluster, type TestCluster } from '../cluster/cluster.ts';
+import { defaultsFor } from '../cluster/stages.ts';
+import { driverFor, kinds, makeSpec, NIM_LINES, waitForPod } from './helpers.ts';
 
 const KEY = ['nvapi', 'LEAKCHECK-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
 
-describe('kube driver on the testbed', () => {
-  let tb: Testbed;
+describe('kube driver on the test cluster', () => {
+  let tb: TestCluster;
   let nim: SimNimHandle;
   before(async () => {
-    tb = await startTestbed();
+    tb = await startCluster();
     nim = await startSimNim({ port: 0 });
   });
   after(async () => {
@@ -34,32 +36,28 @@ describe('kube driver on the testbed', () => {
     const ns = 'cold';
     const spec = makeSpec(ns, { servicePort: nim.port, levers: { cachedModel: false, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true } });
     const { cluster, cap, emit } = driverFor(tb, ns, { ngcApiKey: KEY, env: { ...tb.env, NGC_API_KEY: KEY } });
-    const k = kubeletFor(tb, ns);
-    const reaper = k.reaper(podSelector(spec.release));
+    await tb.nimLogs(ns, NIM_LINES);
     const childEnvs: string[] = [];
     const errors: string[] = [];
-    try {
+    {
       const checks = await cluster.preflight(spec);
       assert.deepEqual(checks.filter((c) => c.status === 'fail'), [], JSON.stringify(checks, null, 1));
       assert.match(checks.find((c) => c.id === 'gpu-nodes')!.detail, /gpu-node-1: 1× NVIDIA-A10 \(VM\.GPU\.A10\.1\), 1 free/);
-      assert.match(checks.find((c) => c.id === 'cluster')!.detail, /server v1\.20/);
+      assert.match(checks.find((c) => c.id === 'cluster')!.detail, /server v1\.36/);
 
       const t0 = Date.now();
       const ac = new AbortController();
       const deploying = cluster.deploy(spec, emit, ac.signal);
       deploying.catch((e) => errors.push(String(e?.stack ?? e)));
-      await bringUp(k, spec, {
-        beforeReady: async () => {
-          // The environment of the running kubectl watches must not carry the key either.
-          for (const w of cap.watchPids) {
-            try {
-              childEnvs.push(readFileSync(`/proc/${w.pid}/environ`, 'utf8'));
-            } catch {
-              /* already respawned/exited */
-            }
-          }
-        },
-      });
+      await waitForPod(tb, ns, podSelector(spec.release));
+      // The environment of the running kubectl watches must not carry the key either.
+      for (const w of cap.watchPids) {
+        try {
+          childEnvs.push(readFileSync(`/proc/${w.pid}/environ`, 'utf8'));
+        } catch {
+          /* already respawned/exited */
+        }
+      }
       const ep = await deploying;
       assert.deepEqual(ep, { baseUrl: `http://127.0.0.1:${nim.port}`, via: 'load-balancer' });
       assert.equal((await fetch(`${ep.baseUrl}/v1/health/ready`)).status, 200);
@@ -99,8 +97,6 @@ describe('kube driver on the testbed', () => {
       assert.equal((await helm(['list', '-n', ns, '-q'])).stdout.trim(), '');
       assert.equal((await kubectl(['get', 'pods,svc,pvc,secrets', '-n', ns, '-l', 'nimble.dev/managed-by=nimble', '-o', 'name'])).stdout.trim(), '');
       assert.deepEqual(await cluster.leftovers(), []);
-    } finally {
-      await reaper.stop();
     }
     // The leak check: every argv, signal, log line, error and child environment.
     const everything = [JSON.stringify(cap.argv), JSON.stringify(cap.signals), cap.logs.join('\n'), errors.join('\n'), childEnvs.join('\n')].join('\n');
@@ -111,96 +107,90 @@ describe('kube driver on the testbed', () => {
   });
 
   test('warm deploy: kept cache and pre-pulled image are reused and shown as levers; keep-cache cleanup prices the PVC', async () => {
-    const ns = 'warm';
+    // A scripted namespace: the same default Stages, scoped to it, so the second pod's Pulled event
+    // can say what a kubelet says once the pre-pull DaemonSet put the image on the node.
+    const ns = 'scripted-warm';
     const spec = makeSpec(ns, { servicePort: nim.port });
-    const k = kubeletFor(tb, ns);
-    const reaper = k.reaper(podSelector(spec.release));
-    try {
-      const first = driverFor(tb, ns);
-      const d1 = first.cluster.deploy(spec, first.emit, new AbortController().signal);
-      await bringUp(k, spec);
-      await d1;
-      const r1 = await first.cluster.cleanup(spec, { keepCache: true, removeSecrets: false, removeNamespace: false }, first.emit);
-      assert.equal(r1.ok, true, JSON.stringify(r1));
-      assert.deepEqual(r1.keptCache, { claim: 'nimble-cache-meta-llama-3-1-8b-instruct', sizeGi: 50, monthlyUsd: 54 * 0.0425 });
-      assert.equal(JSON.parse((await kubectl(['get', 'pvc', r1.keptCache!.claim, '-n', ns, '-o', 'json'])).stdout).status.phase, 'Bound');
+    await tb.nimLogs(ns, NIM_LINES);
+    await tb.apply(await defaultsFor(tb, ns));
+    const first = driverFor(tb, ns);
+    await first.cluster.deploy(spec, first.emit, new AbortController().signal);
+    const r1 = await first.cluster.cleanup(spec, { keepCache: true, removeSecrets: false, removeNamespace: false }, first.emit);
+    assert.equal(r1.ok, true, JSON.stringify(r1));
+    assert.deepEqual(r1.keptCache, { claim: 'nimble-cache-meta-llama-3-1-8b-instruct', sizeGi: 50, monthlyUsd: 54 * 0.0425 });
+    assert.equal(JSON.parse((await kubectl(['get', 'pvc', r1.keptCache!.claim, '-n', ns, '-o', 'json'])).stdout).status.phase, 'Bound');
+    const pulledFirst = first.cap.signals.find((s) => s.kind === 'image.pulled');
+    assert.equal((pulledFirst as any).cached, false);
 
-      const warmSpec = { ...spec, levers: { ...spec.levers, prePulledImage: true } };
-      const second = driverFor(tb, ns);
-      const d2 = second.cluster.deploy(warmSpec, second.emit, new AbortController().signal);
-      await bringUp(k, warmSpec, { cachedImage: true });
-      await d2;
-      assert.equal((await kubectl(['get', 'daemonset', 'llama-prepull', '-n', ns, '-o', 'name'])).exitCode, 0);
-      const observed = second.cap.signals.find((s) => s.kind === 'k8s.event' && s.reason === 'NimbleLevers' && s.message.startsWith('observed'));
-      assert.match((observed as any).message, /on \[cached model, pre-pulled image, warm GPU node, LB in parallel, sized probes\]/);
-      const pulled = second.cap.signals.find((s) => s.kind === 'image.pulled');
-      assert.equal((pulled as any).cached, true);
+    await tb.apply(await defaultsFor(tb, ns, {
+      tweak: (st) => {
+        for (const step of st.spec.steps ?? []) {
+          if (step.apply?.template?.includes('reason: Pulled')) {
+            step.apply.template = step.apply.template.replace(/message: .*/, 'message: {{ printf "Container image \\"%s\\" already present on machine" (index .spec.containers 0).image | Quote }}');
+          }
+        }
+      },
+    }));
+    const warmSpec = { ...spec, levers: { ...spec.levers, prePulledImage: true } };
+    const second = driverFor(tb, ns);
+    await second.cluster.deploy(warmSpec, second.emit, new AbortController().signal);
+    assert.equal((await kubectl(['get', 'daemonset', 'llama-prepull', '-n', ns, '-o', 'name'])).exitCode, 0);
+    const observed = second.cap.signals.find((s) => s.kind === 'k8s.event' && s.reason === 'NimbleLevers' && s.message.startsWith('observed'));
+    assert.match((observed as any).message, /on \[cached model, pre-pulled image, warm GPU node, LB in parallel, sized probes\]/);
+    const pulled = second.cap.signals.find((s) => s.kind === 'image.pulled');
+    assert.equal((pulled as any).cached, true);
 
-      const r2 = await second.cluster.cleanup(warmSpec, { keepCache: true, removeSecrets: false, removeNamespace: false }, second.emit);
-      assert.equal(r2.ok, true);
-      const left = await second.cluster.leftovers();
-      assert.deepEqual(left.map((l) => `${l.kind}:${l.name}`), ['pvc:nimble-cache-meta-llama-3-1-8b-instruct']);
-      assert.ok(left[0].hourlyUsd > 0);
+    const r2 = await second.cluster.cleanup(warmSpec, { keepCache: true, removeSecrets: false, removeNamespace: false }, second.emit);
+    assert.equal(r2.ok, true);
+    const left = await second.cluster.leftovers();
+    assert.deepEqual(left.map((l) => `${l.kind}:${l.name}`), ['pvc:nimble-cache-meta-llama-3-1-8b-instruct']);
+    assert.ok(left[0].hourlyUsd > 0);
 
-      // nimble status / nimble cleanup on their own
-      const out: string[] = [];
-      const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: tb.env };
-      const flags = ['--kubeconfig', tb.kubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm];
-      assert.equal(await statusCommand(flags, io), 0);
-      assert.match(out.join('\n'), /pvc\s+warm\/nimble-cache-meta-llama-3-1-8b-instruct/);
-      assert.equal(await cleanupCommand([...flags, '--namespace', ns], { ...io, confirm: async () => false }), 1, 'not confirmed: nothing removed');
-      assert.equal(await cleanupCommand([...flags, '--namespace', ns, '--yes'], io), 0, out.join('\n'));
-      await k.waitFor('pvc gone', async () => (await kubectl(['get', 'pvc', '-n', ns, '-o', 'name'])).stdout.trim() === '');
-      await k.k(['delete', 'daemonset', 'llama-prepull', '-n', ns, '--ignore-not-found']);
-    } finally {
-      await reaper.stop();
-    }
+    // nimble status / nimble cleanup on their own
+    const out: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: tb.env };
+    const flags = ['--kubeconfig', tb.kubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm];
+    assert.equal(await statusCommand(flags, io), 0);
+    assert.match(out.join('\n'), /pvc\s+scripted-warm\/nimble-cache-meta-llama-3-1-8b-instruct/);
+    assert.equal(await cleanupCommand([...flags, '--namespace', ns], { ...io, confirm: async () => false }), 1, 'not confirmed: nothing removed');
+    assert.equal(await cleanupCommand([...flags, '--namespace', ns, '--yes'], io), 0, out.join('\n'));
+    await tb.waitFor('pvc gone', async () => (await kubectl(['get', 'pvc', '-n', ns, '-o', 'name'])).stdout.trim() === '');
+    await tb.waitFor('its PV deleted by the "CSI driver"', async () => !(await kubectl(['get', 'pv', '-o', 'name'])).stdout.includes('pvc-'));
+    await tb.k(['delete', 'daemonset', 'llama-prepull', '-n', ns, '--ignore-not-found']);
   });
 
   test('a kubectl watch that drops mid-deploy is respawned and the deploy completes', async () => {
     const ns = 'drop';
     const spec = makeSpec(ns, { servicePort: nim.port });
+    await tb.nimLogs(ns, NIM_LINES);
     const { cluster, cap, emit } = driverFor(tb, ns);
-    const k = kubeletFor(tb, ns);
-    const reaper = k.reaper(podSelector(spec.release));
-    try {
-      const d = cluster.deploy(spec, emit, new AbortController().signal);
-      d.catch(() => {});
-      await k.waitForPod(podSelector(spec.release));
-      const podsWatch = cap.watchPids.find((w) => w.name === 'pods')!;
-      process.kill(podsWatch.pid!, 'SIGKILL');
-      await bringUp(k, spec);
-      await d;
-      assert.ok(cap.watchPids.filter((w) => w.name === 'pods').length >= 2, 'pods watch respawned');
-      assert.equal(kinds(cap).filter((x) => x === 'pod.created').length, 1, 'the re-list did not repeat signals');
-      assert.equal(kinds(cap).filter((x) => x === 'pod.ready').length, 1);
-      assert.equal((await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, emit)).ok, true);
-    } finally {
-      await reaper.stop();
-    }
+    const d = cluster.deploy(spec, emit, new AbortController().signal);
+    d.catch(() => {});
+    await waitForPod(tb, ns, podSelector(spec.release));
+    const podsWatch = cap.watchPids.find((w) => w.name === 'pods')!;
+    process.kill(podsWatch.pid!, 'SIGKILL');
+    await d;
+    assert.ok(cap.watchPids.filter((w) => w.name === 'pods').length >= 2, 'pods watch respawned');
+    assert.equal(kinds(cap).filter((x) => x === 'pod.created').length, 1, 'the re-list did not repeat signals');
+    assert.equal(kinds(cap).filter((x) => x === 'pod.ready').length, 1);
+    assert.equal((await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, emit)).ok, true);
   });
 
   test('Ctrl-C (AbortSignal) mid-deploy stops at once, leaves no kubectl running, cleanup still works', async () => {
     const ns = 'abort';
     const spec = makeSpec(ns, { servicePort: nim.port });
     const { cluster, cap, emit } = driverFor(tb, ns);
-    const k = kubeletFor(tb, ns);
-    const reaper = k.reaper(podSelector(spec.release));
-    try {
-      const ac = new AbortController();
-      const d = cluster.deploy(spec, emit, ac.signal);
-      d.catch(() => {});
-      await k.waitForPod(podSelector(spec.release));
-      const t = Date.now();
-      ac.abort();
-      await assert.rejects(d, (e: Error) => e.name === 'AbortError');
-      assert.ok(Date.now() - t < 3_000, `took ${Date.now() - t} ms`);
-      for (const w of cap.watchPids) assert.throws(() => process.kill(w.pid!, 0), /ESRCH/, `watch ${w.name} still running`);
-      const report = await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, emit);
-      assert.equal(report.ok, true, JSON.stringify(report));
-      assert.equal((await kubectl(['get', 'namespace', ns, '-o', 'name'])).exitCode, 1, 'namespace nimble created is gone');
-    } finally {
-      await reaper.stop();
-    }
+    const ac = new AbortController();
+    const d = cluster.deploy(spec, emit, ac.signal);
+    d.catch(() => {});
+    await waitForPod(tb, ns, podSelector(spec.release));
+    const t = Date.now();
+    ac.abort();
+    await assert.rejects(d, (e: Error) => e.name === 'AbortError');
+    assert.ok(Date.now() - t < 3_000, `took ${Date.now() - t} ms`);
+    for (const w of cap.watchPids) assert.throws(() => process.kill(w.pid!, 0), /ESRCH/, `watch ${w.name} still running`);
+    const report = await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, emit);
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal((await kubectl(['get', 'namespace', ns, '-o', 'name'])).exitCode, 1, 'namespace nimble created is gone');
   });
 });

@@ -1,17 +1,16 @@
-// Shared pieces of the driver's integration tests: a spec, a driver wired to a testbed, recorded
-// NIM log lines as the log source (no kubelet: `kubectl logs` cannot work), and the kubelet
-// stand-in walking a pod from scheduled to Ready.
+// Shared pieces of the driver's integration tests on the project's test cluster (test/cluster):
+// a spec, a driver wired to the cluster (NIM logs through the real `kubectl logs -f`), NVIDIA's
+// nim-llm chart, and small waits. Pods are played by kwok's Stages, not by the tests.
 
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ClusterSignal, DeploySpec } from '../../src/core/cluster.ts';
 import { createKubeCluster, type KubeOptions } from '../../src/kube/driver.ts';
-import { cacheClaimName, podSelector, serviceName } from '../../src/kube/names.ts';
-import type { LogSource } from '../../src/kube/watch.ts';
-import { KubeletStandIn } from './kubelet.ts';
-import type { Testbed } from './testbed.ts';
 import { testDeploySpec } from '../../src/core/testing.ts';
+import { NIM_STARTUP_LINES, type TestCluster } from '../cluster/cluster.ts';
 
-export const NIM_LINES = readFileSync(new URL('../../src/kube/fixtures/nim-startup.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean);
+export const NIM_LINES = NIM_STARTUP_LINES;
+/** NVIDIA's nim-llm chart 1.1.2 (Apache-2.0), an unmodified copy of ../shared/charts/nim-llm. */
+export const NIM_LLM_CHART = process.env.NIMBLE_NIM_LLM_CHART ?? fileURLToPath(new URL('./fixtures/nvidia-nim-llm-1.1.2', import.meta.url));
 
 export function makeSpec(namespace: string, over: Partial<DeploySpec> = {}): DeploySpec {
   return testDeploySpec({
@@ -21,15 +20,6 @@ export function makeSpec(namespace: string, over: Partial<DeploySpec> = {}): Dep
   });
 }
 
-/** Plays recorded NIM startup lines, as `kubectl logs -f` would show them. */
-export const recordedLogs = (lines = NIM_LINES, gapMs = 20): LogSource => async (_pod, _c, onLine, signal) => {
-  for (const l of lines) {
-    if (signal.aborted) return;
-    onLine(l);
-    await new Promise((r) => setTimeout(r, gapMs));
-  }
-};
-
 export interface Capture {
   signals: ClusterSignal[];
   logs: string[];
@@ -37,17 +27,16 @@ export interface Capture {
   watchPids: Array<{ name: string; pid: number | undefined }>;
 }
 
-export function driverFor(tb: Testbed, namespace: string, over: Partial<KubeOptions> = {}) {
+export function driverFor(tc: TestCluster, namespace: string, over: Partial<KubeOptions> = {}) {
   const cap: Capture = { signals: [], logs: [], argv: [], watchPids: [] };
   const cluster = createKubeCluster({
     namespace,
-    kubeconfig: tb.kubeconfig,
-    kubectl: tb.kubectl,
-    helm: tb.helm,
-    env: tb.env,
+    kubeconfig: tc.kubeconfig,
+    kubectl: tc.kubectl,
+    helm: tc.helm,
+    env: tc.env,
     ngcApiKey: 'nvapi-test-not-a-real-key',
     log: (s, l) => cap.logs.push(`[${s}] ${l}`),
-    logSource: recordedLogs(),
     onSpawn: (f, a) => cap.argv.push([f, ...a]),
     onWatchSpawn: (name, pid) => cap.watchPids.push({ name, pid }),
     timing: { tickMs: 100, respawnDelayMs: 100, cleanupPollMs: 200, cleanupStepTimeoutMs: 30_000, lbStuckMs: 60_000, pvcStuckMs: 60_000 },
@@ -57,27 +46,14 @@ export function driverFor(tb: Testbed, namespace: string, over: Partial<KubeOpti
   return { cluster, cap, emit };
 }
 
-export function kubeletFor(tb: Testbed, namespace: string) {
-  return new KubeletStandIn({ kubectl: tb.kubectl, kubeconfig: tb.kubeconfig, namespace, env: tb.env });
-}
+type Obj = Record<string, any>;
 
-/** The happy path a kubelet + CSI + cloud controller would produce, step by step. */
-export async function bringUp(k: KubeletStandIn, spec: DeploySpec, o: { cachedImage?: boolean; lbIp?: string; beforeReady?: (pod: any) => Promise<void> } = {}) {
-  const claim = cacheClaimName(spec.model, spec.cache.existingClaim);
-  await k.waitFor(`pvc ${claim}`, async () => k.json(['get', 'pvc', claim, '-n', spec.namespace]).catch(() => null));
-  const pvc = await k.json(['get', 'pvc', claim, '-n', spec.namespace]);
-  if (pvc.status?.phase !== 'Bound') {
-    await k.waitForPod(podSelector(spec.release));
-    await k.provisionPvc(claim);
-  }
-  const pod = await k.waitForPod(podSelector(spec.release), { bound: true });
-  await k.pulling(pod);
-  await k.pulled(pod, o.cachedImage);
-  await k.started(pod);
-  await o.beforeReady?.(pod);
-  await k.ready(pod);
-  if (spec.serviceType === 'LoadBalancer') await k.setLbIngress(serviceName(spec.release), o.lbIp ?? '127.0.0.1');
-  return pod;
+/** Wait until a pod matching the selector exists (optionally bound to a node). */
+export async function waitForPod(tc: TestCluster, ns: string, selector: string, o: { bound?: boolean; timeoutMs?: number } = {}): Promise<Obj> {
+  return tc.waitFor(`pod ${selector} in ${ns}${o.bound ? ' bound to a node' : ''}`, async () => {
+    const list = await tc.json(['get', 'pods', '-n', ns, '-l', selector]);
+    return (list.items as Obj[]).find((p) => !p.metadata.deletionTimestamp && (!o.bound || p.spec.nodeName));
+  }, o.timeoutMs ?? 30_000);
 }
 
 export const kinds = (c: Capture) => c.signals.map((s) => s.kind);

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // Runs every *.test.ts / *.test.tsx under src/ and test/ with Node's own runner.
 // Node 20 does not expand globs for --test, so the file list is collected here.
-// Integration tests that need the Kubernetes testbed (../shared/tools/k8s-testbed) live under
-// test/integration. They run by default: the testbed is built first (~8 min once per machine,
-// < 1 s afterwards). `--unit` (or NIMBLE_K8S_TESTS=0) leaves them out.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// Integration tests that need the project's Kubernetes test cluster (test/cluster: v1.36 + kwok,
+// built from Go modules) live under test/integration. They run by default: the cluster is built
+// first (see test/cluster/README.md for the cold build time; < 1 s afterwards). `--unit` (or
+// NIMBLE_K8S_TESTS=0) leaves them out; without Go they are skipped with a message.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
-const testbed = resolve(root, process.env.NIMBLE_K8S_TESTBED_SRC ?? '../shared/tools/k8s-testbed');
+const clusterTools = resolve(root, 'test/cluster');
 let wantIntegration = !args.includes('--unit') && process.env.NIMBLE_K8S_TESTS !== '0';
-if (wantIntegration && !existsSync(join(testbed, 'build.sh'))) {
-  console.error(`integration tests not run: no Kubernetes testbed at ${testbed} (set NIMBLE_K8S_TESTBED_SRC)`);
+if (wantIntegration && spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+  console.error('integration tests not run: the test cluster is built with Go (>= 1.26), and `go` is not on PATH');
   wantIntegration = false;
 }
 const onlyIntegration = args.includes('--only-integration');
@@ -39,14 +40,13 @@ if (!named.length) {
 }
 files.sort();
 if (files.some((f) => f.startsWith('test/integration/'))) {
-  // Build (or reuse) the control plane before the integration tests start their own instances.
-  const b = spawnSync('bash', [join(testbed, 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+  // Build (or reuse) the cluster's binaries before the integration tests start their own instances.
+  const b = spawnSync('bash', [join(clusterTools, 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
   if (b.status !== 0) {
-    console.error('the Kubernetes testbed did not build: see the output above');
+    console.error('the Kubernetes test cluster did not build: see the output above');
     process.exit(1);
   }
   process.env.NIMBLE_K8S_TESTS = '1';
-  process.env.NIMBLE_K8S_TESTBED_SRC = testbed;
 }
 if (!files.length) {
   console.error('no test files found');

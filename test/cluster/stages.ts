@@ -98,7 +98,8 @@ export const creating: Match[] = [
 export const runningFirstTime: Match[] = [
   { key: '.status.phase', operator: 'In', values: ['Running'] },
   { key: '.status.containerStatuses.[0].state.running.startedAt', operator: 'Exists' },
-  { key: '.status.containerStatuses.[0].restartCount', operator: 'In', values: ['0'] },
+  // (not restartCount In ["0"]: kwok's selector compares jq's number to the string and never matches)
+  { key: '.status.containerStatuses.[0].lastState.terminated', operator: 'DoesNotExist' },
 ];
 
 /** The default pod lifecycle (and volume provisioning / LB address unless left out) for `ns`. */

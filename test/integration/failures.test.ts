@@ -36,7 +36,8 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
     const ns = `scripted-${name}`;
     const spec = makeSpec(ns, { servicePort: nim.port, ...o.spec });
     const { cluster, cap, emit } = driverFor(tc, ns, {
-      timing: { tickMs: 100, respawnDelayMs: 100, cleanupPollMs: 200, cleanupStepTimeoutMs: 30_000, lbStuckMs: 60_000, pvcStuckMs: 60_000, ...o.timing },
+      // deployTimeoutMs: a scenario whose Stages never fire ends as deploy-timeout, never hangs.
+      timing: { tickMs: 100, respawnDelayMs: 100, cleanupPollMs: 200, cleanupStepTimeoutMs: 30_000, lbStuckMs: 60_000, pvcStuckMs: 60_000, deployTimeoutMs: 60_000, ...o.timing },
     });
     await tc.nimLogs(ns, o.logs ?? NIM_LINES);
     const s = await stages(ns);
@@ -124,7 +125,7 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
     const lines = [...NIM_LINES.slice(0, 4), '{"level":"ERROR","message":"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.95 GiB. GPU 0 has a total capacity of 22.07 GiB"}'];
     const dx = await expectFailure('toobig', 'model-too-big', upToRunning, {
       logs: lines,
-      during: async (ns, _spec, cap) => {
+      during: async (ns, spec, cap) => {
         // The container crashes only after it has logged the OOM (as a real one does): the crash
         // Stage is applied once `kubectl logs -f` delivered that line.
         await tc.waitFor('the CUDA OOM line through kubectl logs -f', async () => cap.signals.some((s) => s.kind === 'nim.log' && /CUDA out of memory/.test(s.line)), 20_000);
@@ -132,6 +133,8 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
           eventStep({ reason: 'BackOff', message: '{{ printf "Back-off restarting failed container nim in pod %s" .metadata.name | Quote }}', type: 'Warning' }),
           containerStatusStep({ phase: 'Running', state: 'waiting: {reason: CrashLoopBackOff, message: "back-off 10s restarting failed container=nim"}', restartCount: 1, lastState: 'terminated: {reason: Error, exitCode: 1}' }),
         ], 100));
+        // kwok matches Stages when a pod changes, not when a Stage appears: touch the pod once.
+        await tc.k(['annotate', 'pods', '-n', ns, '-l', podSelector(spec.release), '--overwrite', `nimble.test/crash-stage=${Date.now()}`]);
       },
     });
     assert.match(dx.evidence, /CUDA out of memory/);

@@ -2,7 +2,6 @@
 // `helm upgrade --install` without --wait; resolves once the pod is Ready and the endpoint exists,
 // rejects with DeployFailed as soon as the observer diagnoses a failure that waiting cannot fix.
 
-import type { ChildProcess } from 'node:child_process';
 import { DeployFailed, type ClusterSignal, type DeploySpec, type Diagnosis, type Emit, type Endpoint, type PaidResource } from '../core/cluster.ts';
 import { abortError } from '../core/clock.ts';
 import { parseChartRef, resolveChart } from './chart.ts';
@@ -37,13 +36,13 @@ export interface DeployContext {
 
 export interface DeployOutcome {
   endpoint: Endpoint;
-  portForward?: ChildProcess;
+  portForward?: Forward;
 }
 
 export interface DeployState {
   /** Paid resources started so far (cleanup stops them). */
   resources: PaidResource[];
-  portForward?: ChildProcess;
+  portForward?: Forward;
 }
 
 const leverWords: Record<keyof ObservedLevers | 'sizedProbes', string> = {
@@ -208,7 +207,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
     if (spec.serviceType === 'LoadBalancer') {
       return { endpoint: { baseUrl: `http://${hostForUrl(observer.lbAddress!)}:${port}`, via: 'load-balancer' } };
     }
-    const pf = await startPortForward(exec, ns, svc, port, signal);
+    const pf = await startPortForward(exec, ns, svc, port, signal, emitOuter, { respawnDelayMs: ctx.timing.respawnDelayMs });
     state.portForward = pf.child;
     return { endpoint: { baseUrl: `http://127.0.0.1:${pf.port}`, via: 'port-forward' }, portForward: pf.child };
   } finally {
@@ -242,32 +241,95 @@ export function helmDiagnosis(stderr: string): Diagnosis {
   return diagnoseCliError('helm', m);
 }
 
-async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal): Promise<{ child: ChildProcess; port: number }> {
-  const p = exec.spawnKubectl(['port-forward', `svc/${svc}`, `:${port}`, '-n', ns, '--address', '127.0.0.1']);
-  const split = new LineSplitter();
-  let stderr = '';
-  p.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => fail('no "Forwarding from" line within 30 s'), 30_000);
-    const onAbort = () => fail('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.stdout?.on('data', (c: Buffer) => {
-      for (const line of split.push(c)) {
-        const f = parsePortForwardLine(line);
-        if (f) {
-          clearTimeout(t);
-          signal.removeEventListener('abort', onAbort);
-          resolve({ child: p as unknown as ChildProcess, port: f.port });
+/** The running port-forward as the driver holds it (kill() stops it for good). */
+export interface Forward {
+  readonly exitCode: number | null;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * `kubectl port-forward svc/<svc> :<port>`, kept alive: when kubectl exits (the pod connection was
+ * lost, kubectl was killed) it is started again on the same local port, so the endpoint stays
+ * valid; each loss and recovery is a k8s.event signal (PortForwardLost / PortForwardRestored) on
+ * the timeline, with the time it happened. Gives up after `maxRestarts` failed restarts in a row.
+ */
+async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal, emit: Emit, o: { respawnDelayMs?: number; maxRestarts?: number } = {}): Promise<{ child: Forward; port: number }> {
+  let stopped = false;
+  let current: ReturnType<KubeExec['spawnKubectl']> | null = null;
+  let failuresInRow = 0;
+  let bound = 0; // the local port, kept across restarts
+  const object = `service/${svc}`;
+  const spawn = (local: number | ''): Promise<number> => {
+    const p = exec.spawnKubectl(['port-forward', `svc/${svc}`, `${local}:${port}`, '-n', ns, '--address', '127.0.0.1']);
+    current = p;
+    const split = new LineSplitter();
+    let stderr = '';
+    p.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4_000)));
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      const t = setTimeout(() => fail('no "Forwarding from" line within 30 s'), 30_000);
+      const onAbort = () => fail('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.stdout?.on('data', (c: Buffer) => {
+        for (const line of split.push(c)) {
+          const f = parsePortForwardLine(line);
+          if (f && !ready) {
+            ready = true;
+            bound = f.port;
+            clearTimeout(t);
+            signal.removeEventListener('abort', onAbort);
+            resolve(f.port);
+          }
         }
+      });
+      p.then(() => {
+        const why = exec.redact(stderr).trim().split('\n').pop() || `kubectl port-forward exited (${p.exitCode ?? 'signal'})`;
+        if (!ready) return fail(why);
+        if (current === p && !stopped) lost(why, bound);
+      });
+      function fail(why: string) {
+        clearTimeout(t);
+        signal.removeEventListener('abort', onAbort);
+        p.kill('SIGTERM');
+        reject(new Error(why));
       }
     });
-    p.then(() => fail(exec.redact(stderr).trim() || 'kubectl port-forward exited'));
-    function fail(why: string) {
-      clearTimeout(t);
-      signal.removeEventListener('abort', onAbort);
-      p.kill('SIGTERM');
-      if (signal.aborted) return reject(abortError(signal));
-      reject(new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: why, fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true }));
-    }
-  });
+  };
+  const lost = (why: string, local: number) => {
+    exec.log('kubectl', `port-forward to ${object} lost: ${why}; restarting on 127.0.0.1:${local}`);
+    emit({ kind: 'k8s.event', reason: 'PortForwardLost', message: `kubectl port-forward ended (${why}); restarting on 127.0.0.1:${local}`, object, type: 'Warning' });
+    const retry = () => {
+      if (stopped) return;
+      spawn(local).then(() => {
+        failuresInRow = 0;
+        emit({ kind: 'k8s.event', reason: 'PortForwardRestored', message: `kubectl port-forward re-established on 127.0.0.1:${local}`, object, type: 'Normal' });
+      }, (e) => {
+        if (stopped) return;
+        if (++failuresInRow >= (o.maxRestarts ?? 5)) {
+          exec.log('kubectl', `port-forward to ${object}: giving up after ${failuresInRow} failed restarts: ${String(e?.message ?? e)}`);
+          emit({ kind: 'k8s.event', reason: 'PortForwardFailed', message: `kubectl port-forward could not be re-established: ${String(e?.message ?? e)}`, object, type: 'Warning' });
+          return;
+        }
+        setTimeout(retry, (o.respawnDelayMs ?? 300) * failuresInRow);
+      });
+    };
+    setTimeout(retry, o.respawnDelayMs ?? 300);
+  };
+  const handle: Forward = {
+    get exitCode() {
+      return stopped ? 0 : null;
+    },
+    kill(sig: NodeJS.Signals = 'SIGTERM') {
+      stopped = true;
+      current?.kill(sig);
+    },
+  };
+  try {
+    const local = await spawn('');
+    return { child: handle, port: local };
+  } catch (e: any) {
+    stopped = true;
+    if (signal.aborted) throw abortError(signal);
+    throw new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: String(e?.message ?? e), fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true });
+  }
 }

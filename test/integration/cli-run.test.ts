@@ -81,7 +81,7 @@ describe('nimble run against the test cluster', () => {
     assert.deepEqual(phases, { gpuNode: 'done', imagePull: 'done', modelDownload: 'done', nimStartup: 'done', loadBalancer: 'done', healthCheck: 'done' });
     const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const signals = events.filter((e) => e.type === 'cluster.signal').map((e) => e.signal.kind);
-    for (const kind of ['pod.scheduled', 'image.pulling', 'image.pulled', 'container.started', 'pod.ready', 'lb.ready']) assert.ok(signals.includes(kind), `${kind} in ${[...new Set(signals)].join(', ')}`);
+    for (const kind of ['pod.scheduled', 'image.pulling', 'image.pulled', 'container.started', 'nim.log', 'pod.ready', 'lb.ready']) assert.ok(signals.includes(kind), `${kind} in ${[...new Set(signals)].join(', ')}`);
     const checks = events.filter((e) => e.type === 'preflight.check').map((e) => e.check);
     assert.ok(checks.every((c) => c.status !== 'fail'), 'preflight passed');
     assert.equal(checks.filter((c) => c.id === 'cost-estimate').length, 1, 'one cost estimate, for the target tier');
@@ -106,5 +106,67 @@ describe('nimble run against the test cluster', () => {
     for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr]]) {
       assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
     }
+  });
+
+  /** PIDs of the kubectl port-forward processes for namespace `ns` (found in /proc, as `ps` would). */
+  function portForwardPids(ns: string): number[] {
+    const out: number[] = [];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        if (argv.includes('port-forward') && argv.includes(ns)) out.push(Number(d));
+      } catch {
+        /* gone */
+      }
+    }
+    return out;
+  }
+
+  test('--service-type ClusterIP: a real kubectl port-forward; killed mid-sweep it is re-established on the same port and the timeline shows it', async () => {
+    const ns = 'cli-pf';
+    const release = 'nimble-nim';
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...tb.env,
+      PATH: `${dirname(tb.kubectl)}:${dirname(tb.helm)}:${process.env.PATH}`,
+      KUBECONFIG: tb.kubeconfig,
+      NGC_API_KEY: KEY,
+      CI: 'true',
+    };
+    await tb.nimLogs(ns, NIM_LINES);
+    await tb.forwardTo(ns, nim.port); // kwok connects the pod's port to the simulated NIM
+    const before = (await nim.stats()).requests;
+    const running = nimble(
+      ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-type', 'ClusterIP', '--chart', NIM_LLM_CHART,
+        '--sweep-timing', 'quick', '--max-concurrency', '3', '--output-tokens', '16', '--sessions-dir', dir],
+      env,
+    );
+    // Mid-sweep (requests are flowing through the forward): kill kubectl port-forward.
+    const killed = await tb.waitFor('sweep requests through the port-forward', async () => {
+      const pids = portForwardPids(ns);
+      return (await nim.stats()).requests - before >= 6 && pids.length === 1 ? pids : null;
+    }, 120_000);
+    process.kill(killed[0], 'SIGKILL');
+    const run = await running;
+    assert.equal(run.code, 0, `exit ${run.code}\nstderr:\n${run.stderr}`);
+    const out = JSON.parse(run.stdout);
+    const file = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
+    assert.equal(file.status, 'completed', JSON.stringify(file.endReason));
+    const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const sig = events.filter((e) => e.type === 'cluster.signal').map((e) => e.signal);
+    assert.ok(sig.some((s) => s.kind === 'nim.log'), 'NIM log lines through kubectl logs -f');
+    const lost = sig.find((s) => s.kind === 'k8s.event' && s.reason === 'PortForwardLost');
+    const restored = sig.find((s) => s.kind === 'k8s.event' && s.reason === 'PortForwardRestored');
+    assert.ok(lost, 'the lost forward is on the timeline');
+    assert.ok(restored, 're-established');
+    const port = /127\.0\.0\.1:(\d+)/.exec(lost.message)![1];
+    assert.match(restored.message, new RegExp(`127\\.0\\.0\\.1:${port}\\b`), 'same local port: the endpoint stays valid');
+    assert.ok(file.levels.length >= 2, 'the sweep went on after the forward came back');
+    assert.equal(file.stages.cleanup.ok, true);
+    assert.deepEqual(portForwardPids(ns), [], 'no port-forward left running');
+    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['events', JSON.stringify(events)]]) assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
+    // Which level it hit, for the report (see the level-marking note in test/cluster/README.md).
+    console.log('levels:', JSON.stringify(file.levels.map((l: any) => ({ c: l.concurrency, verdict: l.verdict, errors: l.errorCount ?? l.errors, notes: l.notes }))));
   });
 });

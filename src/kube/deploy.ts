@@ -219,7 +219,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
   }
 }
 
-function hostForUrl(addr: string): string {
+export function hostForUrl(addr: string): string {
   return addr.includes(':') && !addr.startsWith('[') ? `[${addr}]` : addr;
 }
 
@@ -242,7 +242,7 @@ export function helmDiagnosis(stderr: string): Diagnosis {
   return diagnoseCliError('helm', m);
 }
 
-async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal): Promise<{ child: ChildProcess; port: number }> {
+export async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal): Promise<{ child: ChildProcess; port: number }> {
   const p = exec.spawnKubectl(['port-forward', `svc/${svc}`, `:${port}`, '-n', ns, '--address', '127.0.0.1']);
   const split = new LineSplitter();
   let stderr = '';

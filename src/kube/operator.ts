@@ -66,7 +66,9 @@ export function nimCacheManifest(spec: DeploySpec, session: string): Obj {
       },
       storage: { pvc },
       tolerations: [GPU_TOLERATION],
-      ...(spec.nodeSelector ? { gpuSelectors: spec.nodeSelector } : {}),
+      // On the GPU nodes (as the pre-pull lever does): the image lands where the NIM pod will pull
+      // it, and the cache volume is provisioned where the NIM pod can mount it.
+      gpuSelectors: spec.nodeSelector ?? { 'node.kubernetes.io/instance-type': spec.gpuShape },
     },
   };
 }

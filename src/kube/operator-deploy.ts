@@ -9,7 +9,7 @@ import { apply, hostForUrl, leversSignal, startPortForward, type DeployContext, 
 import { diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError } from './exec.ts';
 import { secretsList } from './manifests.ts';
-import { LABEL_MANAGED_BY, LABEL_SESSION, MANAGED_BY, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
+import { LABEL_CACHE_MODEL, LABEL_MANAGED_BY, LABEL_SESSION, MANAGED_BY, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
 import { DeployObserver } from './observe.ts';
 import { NIMCACHE_RESOURCE, NIMSERVICE_RESOURCE, cacheJobName, cachePodSelector, nimCacheManifest, nimCacheName, nimServiceManifest } from './operator.ts';
 import { OperatorObserver } from './operator-observe.ts';
@@ -25,7 +25,7 @@ export interface OperatorTiming {
 /** A manifest the API server refused (schema, admission): the CRDs are not the version we write for. */
 export function operatorApplyDiagnosis(kind: string, stderr: string): Diagnosis {
   const m = stderr.trim();
-  if (/unknown field|Invalid value|is invalid|Required value|strict decoding error/i.test(m)) {
+  if (/unknown field|field not declared in schema|Invalid value|is invalid|Required value|strict decoding error/i.test(m)) {
     return { id: 'operator-manifest-rejected', title: `The cluster rejected the ${kind}`, evidence: m, fix: 'The installed NIM Operator CRDs differ from the v3.x API nimble writes: upgrade the operator, or deploy with --via helm.', fatal: true };
   }
   if (/the server doesn't have a resource type|no matches for kind/i.test(m)) {
@@ -78,6 +78,7 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
   });
   const op = new OperatorObserver({ namespace: ns, cacheName: cache, serviceName: spec.release, cacheExisted, startedAt, now, operatorSilentMs: ctx.operatorTiming?.operatorSilentMs }, emit);
 
+  let labelled = false;
   const logsAbort = new AbortController();
   const followed = new Set<string>();
   nim.onContainerStarted = (pod, container, restarts) => {
@@ -106,7 +107,15 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
     w('cache-pods', ['pods', '-n', ns, '-l', cachePodSelector(cache)], (ev) => job.onPod(ev)),
     w('events', ['events', '-n', ns], (ev) => { nim.onEvent(ev); job.onEvent(ev); }),
     w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => nim.onService(ev)),
-    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => nim.onPvc(ev, pvcExisted)),
+    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => {
+      nim.onPvc(ev, pvcExisted);
+      // The operator creates the claim without our labels: add them, so `nimble status` prices a kept cache.
+      if (ev.type !== 'DELETED' && ev.object.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY && !labelled) {
+        labelled = true;
+        const l = { ...nimbleLabels(ctx.session, spec.release), [LABEL_CACHE_MODEL]: labelValue(spec.model) };
+        exec.kubectl(['label', 'pvc', cache, '-n', ns, '--overwrite', ...Object.entries(l).map(([k, v]) => `${k}=${v}`)], { allowFail: true, quiet: true }).catch(() => {});
+      }
+    }),
   ];
 
   try {

@@ -85,6 +85,7 @@ test('a manifest the API server refuses is diagnosed as a CRD version mismatch, 
   const dx = operatorApplyDiagnosis('NIMService', 'Error from server (BadRequest): error when creating "STDIN": NIMService in version "v1alpha1" cannot be handled as a NIMService: strict decoding error: unknown field "spec.foo"');
   assert.equal(dx.id, 'operator-manifest-rejected');
   assert.match(dx.fix, /--via helm/);
+  assert.equal(operatorApplyDiagnosis('NIMService', 'Error from server: failed to create typed patch object (ns/llama; apps.nvidia.com/v1alpha1, Kind=NIMService): .spec.storage.nimCache.nmae: field not declared in schema').id, 'operator-manifest-rejected');
   assert.equal(operatorApplyDiagnosis('NIMCache', 'error: resource mapping not found for name: "x" namespace: "" from "STDIN": no matches for kind "NIMCache" in version "apps.nvidia.com/v1alpha1"').id, 'operator-missing');
   assert.ok(!JSON.stringify(dx).includes(KEY));
 });

@@ -173,4 +173,29 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     assert.deepEqual(left, []);
     for (const kind of ['nimservices.apps.nvidia.com', 'nimcaches.apps.nvidia.com', 'deployments', 'jobs', 'pvc']) assert.equal(await count(kind, ns), 0, `${kind} left in ${ns}`);
   });
+  test('left behind (a second Ctrl-C): nimble status lists the NIMService, NIMCache and what bills; nimble cleanup removes them all', async () => {
+    const ns = 'opr-left';
+    await c.k(['create', 'namespace', ns]);
+    await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ngc-api', namespace: ns }, stringData: { NGC_API_KEY: 'k' } }));
+    const spec = testDeploySpec({ namespace: ns, release: 'left', via: 'operator', servicePort: nim.port });
+    const operator = new OperatorStandIn((a, i) => c.k(a, i), ns).start();
+    try {
+      for (const m of [nimCacheManifest(spec, 'sess-left'), nimServiceManifest(spec, 'sess-left')]) await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify(m));
+      await c.waitFor('NIMService Ready', async () => (await c.json(['get', 'nimservices.apps.nvidia.com', 'left', '-n', ns])).status?.state === 'Ready', 60_000);
+    } finally {
+      await operator.stop();
+    }
+    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    assert.equal(status.code, 0, status.stderr);
+    const left = JSON.parse(status.stdout).leftovers as Array<{ kind: string; name: string; hourlyUsd: number }>;
+    assert.deepEqual(left.map((l) => l.kind).sort(), ['nimcache', 'nimservice', 'pod', 'service'], JSON.stringify(left));
+    assert.ok(left.find((l) => l.kind === 'pod')!.hourlyUsd > 0, 'the GPU pod is priced');
+    const clean = await nimble(['cleanup', '--yes', '--namespace', ns], env, 120_000);
+    assert.equal(clean.code, 0, `${clean.stdout}\n${clean.stderr}`);
+    assert.match(clean.stdout, /delete NIMService left/);
+    assert.match(clean.stdout, /NIMCache nimble-cache-meta-llama-3-1-8b-instruct deleted/);
+    const after = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    assert.deepEqual(JSON.parse(after.stdout).leftovers, []);
+    for (const kind of ['nimservices.apps.nvidia.com', 'nimcaches.apps.nvidia.com', 'deployments', 'jobs', 'pvc', 'services']) assert.equal(await count(kind, ns), 0, `${kind} left in ${ns}`);
+  });
 });

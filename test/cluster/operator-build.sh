@@ -3,7 +3,7 @@
 # `--via operator` integration test, into $NIMBLE_NIM_OPERATOR_DIR (default
 # $HOME/.cache/nimble-nim-operator):
 #   bin/nim-operator   the manager (run with ENABLE_WEBHOOKS=false against the test cluster)
-#   crd/               its CRDs, copied from the module's config/crd/bases
+#   crd/               its CRDs (all of config/crd/bases: NIMCache and NIMService among them)
 # The module has replace directives and a vendor/ dir, so `go install m@v` refuses it: download the
 # module through the Go module proxy, copy it somewhere writable, `go build -mod=vendor ./cmd`.
 # Its v3.x tags are not valid versions of a module path without /v3, so a commit is asked for
@@ -46,7 +46,8 @@ rm -rf "$WORK"; cp -r "$SRC" "$WORK"; chmod -R u+w "$WORK"
 (cd "$WORK" && go build -mod=vendor -trimpath -ldflags "-s -w" -o "$DIR/bin/nim-operator.tmp" ./cmd)
 mv "$DIR/bin/nim-operator.tmp" "$DIR/bin/nim-operator"
 rm -rf "$DIR/crd"; mkdir -p "$DIR/crd"
-cp "$WORK"/config/crd/bases/apps.nvidia.com_nimcaches.yaml "$WORK"/config/crd/bases/apps.nvidia.com_nimservices.yaml "$DIR/crd/"
+# All of them: the manager starts a controller per kind and each needs its CRD served.
+cp "$WORK"/config/crd/bases/*.yaml "$DIR/crd/"
 echo "$COMMIT" > "$DIR/bin/.version"
 rm -f "$DIR/unavailable.txt"
 log "built nim-operator $VERSION in $(( $(date +%s) - T0 ))s ($(du -h "$DIR/bin/nim-operator" | cut -f1))"

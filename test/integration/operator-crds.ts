@@ -89,8 +89,10 @@ function crd(plural: string, kind: string, schema: Obj): Obj {
 export function operatorCrds(): { source: 'nvidia' | 'subset'; manifest: string } {
   const dir = join(OPERATOR_DIR, 'crd');
   if (existsSync(dir)) {
-    const files = readdirSync(dir).filter((f) => /nimcaches|nimservices/.test(f));
-    if (files.length === 2) return { source: 'nvidia', manifest: files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n---\n') };
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    if (files.some((f) => /nimcaches/.test(f)) && files.some((f) => /nimservices/.test(f))) {
+      return { source: 'nvidia', manifest: files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n---\n') };
+    }
   }
   const list = { apiVersion: 'v1', kind: 'List', items: [crd('nimcaches', 'NIMCache', nimCacheSchema), crd('nimservices', 'NIMService', nimServiceSchema)] };
   return { source: 'subset', manifest: JSON.stringify(list) };

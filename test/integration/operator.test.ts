@@ -19,7 +19,7 @@ import { createKubeCluster } from '../../src/kube/driver.ts';
 import { nimCacheManifest, nimServiceManifest } from '../../src/kube/operator.ts';
 import { testDeploySpec } from '../../src/core/testing.ts';
 import { OperatorStandIn } from './operator-standin.ts';
-import { operatorCrds } from './operator-crds.ts';
+import { OPERATOR_DIR, operatorCrds } from './operator-crds.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The cluster helper of test/cluster (NIMBLE_K8S_CLUSTER_TOOLS points elsewhere while it lives on another branch).
@@ -34,6 +34,41 @@ interface Cluster {
   waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs?: number): Promise<T>;
   nimLogs(ns: string, lines: string[]): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+const REAL_OPERATOR = join(OPERATOR_DIR, 'bin/nim-operator');
+
+interface Operator { kind: string; errors: string[]; seen: unknown[]; stop(): Promise<void> }
+
+/**
+ * NVIDIA's operator as a local process when operator-build.sh built it (not verified here: the
+ * proxy refuses the module), else the stand-in. Either way the NIMCache/NIMService objects are
+ * recorded, so the test can check the key never reaches them.
+ */
+function startOperator(c: Cluster, ns: string): Operator {
+  const seen: unknown[] = [];
+  let stopped = false;
+  const recorder = (async () => {
+    while (!stopped) {
+      const r = await c.k(['get', 'nimcaches.apps.nvidia.com,nimservices.apps.nvidia.com', '-n', ns, '-o', 'json']).catch(() => null);
+      if (r && seen.length < 200) seen.push(...JSON.parse(r).items.map((o: any) => ({ kind: o.kind, metadata: o.metadata, spec: o.spec, status: o.status })));
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  })();
+  if (existsSync(REAL_OPERATOR)) {
+    const errors: string[] = [];
+    const child = spawn(REAL_OPERATOR, ['--leader-elect=false', '--metrics-bind-address=0', '--health-probe-bind-address=0'], {
+      env: { ...process.env, KUBECONFIG: c.kubeconfig, ENABLE_WEBHOOKS: 'false' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.on('data', (d) => {
+      for (const l of String(d).split('\n')) if (/error/i.test(l) && errors.length < 20) errors.push(l.slice(0, 300));
+    });
+    const exited = new Promise((res) => child.once('exit', res));
+    return { kind: 'NVIDIA nim-operator', errors, seen, async stop() { stopped = true; child.kill('SIGTERM'); await exited; await recorder; } };
+  }
+  const standIn = new OperatorStandIn((a, i) => c.k(a, i), ns).start();
+  return { kind: 'stand-in', errors: standIn.errors, seen, async stop() { stopped = true; await standIn.stop(); await recorder; } };
 }
 
 function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -107,7 +142,7 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   });
 
   const runCycle = async (ns: string, extra: string[]) => {
-    const operator = new OperatorStandIn((a, i) => c.k(a, i), ns).start();
+    const operator = startOperator(c, ns);
     let run;
     try {
       run = await nimble(
@@ -125,7 +160,7 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const signals = events.filter((e) => e.type === 'cluster.signal').map((e) => e.signal);
     const phase = (id: string) => file.phases.find((p: { id: string }) => p.id === id);
-    console.log(`# ${extra.join(' ') || 'default'}: ${file.phases.map((p: any) => `${p.id} ${p.status}${p.durationMs !== null ? ` ${(p.durationMs / 1000).toFixed(1)} s` : ''}${p.note ? ` (${p.note})` : ''}`).join('; ')}`);
+    console.log(`# operator: ${operator.kind}; ${extra.join(' ') || 'default'}: ${file.phases.map((p: any) => `${p.id} ${p.status}${p.durationMs !== null ? ` ${(p.durationMs / 1000).toFixed(1)} s` : ''}${p.note ? ` (${p.note})` : ''}`).join('; ')}`);
     const saved = readdirSync(out.savedTo).map((f) => readFileSync(join(out.savedTo, f), 'utf8')).join('\n');
     const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
     assert.equal(status.code, 0, status.stderr);
@@ -178,7 +213,7 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     await c.k(['create', 'namespace', ns]);
     await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ngc-api', namespace: ns }, stringData: { NGC_API_KEY: 'k' } }));
     const spec = testDeploySpec({ namespace: ns, release: 'left', via: 'operator', servicePort: nim.port });
-    const operator = new OperatorStandIn((a, i) => c.k(a, i), ns).start();
+    const operator = startOperator(c, ns);
     try {
       for (const m of [nimCacheManifest(spec, 'sess-left'), nimServiceManifest(spec, 'sess-left')]) await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify(m));
       await c.waitFor('NIMService Ready', async () => (await c.json(['get', 'nimservices.apps.nvidia.com', 'left', '-n', ns])).status?.state === 'Ready', 60_000);

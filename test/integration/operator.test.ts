@@ -169,7 +169,8 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr]]) {
       assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
     }
-    return { file, signals, phase, left: JSON.parse(status.stdout).leftovers as Array<{ kind: string; name: string }> };
+    const endpoint = events.find((e) => e.type === 'endpoint')?.endpoint as { via: string; baseUrl: string } | undefined;
+    return { file, signals, phase, endpoint, left: JSON.parse(status.stdout).leftovers as Array<{ kind: string; name: string }> };
   };
   const count = async (kind: string, ns: string) => JSON.parse(await c.k(['get', kind, '-n', ns, '-o', 'json'])).items.length;
 
@@ -196,9 +197,14 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     assert.equal((JSON.parse(await c.k(['get', 'nimcaches.apps.nvidia.com', '-n', ns, '-o', 'json'])).items[0]).status.state, 'Ready');
   });
 
-  test('warm from the kept NIMCache: Model Download takes no time, no new caching Job; then nothing is left and status is empty', async () => {
+  test('warm from the kept NIMCache, ClusterIP through kubectl port-forward: Model Download takes no time, no new caching Job; then nothing is left', async () => {
     const ns = 'opr';
-    const { file, signals, phase, left } = await runCycle(ns, []);
+    const { forwardTo } = c as Cluster & { forwardTo(ns: string, port: number): Promise<void> };
+    await forwardTo(ns, nim.port); // kwok answers the port-forward with the simulated NIM
+    const { file, signals, phase, left, endpoint } = await runCycle(ns, ['--service-type', 'ClusterIP']);
+    assert.equal(phase('loadBalancer').status, 'skipped');
+    assert.equal(endpoint?.via, 'port-forward');
+    assert.match(endpoint?.baseUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(phase('modelDownload').status, 'done');
     assert.match(phase('modelDownload').note ?? '', /kept NIMCache/);
     assert.equal(phase('modelDownload').durationMs, 0);

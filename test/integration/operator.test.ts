@@ -239,4 +239,41 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     assert.deepEqual(JSON.parse(after.stdout).leftovers, []);
     for (const kind of ['nimservices.apps.nvidia.com', 'nimcaches.apps.nvidia.com', 'deployments', 'jobs', 'pvc', 'services']) assert.equal(await count(kind, ns), 0, `${kind} left in ${ns}`);
   });
+  test('the caching Job fails (key not entitled): the run stops with that diagnosis from the Job\'s pod and still cleans up', async () => {
+    const ns = 'scripted-opfail'; // kwok's default Stages skip scripted-* namespaces: this one gets its own
+    const st = await import(pathToFileURL(join(dirname(CLUSTER_TS), 'stages.ts')).href);
+    const stages = await st.defaultsFor(c, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] });
+    // The model puller exits 1 as a NIM does when NGC refuses the download (restartPolicy Never: the Job's pods).
+    stages.push(st.stage(ns, 'cache-job-fails', 'Pod', [{ key: '.spec.restartPolicy', operator: 'In', values: ['Never'] }, { key: '.status.phase', operator: 'In', values: ['Running'] }], [{
+      patch: {
+        subresource: 'status', root: 'status', type: 'strategic',
+        template: `{{ $now := Now }}
+phase: Failed
+containerStatuses:
+- {name: {{ (index .spec.containers 0).name | Quote }}, image: {{ (index .spec.containers 0).image | Quote }}, imageID: "", ready: false, restartCount: 0, started: false, state: {terminated: {exitCode: 1, reason: Error, message: "Errors fetching files: 403 Forbidden from api.ngc.nvidia.com", startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}}
+`,
+      },
+    }], 1_000));
+    await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: stages }));
+    const operator = startOperator(c, ns);
+    let run;
+    try {
+      run = await nimble(['run', '--yes', '--json', '--via', 'operator', '--namespace', ns, '--release', 'llama', '--service-port', String(nim.port), '--sessions-dir', dir], env, 180_000);
+    } finally {
+      await operator.stop();
+    }
+    assert.notEqual(run.code, 0, run.stdout.slice(-2000));
+    const out = JSON.parse(run.stdout);
+    const file = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
+    const events = readFileSync(join(out.savedTo, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const failures = events.filter((e) => e.type === 'cluster.signal' && e.signal.kind === 'failure').map((e) => e.signal.diagnosis);
+    assert.ok(failures.length >= 1, JSON.stringify(file.endReason));
+    assert.match(failures[0].evidence, /Errors fetching files/);
+    assert.match(failures[0].fix, /entitled/);
+    assert.equal(file.phases.find((p: { id: string }) => p.id === 'modelDownload').status, 'failed');
+    assert.equal(file.stages.cleanup.ok, true, JSON.stringify(file.cleanup));
+    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    assert.deepEqual(JSON.parse(status.stdout).leftovers, []);
+    assert.ok(!(run.stdout + run.stderr).includes(KEY));
+  });
 });

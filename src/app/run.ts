@@ -43,6 +43,8 @@ Cluster (without --sim):
                              (default: fast on a cluster, the --profile on the simulator)
   --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
   --service-port <n>         port the NIM's Service exposes (default 8000)
+  --via <how>                helm (default) | operator: NVIDIA's NIM Operator (NIMCache + NIMService;
+                             --keep-cache keeps the NIMCache)
 Both:
   --model <id>               model (default meta/llama-3.1-8b-instruct)
   --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
@@ -96,6 +98,7 @@ const runOptions = {
   'ngc-key-file': { type: 'string' },
   kubeconfig: { type: 'string' },
   'service-type': { type: 'string' },
+  via: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   'cache-size': { type: 'string' },
   'service-port': { type: 'string' },
@@ -239,6 +242,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (servicePort !== undefined && sim) throw new UsageError('--service-port only applies to a cluster (without --sim)', RUN_USAGE);
   const serviceType = f['service-type'] ?? 'LoadBalancer';
   if (serviceType !== 'LoadBalancer' && serviceType !== 'ClusterIP') throw new UsageError(`--service-type must be LoadBalancer or ClusterIP`, RUN_USAGE);
+  const via = f.via ?? 'helm';
+  if (via !== 'helm' && via !== 'operator') throw new UsageError('--via must be helm or operator', RUN_USAGE);
+  if (f.via && sim) throw new UsageError('--via only applies to a cluster (without --sim)', RUN_USAGE);
+  if (via === 'operator' && f.chart) throw new UsageError('--chart does not apply with --via operator (the operator runs the NIM image itself)', RUN_USAGE);
   const sweepTiming = f['sweep-timing'] ?? (sim ? 'quick' : 'standard');
   if (sweepTiming !== 'quick' && sweepTiming !== 'standard') throw new UsageError(`--sweep-timing must be quick or standard`, RUN_USAGE);
   if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
@@ -264,6 +271,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // NVIDIA's nim-llm from NGC on a real cluster; the builtin chart for the simulator (offline).
     chart: f.chart ?? (sim ? 'builtin' : 'nim-llm'),
     ...(servicePort !== undefined ? { servicePort } : {}),
+    ...(via === 'operator' ? { via } : {}),
   };
 
   const sessionId = newSessionId(new Date(), sim ? 'sim' : 'cluster');

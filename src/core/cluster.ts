@@ -44,6 +44,8 @@ export interface DeploySpec {
   env?: Record<string, string>;
   /** Port the Service (so the load balancer) listens on; default 8000 (the NIM's own port). */
   servicePort?: number;
+  /** How the NIM is deployed: a helm chart (default) or NVIDIA's NIM Operator (NIMCache + NIMService). */
+  via?: 'helm' | 'operator';
 }
 
 export type ClusterSignal =
@@ -61,6 +63,9 @@ export type ClusterSignal =
   /** A NIM log line (plain text, or the "message" of a JSON log line). */
   | { kind: 'nim.log'; pod: string; line: string }
   | { kind: 'pod.ready'; pod: string; ready: boolean }
+  /** NIM Operator: the NIMCache's state while its Job downloads the model, and when it is Ready. */
+  | { kind: 'cache.progress'; cache: string; state: string; message: string }
+  | { kind: 'cache.ready'; cache: string; pvc: string; message: string; existed: boolean }
   | { kind: 'service.created'; service: string; type: 'LoadBalancer' | 'ClusterIP' }
   | { kind: 'lb.provisioning'; service: string; message?: string }
   | { kind: 'lb.ready'; service: string; address: string }
@@ -127,7 +132,7 @@ export interface CleanupReport {
 }
 
 export interface Leftover {
-  kind: 'release' | 'pvc' | 'service' | 'pod' | 'secret' | 'namespace';
+  kind: 'release' | 'pvc' | 'service' | 'pod' | 'secret' | 'namespace' | 'nimservice' | 'nimcache';
   name: string;
   namespace: string;
   detail: string;

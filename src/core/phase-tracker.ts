@@ -83,6 +83,23 @@ export function trackPhase(phases: Phases, sig: ClusterSignal, t: number): Phase
       finish('gpuNode');
       finish('imagePull');
       start('modelDownload', sig.restarts > 0 ? `restart #${sig.restarts}` : undefined);
+      // The model was already on disk (a Ready NIMCache): this container only loads it.
+      if (next.modelDownload.status === 'done') start('nimStartup');
+      break;
+    case 'cache.progress':
+      // NIM Operator: the NIMCache's Job is the model download.
+      if (sig.state === 'InProgress') {
+        if (next.gpuNode.status === 'running') finish('gpuNode');
+        if (next.imagePull.status === 'running') finish('imagePull');
+        start('modelDownload');
+      }
+      noteOn('modelDownload', `NIMCache ${sig.state}`);
+      break;
+    case 'cache.ready':
+      start('modelDownload');
+      finish('modelDownload', sig.existed ? `kept NIMCache ${sig.cache}` : `NIMCache Ready (${sig.pvc})`);
+      // Cold: the caching Job's pod already had the node and the image; the NIM pod starts from here.
+      if (next.imagePull.status === 'done') start('nimStartup');
       break;
     case 'nim.log':
       if (NIM_LOG.downloadStart.test(sig.line)) {

@@ -8,12 +8,16 @@ import { classifyCliError, diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError, type KubeExec } from './exec.ts';
 import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_SECRET, labelValue, podSelector, prePullName, serviceName } from './names.ts';
 import type { K8sObject } from './stream.ts';
+import { findOperatorLeftovers, removeNimCache, removeNimService } from './operator-cleanup.ts';
+import { NIMSERVICE_RESOURCE } from './operator.ts';
 
 export interface CleanupTarget {
   release: string;
   namespace: string;
   /** Model-cache claim; when unknown (nimble cleanup --release), found by the release label. */
   claim?: string;
+  /** How it was deployed: a helm release (default) or a NIMService + NIMCache (the NIM Operator). */
+  via?: 'helm' | 'operator';
 }
 
 export interface CleanupContext {
@@ -69,7 +73,18 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     return Array.isArray(v.items) ? v.items.length : 1;
   };
 
-  // 1. Release
+  // 1. Release (through the operator: the NIMService; the garbage collector takes what it owns)
+  if (t.via === 'operator') {
+    if (!t.claim) {
+      // `nimble cleanup` knows only the NIMService: its NIMCache (so the claim) is named in its spec.
+      const g = await exec.kubectl(['get', NIMSERVICE_RESOURCE, t.release, '-n', ns, '-o', 'jsonpath={.spec.storage.nimCache.name}'], { allowFail: true, quiet: true });
+      if (g.exitCode === 0 && g.stdout.trim()) t = { ...t, claim: g.stdout.trim() };
+    }
+    step('release', false, `delete NIMService ${t.release}`);
+    const r = await removeNimService(exec, t.release, ns, waitGone);
+    if (r.error) problems.push(`delete NIMService failed: ${r.error}`);
+    step('release', r.gone, r.gone ? (r.existed ? 'NIMService deleted' : 'NIMService was already gone') : 'NIMService still there');
+  } else {
   step('release', false, `helm uninstall ${t.release}`);
   const un = await exec.helm(['uninstall', t.release, '-n', ns], { allowFail: true });
   if (un.exitCode !== 0 && !/not found/i.test(un.stderr)) problems.push(`helm uninstall failed: ${un.stderr.trim().split('\n').pop()}`);
@@ -80,6 +95,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     throw new KubeCommandError(diagnoseCliError('helm', st.stderr, { enoent: st.enoent }), st);
   });
   step('release', relGone, relGone ? (un.exitCode === 0 ? 'release uninstalled' : 'release was already gone') : 'release still listed by helm');
+  }
 
   // 2. Pods (the GPU)
   step('pods', false, 'waiting for pods to terminate');
@@ -99,7 +115,12 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   // Pre-pull DaemonSet goes with the cache (it is what makes the next cycle warm).
   if (!opts.keepCache) await exec.kubectl(['delete', 'daemonset', prePullName(t.release), '-n', ns, '--ignore-not-found', '--wait=false'], { allowFail: true, quiet: true });
 
-  // 4. Model cache
+  // 4. Model cache (through the operator, the NIMCache owns the claim: kept or deleted with it)
+  if (t.via === 'operator' && t.claim && !opts.keepCache) {
+    const r = await removeNimCache(exec, t.claim, ns, waitGone);
+    if (r.error) problems.push(`delete NIMCache failed: ${r.error}`);
+    else if (r.existed) step('pvc', r.gone, r.gone ? `NIMCache ${t.claim} deleted` : `NIMCache ${t.claim} still there`);
+  }
   const claims = await cacheClaims(exec, ns, t);
   let keptCache: CleanupReport['keptCache'];
   if (opts.keepCache) {
@@ -107,7 +128,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     if (c) {
       const gib = gibOf(c);
       keptCache = { claim: c.metadata.name, sizeGi: gib, monthlyUsd: keptCacheMonthlyUsd(gbOfGib(gib), table) };
-      step('pvc', true, `kept model cache ${c.metadata.name} (${gib} GiB, ≈ $${keptCache.monthlyUsd.toFixed(2)}/month)`);
+      step('pvc', true, `kept model cache ${c.metadata.name}${t.via === 'operator' ? ' and its NIMCache' : ''} (${gib} GiB, ≈ $${keptCache.monthlyUsd.toFixed(2)}/month)`);
     } else step('pvc', true, 'no model cache volume to keep');
   } else if (claims.length) {
     step('pvc', false, 'deleting model cache volume');
@@ -145,9 +166,9 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     problems.push(`leftover check: ${(e as Error).message}`);
     return [{ kind: 'release', name: t.release, namespace: ns, detail: `not verified: ${(e as Error).message}`, hourlyUsd: 0 }] as Leftover[];
   })).filter(
-    (l) => l.name.startsWith(t.release) || (l.kind === 'pvc' && claims.some((c) => c.metadata.name === l.name)),
+    (l) => l.name.startsWith(t.release) || ((l.kind === 'pvc' || l.kind === 'nimcache') && (l.name === t.claim || claims.some((c) => c.metadata.name === l.name))),
   );
-  const real = left.filter((l) => !(keptCache && l.kind === 'pvc' && l.name === keptCache.claim));
+  const real = left.filter((l) => !(keptCache && (l.kind === 'pvc' || l.kind === 'nimcache') && l.name === keptCache.claim));
   for (const p of problems) exec.log('nimble', `cleanup: ${p}`);
   return { ok: problems.length === 0 && real.length === 0, leftovers: real, keptCache };
 }
@@ -207,7 +228,8 @@ export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Prom
       if (s) shapeOf.set(n.metadata.name, s);
     }
   }
-  return leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table);
+  const operator = await findOperatorLeftovers(exec, scope);
+  return [...leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table), ...operator];
 }
 
 /** Pure: helm list JSON + labelled objects → leftovers with their running cost. */

@@ -8,6 +8,7 @@ import { formatUsd } from '../core/cost.ts';
 import { cleanupRelease, findLeftovers } from './cleanup.ts';
 import { KubeCommandError, KubeExec } from './exec.ts';
 import { kubeTarget } from './preflight.ts';
+import { NIMCACHE_RESOURCE } from './operator.ts';
 
 const COMMON = {
   context: { type: 'string' },
@@ -101,14 +102,19 @@ export async function cleanupCommand(argv: string[], io: CommandIO = defaultIO()
     const t = await kubeTarget(exec);
     const all = await findLeftovers(exec, { namespace: v.namespace, fallbackNamespace: t.namespace });
     // Releases to clean: the one named, or every nimble release (and orphans' release label).
-    const targets = new Map<string, { release: string; namespace: string }>();
+    // A NIMService is the operator path's release.
+    const isRelease = (l: Leftover) => l.kind === 'release' || l.kind === 'nimservice';
+    const viaOf = (l: Leftover | undefined) => (l?.kind === 'nimservice' ? ('operator' as const) : undefined);
+    const isCache = (l: Leftover) => l.kind === 'pvc' || l.kind === 'nimcache';
+    const targets = new Map<string, { release: string; namespace: string; via?: 'operator' }>();
     if (v.release) {
-      const ns = v.namespace ?? all.find((l) => l.kind === 'release' && l.name === v.release)?.namespace ?? t.namespace;
-      targets.set(`${ns}/${v.release}`, { release: v.release, namespace: ns });
+      const found = all.find((l) => isRelease(l) && l.name === v.release && (!v.namespace || l.namespace === v.namespace));
+      const ns = v.namespace ?? found?.namespace ?? t.namespace;
+      targets.set(`${ns}/${v.release}`, { release: v.release, namespace: ns, via: viaOf(found) });
     } else {
-      for (const l of all) if (l.kind === 'release') targets.set(`${l.namespace}/${l.name}`, { release: l.name, namespace: l.namespace });
+      for (const l of all) if (isRelease(l)) targets.set(`${l.namespace}/${l.name}`, { release: l.name, namespace: l.namespace, via: viaOf(l) });
     }
-    const orphans = v.release ? [] : all.filter((l) => l.kind !== 'release' && ![...targets.values()].some((x) => x.namespace === l.namespace && l.name.startsWith(x.release)) && !(v['keep-cache'] && l.kind === 'pvc'));
+    const orphans = v.release ? [] : all.filter((l) => !isRelease(l) && ![...targets.values()].some((x) => x.namespace === l.namespace && l.name.startsWith(x.release)) && !(v['keep-cache'] && isCache(l)));
     if (!targets.size && !orphans.length) {
       if (v.json) io.out(JSON.stringify({ context: t.context, cleaned: [], leftovers: [] }));
       else io.out(`Context ${t.context}: nothing to clean up.`);
@@ -136,12 +142,13 @@ export async function cleanupCommand(argv: string[], io: CommandIO = defaultIO()
       reports.push({ ...x, report });
     }
     for (const o of orphans) {
-      const kind = o.kind === 'service' ? 'service' : o.kind === 'pvc' ? 'pvc' : o.kind === 'pod' ? 'pod' : null;
+      const kind = o.kind === 'service' ? 'service' : o.kind === 'pvc' ? 'pvc' : o.kind === 'pod' ? 'pod' : o.kind === 'nimcache' ? NIMCACHE_RESOURCE : null;
       if (!kind) continue;
-      await exec.kubectl(['delete', kind, o.name, '-n', o.namespace, '--wait=false'], { allowFail: true });
+      // A NIMCache is waited for: its Job and PVC go with it (owner references).
+      await exec.kubectl(['delete', kind, o.name, '-n', o.namespace, ...(o.kind === 'nimcache' ? ['--timeout=5m'] : ['--wait=false'])], { allowFail: true });
     }
     const after = await findLeftovers(exec, { namespace: v.namespace, fallbackNamespace: t.namespace });
-    const remaining = after.filter((l) => !(v['keep-cache'] && l.kind === 'pvc') && (!v.release || l.name.startsWith(v.release)));
+    const remaining = after.filter((l) => !(v['keep-cache'] && isCache(l)) && (!v.release || l.name.startsWith(v.release)));
     if (v.json) io.out(JSON.stringify({ context: t.context, cleaned: reports, leftovers: remaining }, null, 2));
     else {
       for (const r of reports) if (r.report.keptCache) io.out(`Kept model cache ${r.namespace}/${r.report.keptCache.claim}: ${r.report.keptCache.sizeGi} GiB, ≈ ${formatUsd(r.report.keptCache.monthlyUsd)}/month while kept.`);

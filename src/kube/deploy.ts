@@ -218,7 +218,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
   }
 }
 
-function hostForUrl(addr: string): string {
+export function hostForUrl(addr: string): string {
   return addr.includes(':') && !addr.startsWith('[') ? `[${addr}]` : addr;
 }
 
@@ -253,7 +253,7 @@ export interface Forward {
  * valid; each loss and recovery is a k8s.event signal (PortForwardLost / PortForwardRestored) on
  * the timeline, with the time it happened. Gives up after `maxRestarts` failed restarts in a row.
  */
-async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal, emit: Emit, o: { respawnDelayMs?: number; maxRestarts?: number } = {}): Promise<{ child: Forward; port: number }> {
+export async function startPortForward(exec: KubeExec, ns: string, svc: string, port: number, signal: AbortSignal, emit: Emit, o: { respawnDelayMs?: number; maxRestarts?: number } = {}): Promise<{ child: Forward; port: number }> {
   let stopped = false;
   let current: ReturnType<KubeExec['spawnKubectl']> | null = null;
   let failuresInRow = 0;

@@ -6,6 +6,7 @@ import type { PriceTable } from '../core/cost.ts';
 import { cleanupRelease } from './cleanup.ts';
 import { findLeftovers } from './cleanup.ts';
 import { deployRelease, type DeployState, type DeployTiming } from './deploy.ts';
+import { deployViaOperator, type OperatorTiming } from './operator-deploy.ts';
 import { KubeExec, type LogSink } from './exec.ts';
 import { cacheClaimName } from './names.ts';
 import { kubeTarget, runPreflight, type KubeTarget } from './preflight.ts';
@@ -27,7 +28,7 @@ export interface KubeOptions {
   /** Session id, put on everything as the nimble.dev/session label. Default: the release name. */
   sessionId?: string;
   priceTable?: PriceTable;
-  timing?: DeployTiming & { cleanupPollMs?: number; cleanupStepTimeoutMs?: number };
+  timing?: DeployTiming & OperatorTiming & { cleanupPollMs?: number; cleanupStepTimeoutMs?: number };
   /** Where NIM log lines come from (default `kubectl logs -f`). */
   logSource?: LogSource;
   /** Test hooks: every process started, and every watch process. */
@@ -70,7 +71,7 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
 
     async preflight(spec: DeploySpec): Promise<PreflightCheck[]> {
       try {
-        return await runPreflight(exec, { spec, ngcApiKey: opts.ngcApiKey, ngcKeyError: opts.ngcKeyError, priceTable: opts.priceTable });
+        return await runPreflight(exec, { spec, via: spec.via, ngcApiKey: opts.ngcApiKey, ngcKeyError: opts.ngcKeyError, priceTable: opts.priceTable });
       } catch (e: any) {
         // Never throws for a failed check: a surprise becomes a failed check too.
         return [{ id: 'preflight', label: 'preflight', status: 'fail', detail: exec.redact(String(e?.message ?? e)), fix: 'Rerun; if it persists, check kubectl works: kubectl get nodes' }];
@@ -80,7 +81,7 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
     async deploy(spec: DeploySpec, emit: Emit, signal: AbortSignal): Promise<Endpoint> {
       killPortForward();
       try {
-        const out = await deployRelease(
+        const out = await (spec.via === 'operator' ? deployViaOperator : deployRelease)(
           {
             exec,
             session: opts.sessionId ?? spec.release,
@@ -89,6 +90,7 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
             timing,
             onWatchSpawn: opts.onWatchSpawn,
             fetchImpl: opts.fetchImpl,
+            operatorTiming: timing,
           },
           spec,
           emit,
@@ -113,7 +115,7 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
       killPortForward();
       const report = await cleanupRelease(
         { exec, resources: state.resources, pollMs: timing.cleanupPollMs, stepTimeoutMs: timing.cleanupStepTimeoutMs, priceTable: opts.priceTable, signal },
-        { release: spec.release, namespace: spec.namespace, claim: cacheClaimName(spec.model, spec.cache.existingClaim) },
+        { release: spec.release, namespace: spec.namespace, claim: cacheClaimName(spec.model, spec.cache.existingClaim), via: spec.via },
         copts,
         emit,
       );

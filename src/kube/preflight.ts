@@ -7,6 +7,7 @@ import { DEFAULT_PRICE_TABLE, deploymentResources, formatUsd, projectCycleCost, 
 import { diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError, type KubeExec } from './exec.ts';
 import { cacheClaimName } from './names.ts';
+import { NIMCACHE_RESOURCE, NIMSERVICE_RESOURCE, OPERATOR_GROUP, operatorCrdCheck } from './operator.ts';
 import type { K8sObject } from './stream.ts';
 
 export interface GpuNode {
@@ -136,6 +137,8 @@ export interface PreflightInput {
   /** Assumed cycle length for the cost estimate (hours). */
   estimateHours?: number;
   chartPathExists?: boolean;
+  /** --via operator: no helm; the NIM Operator's CRDs must be served. */
+  via?: 'helm' | 'operator';
 }
 
 export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise<PreflightCheck[]> {
@@ -144,7 +147,8 @@ export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise
   const add = (c: PreflightCheck) => checks.push(c);
 
   // Tools
-  for (const tool of ['kubectl', 'helm'] as const) {
+  const operator = inp.via === 'operator';
+  for (const tool of operator ? (['kubectl'] as const) : (['kubectl', 'helm'] as const)) {
     const r = tool === 'kubectl'
       ? await exec.kubectl(['version', '--client', '-o', 'json'], { allowFail: true, quiet: true })
       : await exec.helm(['version', '--short'], { allowFail: true, quiet: true });
@@ -180,7 +184,17 @@ export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise
     return finish();
   }
   const denied: string[] = [];
-  for (const [verb, res] of [['create', 'secrets'], ['create', 'services'], ['create', 'persistentvolumeclaims'], ['create', 'deployments.apps'], ['watch', 'pods'], ['watch', 'events']]) {
+  // Through the operator, its service account creates the workload; the user creates the two resources.
+  const needed = operator
+    ? [['create', 'secrets'], ['create', NIMCACHE_RESOURCE], ['create', NIMSERVICE_RESOURCE], ['watch', 'pods'], ['watch', 'events']]
+    : [['create', 'secrets'], ['create', 'services'], ['create', 'persistentvolumeclaims'], ['create', 'deployments.apps'], ['watch', 'pods'], ['watch', 'events']];
+  if (operator) {
+    const r = await exec.kubectl(['api-resources', `--api-group=${OPERATOR_GROUP}`, '-o', 'name'], { allowFail: true, quiet: true });
+    const crd = operatorCrdCheck(r.stdout, r.exitCode ?? 1, r.stderr);
+    add(crd);
+    if (crd.status === 'fail') return finish();
+  }
+  for (const [verb, res] of needed) {
     const r = await exec.kubectl(['auth', 'can-i', verb, res, '-n', spec.namespace], { allowFail: true, quiet: true });
     if (r.stdout.trim() !== 'yes') {
       if (r.exitCode !== 0 && r.stdout.trim() !== 'no') {

@@ -19,6 +19,7 @@ import {
 } from '../core/sweep.ts';
 import { promptTokenMismatch, resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { LoadEngine, epochToPerf } from './engine.ts';
+import type { LevelEngine, LevelEngineFactory } from './level-engine.ts';
 import { startScraper } from './scraper.ts';
 import { redact } from './redact.ts';
 import type { WorkerProgress } from './protocol.ts';
@@ -49,6 +50,8 @@ export interface SweepOptions {
   forceLength?: boolean;
   /** Level-progress event period (default 250 ms, i.e. ≤ 4 Hz). */
   progressMs?: number;
+  /** Where the load comes from: default this process's worker thread; else loader processes or pods. */
+  engine?: LevelEngineFactory;
 }
 
 export interface ShapeOutcome {
@@ -93,10 +96,8 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   const outcome: SweepOutcome = { shapes: [], aborted: false, wallMs: 0 };
   if (signal.aborted) return { ...outcome, aborted: true };
 
-  const engine = new LoadEngine(
-    { baseUrl: opts.baseUrl, apiKey: opts.apiKey, maxConnections: opts.maxConcurrency, progressMs: Math.min(progressMs, 200) },
-    (level, line) => log(level, line),
-  );
+  const init = { baseUrl: opts.baseUrl, apiKey: opts.apiKey, maxConnections: opts.maxConcurrency, progressMs: Math.min(progressMs, 200) };
+  const engine: LevelEngine = opts.engine ? await opts.engine(init, log) : new LoadEngine(init, log);
   // Session time of an instant on this thread's performance clock (the sweep runs in real time,
   // but the clock's rate is honoured in case a caller left it changed).
   const tAt = (perfMs: number) => clock.now() - (performance.now() - perfMs) * clock.rate;
@@ -201,6 +202,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         history.push({ concurrency: n, pass: result.verdict === 'pass' });
         for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
         if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
+        if (engine.lost) throw new Error(`load generator failed at ${shape.id} @${n}: ${engine.lost}`);
         if (!promptChecked && m.completed > 0) {
           promptChecked = true;
           const mismatch = promptTokenMismatch(shape.promptTokens, Math.round(result.meanPromptTokens));

@@ -81,6 +81,10 @@ function emptyMeasurement(cfg: Omit<LevelConfig, 'id'>): LevelMeasurement {
 
 export class RemoteLoadEngine implements LevelEngine {
   lost: string | null = null;
+  /** Bytes received from the loaders so far (the channel's bandwidth, for the benchmark). */
+  get bytesIn(): number {
+    return this.links.reduce((a, l) => a + l.socket.bytesRead, 0);
+  }
   private nextId = 1;
   private busy = false;
   private readonly silenceMs: number;

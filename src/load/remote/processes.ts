@@ -74,6 +74,7 @@ export function processLoaders(count: number): LevelEngineFactory {
       const close = engine.close.bind(engine);
       const terminate = engine.terminate.bind(engine);
       return Object.assign(engine, {
+        pids: procs.map((p) => p.child.pid!),
         close: async (graceMs?: number) => (await close(graceMs), await stopAll()),
         terminate: async () => (await terminate(), await stopAll()),
       });

@@ -127,7 +127,7 @@ export interface CleanupReport {
 }
 
 export interface Leftover {
-  kind: 'release' | 'pvc' | 'service' | 'pod' | 'secret' | 'namespace';
+  kind: 'release' | 'pvc' | 'service' | 'pod' | 'job' | 'secret' | 'namespace';
   name: string;
   namespace: string;
   detail: string;

@@ -29,8 +29,23 @@ interface Link {
   onClose?: (why: string) => void;
 }
 
-/** Connects to a loader and waits for its hello (bounded). */
-export function connectLoader(addr: LoaderAddress, timeoutMs = 15_000): Promise<Link> {
+/**
+ * Connects to a loader and waits for its hello, retrying until `timeoutMs` (a port-forward accepts
+ * before the process in the pod listens).
+ */
+export async function connectLoader(addr: LoaderAddress, timeoutMs = 30_000): Promise<Link> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await connectOnce(addr, Math.max(1000, Math.min(10_000, until - performance.now())));
+    } catch (err) {
+      if (performance.now() >= until || /another protocol|already has a coordinator/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function connectOnce(addr: LoaderAddress, timeoutMs: number): Promise<Link> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: addr.host, port: addr.port });
     socket.setNoDelay(true);

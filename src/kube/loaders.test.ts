@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { cpuNodes, cpuQuantity, DEFAULT_LOADER, loaderFitCheck, loaderLeftoversFrom, loaderManifests, loaderPodHourly, loaderResources, memMiB, type LoaderSpec } from './loaders.ts';
 import { costAt, DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import { loaderCommand as localCommand } from '../load/remote/processes.ts';
+import type { K8sObject } from './stream.ts';
 
 const spec: LoaderSpec = { ...DEFAULT_LOADER, namespace: 'ns', release: 'nimble-nim', session: 's1', count: 3 };
 
@@ -53,8 +54,8 @@ test('quantities: CPU and memory as kubectl writes them', () => {
   assert.equal(memMiB('16314044Ki'), 16314044 / 1024);
 });
 
-const node = (name: string, cpu: string, mem: string, o: { gpu?: boolean; taint?: string; ready?: boolean } = {}) => ({
-  metadata: { name, labels: o.gpu ? { 'nvidia.com/gpu.present': 'true' } : {} },
+const node = (name: string, cpu: string, mem: string, o: { gpu?: boolean; taint?: string; ready?: boolean } = {}): K8sObject => ({
+  metadata: { name, labels: o.gpu ? { 'nvidia.com/gpu.present': 'true' } : ({} as Record<string, string>) },
   spec: o.taint ? { taints: [{ key: o.taint, effect: 'NoSchedule' }] } : {},
   status: { allocatable: { cpu, memory: mem, ...(o.gpu ? { 'nvidia.com/gpu': '1' } : {}) }, conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
 });

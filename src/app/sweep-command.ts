@@ -6,6 +6,7 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
+import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
 import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
@@ -24,7 +25,7 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
-`;
+${LOAD_FROM_USAGE}`;
 
 const options = {
   target: { type: 'string' },
@@ -62,6 +63,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const keyVar = f['api-key-env'] ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
   const apiKey = keyVar ? process.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
+  if (f['load-from'] === 'cluster') throw new UsageError('nimble sweep --load-from cluster is not available yet: use nimble run --load-from cluster, or --load-from processes', SWEEP_USAGE);
+  const loadFrom = parseLoadFrom(f, SWEEP_USAGE, { cluster: false });
   const targetTier = f.tier ? parseTier(f.tier) : 'fast';
   if (!targetTier) throw new UsageError(`--tier must be slow, typical, fast or ultra`, SWEEP_USAGE);
 
@@ -90,6 +93,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     targetTier,
     flags: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v as string | boolean])),
     shapes,
+    loadFrom: loadFromLine(loadFrom),
   };
   const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'], configSessionsDir: config.sessionsDir }, priceTable, apiKey ? [apiKey] : []);
   const { bus } = session;
@@ -125,6 +129,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           priceTable: priceTable.name,
           timing,
           shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
+          engine: await engineFor(loadFrom),
         },
         (b) => bus.emit(b),
         bus.clock,

@@ -66,7 +66,11 @@ export async function startLoaders(exec: KubeExec, s: LoaderSpec, files: Record<
   };
   try {
     const list = { apiVersion: 'v1', kind: 'List', items: loaderManifests(s, files) };
-    await exec.kubectl(['apply', '-f', '-', '-n', s.namespace], { input: JSON.stringify(list) });
+    // Loaders left by an earlier run that could not clean up go first (a Job's pod template is
+    // immutable); `create`, not `apply`: a client-side apply would copy the 0.5 MB bundle into an
+    // annotation, over its 256 KiB limit.
+    await exec.kubectl(['delete', 'job,configmap', '-l', loaderSelector(s.release), '-n', s.namespace, '--ignore-not-found', '--cascade=foreground', '--wait=true', '--timeout=120s'], { allowFail: true });
+    await exec.kubectl(['create', '-f', '-', '-n', s.namespace], { input: JSON.stringify(list) });
     const pods = await waitRunning(exec, s, timeoutMs);
     for (const r of resources) emit({ kind: 'resource', resource: r, action: 'start' });
     billing = true;

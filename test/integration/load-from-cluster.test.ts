@@ -1,3 +1,4 @@
+// nimble-test: serial — real-time sweeps against a simulated NIM.
 // `nimble run --load-from cluster --load-workers 3` through the real binary on the project's test
 // cluster (Kubernetes + kwok). kwok nodes run no containers, so a stand-in kubelet for the loader
 // pods runs each pod's own command — the ConfigMap's loader.mjs/worker.mjs written to disk, the
@@ -10,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,6 +24,7 @@ import { serviceName } from '../../src/kube/names.ts';
 const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
 const CLUSTER_DIR = process.env.NIMBLE_TEST_CLUSTER_DIR ?? new URL('../cluster/', import.meta.url).pathname;
 const RUN = process.env.NIMBLE_K8S_TESTS === '1';
+const HAVE_CLUSTER = existsSync(join(CLUSTER_DIR, 'cluster.ts'));
 
 type Obj = Record<string, any>;
 interface TestCluster {
@@ -133,7 +135,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('nimble run --load-from cluster on the test cluster', { skip: !RUN && 'NIMBLE_K8S_TESTS=1 runs it' }, () => {
+describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'NIMBLE_K8S_TESTS=1 runs it' : !HAVE_CLUSTER ? `no test cluster helper at ${CLUSTER_DIR}` : false }, () => {
   let tc: TestCluster;
   let nim: SimNimHandle;
   let dir: string;

@@ -76,9 +76,17 @@ export async function startLoaders(exec: KubeExec, s: LoaderSpec, files: Record<
     billing = true;
     const addresses: LoaderAddress[] = [];
     for (const pod of pods) {
-      const pf = await portForward(exec, s.namespace, pod.metadata.name, s.port);
-      forwards.push(pf.child);
-      addresses.push({ name: `pod ${pod.metadata.name}`, host: '127.0.0.1', port: pf.port });
+      // kubectl port-forward exits when a connection fails (the loader not listening yet): each
+      // connection attempt starts a new one if the last has gone.
+      let pf: { child: ChildProcess; port: number } | null = null;
+      const resolve = async () => {
+        if (!pf || pf.child.exitCode !== null || pf.child.signalCode !== null) {
+          pf = await portForward(exec, s.namespace, pod.metadata.name, s.port);
+          forwards.push(pf.child);
+        }
+        return { host: '127.0.0.1', port: pf.port };
+      };
+      addresses.push({ name: `pod ${pod.metadata.name}`, host: '127.0.0.1', port: 0, resolve });
     }
     return { addresses, stop };
   } catch (err) {

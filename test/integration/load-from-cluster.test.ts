@@ -251,7 +251,56 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
     assert.deepEqual(JSON.parse(status.stdout).leftovers, []);
     for (const pid of kubelet.pids) assert.equal(alive(pid), false, `loader ${pid} still running`);
   });
+
+  test('nimble sweep --target <in-cluster URL> --load-from cluster: loaders in the namespace, smoke test and scrape through a port-forward to the Service', async () => {
+    const ns = 'scripted-cload-sweep';
+    await tc.apply(await stages.defaultsFor(tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
+    // A NIM already running in the cluster: a pod behind a ClusterIP Service, kwok's port-forward to the simulator.
+    await tc.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    ]);
+    await tc.apply([
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nim-0', namespace: ns, labels: { app: 'nim' } }, spec: { containers: [{ name: 'nim', image: 'nvcr.io/nim/x:1', ports: [{ containerPort: 8000 }] }], tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'my-nim', namespace: ns }, spec: { selector: { app: 'nim' }, ports: [{ port: nim.port, targetPort: 8000 }] } },
+      { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'PortForward', metadata: { name: 'nim-0', namespace: ns }, spec: { forwards: [{ ports: [8000], target: { address: '127.0.0.1', port: nim.port } }] } },
+    ]);
+    const host = `my-nim.${ns}.svc.cluster.local`;
+    const kubelet = loaderKubelet(tc, ns, `${host}=127.0.0.1`);
+    // The loader processes reach the simulator's port through the mapped host: give the Service's port to it.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...tc.env, PATH: `${dirname(tc.kubectl)}:${process.env.PATH}`, KUBECONFIG: tc.kubeconfig, CI: 'true' };
+    let run;
+    try {
+      await waitRunning(tc, ns, 'nim-0');
+      run = await nimble(['sweep', '--target', `http://${host}:${nim.port}`, '--namespace', ns, '--load-from', 'cluster', '--load-workers', '2', '--yes', '--json',
+        '--sweep-timing', 'quick', '--max-concurrency', '4', '--output-tokens', '16', '--sessions-dir', dir], env);
+    } finally {
+      await kubelet.stop();
+    }
+    assert.equal(run.code, 0, `exit ${run.code}\nstderr:\n${run.stderr.slice(-3000)}`);
+    const out = JSON.parse(run.stdout);
+    const file = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
+    assert.equal(file.status, 'completed', JSON.stringify(file.endReason));
+    assert.equal(file.meta.loadFrom, 'cluster (2 pods)');
+    assert.equal(file.meta.namespace, ns);
+    assert.deepEqual(file.levels.map((l: Obj) => [l.concurrency, l.verdict]), [[1, 'pass'], [2, 'pass'], [4, 'pass']]);
+    assert.equal(kubelet.pids.length, 2);
+    const lines = file.cost.lines.filter((l: Obj) => l.id.startsWith('loaders-'));
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.ok(!l.running);
+    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    assert.deepEqual(JSON.parse(status.stdout).leftovers, []);
+  });
+
 });
+
+async function waitRunning(tc: TestCluster, ns: string, pod: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    const p = await tc.json(['get', 'pod', pod, '-n', ns]).catch(() => null);
+    if (p?.status?.phase === 'Running') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`pod ${pod} not Running`);
+}
 
 function newest(root: string): string {
   const dirs = readdirSync(root).map((d: string) => join(root, d)).filter((d: string) => statSync(d).isDirectory());

@@ -18,6 +18,11 @@ export interface LoaderAddress {
   name: string;
   host: string;
   port: number;
+  /**
+   * Called before each connection attempt (e.g. restarts a `kubectl port-forward` that exited
+   * because the loader was not listening yet); returns where to connect.
+   */
+  resolve?: () => Promise<{ host: string; port: number }>;
 }
 
 interface Link {
@@ -37,7 +42,8 @@ export async function connectLoader(addr: LoaderAddress, timeoutMs = 30_000): Pr
   const until = performance.now() + timeoutMs;
   for (;;) {
     try {
-      return await connectOnce(addr, Math.max(1000, Math.min(10_000, until - performance.now())));
+      const at = addr.resolve ? { ...addr, ...(await addr.resolve()) } : addr;
+      return await connectOnce(at, Math.max(1000, Math.min(10_000, until - performance.now())));
     } catch (err) {
       if (performance.now() >= until || /another protocol|already has a coordinator/.test((err as Error).message)) throw err;
       await new Promise((r) => setTimeout(r, 500));

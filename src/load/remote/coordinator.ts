@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { EMPTY_PERCENTILES } from '../../core/stats.ts';
 import { mergeParts, mergeProgress, splitLevel, type LoaderProgress, type Part } from '../../core/load-split.ts';
-import type { LevelMeasurement } from '../../core/sweep.ts';
+import { DEFAULT_VALIDITY, type LevelMeasurement } from '../../core/sweep.ts';
 import type { LevelEngine, LevelRunHandle } from '../level-engine.ts';
 import type { LevelConfig, WorkerInit, WorkerProgress } from '../protocol.ts';
 import { decodeSamples, fromUs, lineReader, PROTOCOL_VERSION, send, type FromLoader } from './wire.ts';
@@ -199,6 +199,12 @@ export class RemoteLoadEngine implements LevelEngine {
       this.onLost = undefined;
       for (const l of live) l.onMessage = undefined;
       this.busy = false;
+      // Which loader a validity failure comes from (the level's own reasons name only the sums).
+      for (const [l, part] of parts) {
+        const share = shares.find((x) => live[x.worker] === l)?.users ?? 0;
+        if (part.m.lagP99Ms > DEFAULT_VALIDITY.maxLagMs) notes.push(`loader ${l.name}: event-loop lag p99 ${part.m.lagP99Ms.toFixed(1)} ms`);
+        if (part.m.maxInFlight < share) notes.push(`loader ${l.name} held at most ${part.m.maxInFlight} of its ${share} users in flight`);
+      }
       const got = [...parts.values()];
       const m = got.length ? mergeParts(cfg.concurrency, got, stopReason ?? 'loaders lost', notes) : { ...emptyMeasurement(cfg), stopReason: stopReason ?? 'loaders lost', notes };
       resolve({ m, windowEndEpochMs: performance.timeOrigin + (stoppedAt ?? performance.now()) });
@@ -231,7 +237,7 @@ export class RemoteLoadEngine implements LevelEngine {
       if (!pending.has(l)) return;
       pending.delete(l);
       progress.delete(l);
-      const share = shares[live.indexOf(l)];
+      const share = shares.find((x) => live[x.worker] === l);
       notes.push(`loader ${l.name} was lost mid-level: its ${share?.users ?? '?'} users are missing from this level`);
       stop(`loader ${l.name} lost`);
       finishIfDone();

@@ -57,6 +57,7 @@ export interface ClusterLoadContext {
   sessionId: string;
   target: string;
   emit: Emit;
+  priceTable?: import('../core/cost.ts').PriceTable;
 }
 
 /** The engine factory for the sweep (undefined: the local worker thread). */
@@ -81,5 +82,5 @@ export async function withLoaderPreflight(l: LoadFrom, k: ClusterLoadContext): P
   const { DEFAULT_LOADER } = await import('../kube/loaders.ts');
   const exec = (k.cluster as unknown as { exec: import('../kube/exec.ts').KubeExec }).exec;
   const base = k.cluster.preflight.bind(k.cluster);
-  k.cluster.preflight = async (spec: DeploySpec): Promise<PreflightCheck[]> => [...(await base(spec)), ...(await loaderPreflight(exec, loaderSpecOf(l, k, DEFAULT_LOADER)))];
+  k.cluster.preflight = async (spec: DeploySpec): Promise<PreflightCheck[]> => [...(await base(spec)), ...(await loaderPreflight(exec, loaderSpecOf(l, k, DEFAULT_LOADER), k.priceTable))];
 }

@@ -5,6 +5,7 @@
 // port opened; the loader listens on the pod's loopback only.
 import type { ChildProcess } from 'node:child_process';
 import type { Emit, PreflightCheck } from '../core/cluster.ts';
+import { DEFAULT_PRICE_TABLE, formatUsd, hourlyRate, type PriceTable } from '../core/cost.ts';
 import type { LevelEngineFactory } from '../load/level-engine.ts';
 import { buildLoaderBundle } from '../load/remote/bundle.ts';
 import { RemoteLoadEngine, type LoaderAddress } from '../load/remote/coordinator.ts';
@@ -15,7 +16,7 @@ import { LineSplitter, parsePortForwardLine, type K8sObject } from './stream.ts'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** RBAC and capacity checks for the loaders, before anything is created. */
-export async function loaderPreflight(exec: KubeExec, s: LoaderSpec): Promise<PreflightCheck[]> {
+export async function loaderPreflight(exec: KubeExec, s: LoaderSpec, table: PriceTable = DEFAULT_PRICE_TABLE): Promise<PreflightCheck[]> {
   const verbs: [string, string][] = [['create', 'jobs.batch'], ['delete', 'jobs.batch'], ['create', 'configmaps'], ['delete', 'configmaps'], ['list', 'pods'], ['create', 'pods/portforward']];
   const denied: string[] = [];
   for (const [verb, res] of verbs) {
@@ -30,7 +31,11 @@ export async function loaderPreflight(exec: KubeExec, s: LoaderSpec): Promise<Pr
     nodes.exitCode === 0
       ? loaderFitCheck(cpuNodes(JSON.parse(nodes.stdout).items ?? [], s.allowGpuNode), s)
       : { id: 'loader-nodes', label: 'CPU nodes for the loaders', status: 'warn', detail: 'cannot list nodes: the scheduler will tell (loaders would stay Pending)' };
-  return [rbac, fit];
+  const hourly = loaderResources(s).reduce((a, r) => a + (hourlyRate(table, r.priceItem, r.quantity) ?? NaN), 0);
+  const cost: PreflightCheck = Number.isFinite(hourly)
+    ? { id: 'loader-cost', label: 'loader pods cost', status: 'pass', detail: `${formatUsd(hourly)}/h for ${s.count} × ${s.cpu} vCPU/${s.memoryMiB} MiB while the sweep runs (${table.name})` }
+    : { id: 'loader-cost', label: 'loader pods cost', status: 'warn', detail: `no CPU price in ${table.name}: loader pods show as unknown cost` };
+  return [rbac, fit, cost];
 }
 
 interface Started {

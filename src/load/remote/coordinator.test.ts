@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RemoteLoadEngine } from './coordinator.ts';
-import { lineReader, PROTOCOL_VERSION, send, toUs, type ToLoader } from './wire.ts';
+import { encodeSamples, lineReader, PROTOCOL_VERSION, send, toUs, type ToLoader } from './wire.ts';
 import { summarize } from '../../core/stats.ts';
 import type { LevelMeasurement } from '../../core/sweep.ts';
 import type { LevelConfig, WorkerProgress } from '../protocol.ts';
@@ -32,7 +32,7 @@ async function fakeLoader(index: number, ttft: number[], o: { dieOnLevel?: boole
         if (o.dieOnLevel) setTimeout(() => s.destroy(), 50);
       } else if (m.t === 'stop') {
         const lm: LevelMeasurement = { shape: 'support', concurrency: f.levels.at(-1)!.concurrency, measured: true, windowMs: 1000, completed: ttft.length, failed: 0, errorsByClass: {}, ttft: summarize(ttft), tpot: summarize([]), itl: summarize([]), e2el: summarize(ttft), allDoneMeanMs: 10, outputTokens: 10 * ttft.length, promptTokens: 0, goodCount: ttft.length, tokenSource: 'usage', maxInFlight: f.levels.at(-1)!.concurrency, meanInFlight: f.levels.at(-1)!.concurrency, lagP99Ms: 1, lagMaxMs: 2, stopReason: m.reason, requestedOutputTokens: 10, requestedPromptTokens: 5, notes: [] };
-        send(s, { t: 'measured', id: m.id, m: lm, samples: { ttft: toUs(ttft), tpot: [], e2el: toUs(ttft), itl: [] } });
+        send(s, { t: 'measured', id: m.id, m: lm, samples: encodeSamples({ ttft, tpot: [], e2el: ttft, itl: [] }) });
       }
     }, () => {}));
     s.on('error', () => {});

@@ -16,8 +16,15 @@ test('wire: lines split across chunks are reassembled; garbage is an error, once
   assert.equal(mapHost('http://other:8000/x', 'nim.ns.svc=127.0.0.1'), 'http://other:8000/x');
 });
 
-test('wire: samples travel as whole microseconds', () => {
-  const s = { ttft: [1.23456, 0.0004], tpot: [], e2el: [99.9999], itl: [20.0005] };
-  const back = decodeSamples(encodeSamples(s));
-  assert.deepEqual(back, { ttft: [1.235, 0], tpot: [], e2el: [100], itl: [20.001] });
+test('wire: samples travel as whole microseconds; gaps as an exact histogram', () => {
+  const s = { ttft: [1.23456, 0.0004], tpot: [], e2el: [99.9999], itl: [20.0005, 19.9996, 20.0004, 25, 0] };
+  const wire = encodeSamples(s);
+  assert.deepEqual(wire.itlHist, [0, 1, 20000, 2, 1, 1, 4999, 1]);
+  const back = decodeSamples(wire);
+  assert.deepEqual(back, { ttft: [1.235, 0], tpot: [], e2el: [100], itl: [0, 20, 20, 20.001, 25] });
+  // 100k gaps around 20 ms take a few hundred numbers, not 100k.
+  const many = Array.from({ length: 100_000 }, (_, i) => 20 + ((i * 7919) % 300) / 1000);
+  const w = encodeSamples({ ttft: [], tpot: [], e2el: [], itl: many });
+  assert.ok(w.itlHist.length <= 600, `${w.itlHist.length}`);
+  assert.deepEqual(decodeSamples(w).itl, many.map((x) => Math.round(x * 1000) / 1000).sort((a, b) => a - b));
 });

@@ -1,7 +1,7 @@
 // The coordinator ↔ loader protocol: one JSON object per line over one TCP stream (reached through
 // `kubectl port-forward` for pods, loopback for local processes). Timings travel as whole
-// microseconds (the clocks' own resolution), so a line stays short: about 6 bytes per streamed
-// token (its inter-token gap) plus ~100 bytes per request.
+// microseconds (the clocks' own resolution): about 20 bytes per request, and inter-token gaps as
+// an exact 1 µs histogram whose size follows their spread rather than the number of tokens.
 import type { Socket } from 'node:net';
 import type { LevelMeasurement } from '../../core/sweep.ts';
 import type { LevelConfig, RawSamples, WorkerInit, WorkerProgress } from '../protocol.ts';
@@ -23,18 +23,48 @@ export type FromLoader =
   | { t: 'hello'; version: number; index: number; pid: number; cpus: number; node: string }
   | { t: 'ready' }
   | { t: 'progress'; p: WorkerProgress }
-  | { t: 'measured'; id: number; m: LevelMeasurement; samples: RawSamples | null }
+  | { t: 'measured'; id: number; m: LevelMeasurement; samples: WireSamples | null }
   | { t: 'log'; level: 'info' | 'warn' | 'error'; line: string }
   | { t: 'error'; message: string };
 
 export const toUs = (a: ArrayLike<number>): number[] => Array.from(a, (x) => Math.round(x * 1000));
 export const fromUs = (a: number[]): number[] => a.map((x) => x / 1000);
 
-export function encodeSamples(s: RawSamples): RawSamples {
-  return { ttft: toUs(s.ttft), tpot: toUs(s.tpot), e2el: toUs(s.e2el), itl: toUs(s.itl) };
+/**
+ * On the wire: TTFT, TPOT and E2E latency as whole microseconds, one per request; inter-token gaps
+ * (one per token, the bulk) as a histogram with 1 µs bins — sorted, delta-coded (value step,
+ * count) pairs. Exact: the coordinator expands it back to the same µs values, so percentiles over
+ * the union are unchanged; and its size grows with the spread of the gaps, not with the token count.
+ */
+export interface WireSamples {
+  ttft: number[];
+  tpot: number[];
+  e2el: number[];
+  itlHist: number[];
 }
-export function decodeSamples(s: RawSamples): RawSamples {
-  return { ttft: fromUs(s.ttft), tpot: fromUs(s.tpot), e2el: fromUs(s.e2el), itl: fromUs(s.itl) };
+
+export function encodeSamples(s: RawSamples): WireSamples {
+  const itl = Float64Array.from(s.itl, (x) => Math.round(x * 1000)).sort();
+  const itlHist: number[] = [];
+  let prev = 0;
+  for (let i = 0; i < itl.length; ) {
+    let j = i;
+    while (j < itl.length && itl[j] === itl[i]) j++;
+    itlHist.push(itl[i] - prev, j - i);
+    prev = itl[i];
+    i = j;
+  }
+  return { ttft: toUs(s.ttft), tpot: toUs(s.tpot), e2el: toUs(s.e2el), itlHist };
+}
+
+export function decodeSamples(s: WireSamples): RawSamples {
+  const itl: number[] = [];
+  let v = 0;
+  for (let i = 0; i + 1 < s.itlHist.length; i += 2) {
+    v += s.itlHist[i];
+    for (let c = 0; c < s.itlHist[i + 1]; c++) itl.push(v / 1000);
+  }
+  return { ttft: fromUs(s.ttft), tpot: fromUs(s.tpot), e2el: fromUs(s.e2el), itl };
 }
 
 /** Splits a byte stream into JSON lines; calls onError once for an over-long or unparsable line. */

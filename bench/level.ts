@@ -1,12 +1,12 @@
 // Runs one fixed-duration level on a LoadEngine (benchmarks only; the sweep decides by itself).
 import * as os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { LoadEngine } from '../src/load/engine.ts';
+import type { LevelEngine } from '../src/load/level-engine.ts';
 import type { LevelMeasurement } from '../src/core/sweep.ts';
 import type { LevelConfig } from '../src/load/protocol.ts';
 
 export async function fixedLevel(
-  engine: LoadEngine,
+  engine: LevelEngine,
   cfg: Partial<Omit<LevelConfig, 'id'>> & { concurrency: number; model: string },
   windowMs: number,
   warmupMaxMs = 30_000,

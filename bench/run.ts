@@ -1,4 +1,4 @@
-// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window ...]` — prints
+// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window|scale-out ...]` — prints
 // figures; default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
@@ -6,6 +6,7 @@ import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
 import { loopbackFloor } from './floor.ts';
 import { FIGURES } from './level.ts';
+import { scaleOut } from './scale-out.ts';
 
 const all = {
   floor: () => loopbackFloor(),
@@ -14,6 +15,7 @@ const all = {
   efficiency: () => efficiency('quick'),
   'efficiency-standard': () => efficiency('standard'),
   'long-window': () => longWindow(),
+  'scale-out': () => scaleOut(),
 } as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]);

@@ -23,7 +23,7 @@ export interface LoadService {
   ): Promise<unknown>;
   runSmokeTest(baseUrl: string, model: string, apiKey: string | undefined, sink: EventSink, signal: AbortSignal): Promise<SmokeCheck[]>;
   runSweep(
-    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides' | 'interruptedDuring'> & { shapes: ShapeId[] },
+    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides' | 'interruptedDuring' | 'engine'> & { shapes: ShapeId[] },
     sink: EventSink,
     clock: SessionClock,
     signal: AbortSignal,
@@ -50,6 +50,8 @@ export interface CycleOptions {
   healthTimeoutMs: number;
   /** Skip the sweep (deploy + smoke test + cleanup only). */
   skipSweep?: boolean;
+  /** Where the sweep's load comes from (default: this process; --load-from). */
+  loadEngine?: SweepOptions['engine'];
 }
 
 export interface CycleDeps {
@@ -232,6 +234,7 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
             timing: opts.sweepTiming,
             shapeOverrides: opts.tokens ? Object.fromEntries(opts.shapes.map((sh) => [sh, opts.tokens])) : undefined,
             interruptedDuring: (from, to) => (forwardLost.some((t) => t >= from && t <= to) ? 'the port-forward to the NIM was lost and re-established during this level: requests failed on the way, not at the server' : null),
+            engine: opts.loadEngine,
           },
           sink,
           clock,

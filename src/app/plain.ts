@@ -22,7 +22,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const m = e.meta;
       const mode = m.mode === 'sim' ? 'SIMULATED' : m.mode === 'cluster' ? `CLUSTER ${m.context ?? ''}/${m.namespace ?? ''}` : 'ENDPOINT';
       const sim = m.sim ? ` profile ${m.sim.profile}, time ×${m.sim.timeScale}, seed ${m.sim.seed}` : '';
-      return [`nimble ${m.nimbleVersion} · ${mode} · ${m.model} on ${m.gpuCount}× ${m.gpuShape} · session ${m.id}${sim}`];
+      return [`nimble ${m.nimbleVersion} · ${mode} · ${m.model} on ${m.gpuCount}× ${m.gpuShape} · session ${m.id}${sim}${m.loadFrom ? ` · load from: ${m.loadFrom}` : ''}`];
     }
     case 'stage.started':
       return e.stage === 'summary' ? [] : [`${at} ▶ ${e.stage}`];

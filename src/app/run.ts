@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createSessionClock } from '../core/clock.ts';
-import type { Cluster, DeploySpec } from '../core/cluster.ts';
+import type { Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
@@ -19,6 +19,7 @@ import { createEventBus, type EventBus } from './event-bus.ts';
 import { runCycle, type LoadService } from './cycle.ts';
 import { loadTheme } from '../ui/theme.ts';
 import { attachOutput, chooseOutputMode, type Output } from './output.ts';
+import { engineFor, inClusterUrl, LOAD_FROM_FLAGS, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom, withLoaderPreflight } from './load-from.ts';
 
 export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -59,7 +60,7 @@ Both:
   --sessions-dir <dir>       where sessions are saved (default ./sessions, or $NIMBLE_SESSIONS_DIR)
   --json | --plain           one JSON document at the end | progressive lines (default when not a TTY)
   --theme <name>             dark | light | high-contrast (NO_COLOR is respected)
-`;
+${LOAD_FROM_USAGE}`;
 
 /**
  * Flags `nimble run` and `nimble sweep` both take, with the same meaning (each command still writes
@@ -80,6 +81,7 @@ export const SWEEP_FLAGS = {
   plain: { type: 'boolean' },
   theme: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...LOAD_FROM_FLAGS,
 } as const;
 
 const runOptions = {
@@ -250,6 +252,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (sweepTiming !== 'quick' && sweepTiming !== 'standard') throw new UsageError(`--sweep-timing must be quick or standard`, RUN_USAGE);
   if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
   if (f.fail && !sim) throw new UsageError('--fail only applies to the simulator (--sim)', RUN_USAGE);
+  const loadFrom = parseLoadFrom(f, RUN_USAGE, { cluster: !sim });
 
   const config = await loadPriceTable();
   const priceTable = config.table;
@@ -320,6 +323,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targetTier,
     flags: Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'ngc-key-file').map(([k, v]) => [k, v as string | boolean])),
     shapes,
+    loadFrom: loadFromLine(loadFrom),
   };
   const sessionsDir = resolveSessionsDir({ flag: f['sessions-dir'], configDir: config.sessionsDir });
   const dailyBudget =
@@ -330,6 +334,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     cluster = createSimCluster({ clock: session.bus.clock, profile, seed, nimProfile: f['nim-profile'], priceTable, failure: f.fail as never });
   }
   const load = await loadLoadService();
+  const loadCtx = sim
+    ? undefined
+    : { cluster: cluster!, namespace: spec.namespace, release: spec.release, sessionId, target: await inClusterUrl(spec), emit: (signal: ClusterSignal) => session.bus.emit({ type: 'cluster.signal', signal }), priceTable };
+  if (loadCtx) await withLoaderPreflight(loadFrom, loadCtx);
+  const loadEngine = await engineFor(loadFrom, loadCtx);
   const status = await runCycle(
     {
       meta,
@@ -346,6 +355,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       dailyBudget,
       healthTimeoutMs: sim ? 60_000 : 15 * 60_000,
       skipSweep: Boolean(f['no-sweep']),
+      loadEngine,
     },
     { cluster: cluster!, bus: session.bus, load },
     session.abort.signal,

@@ -6,6 +6,18 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
+import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
+import { prepareSweepCluster, type SweepClusterPrep } from './sweep-cluster.ts';
+import { createInterface } from 'node:readline/promises';
+
+async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`Start ${what}? They cost money until the sweep ends. [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
 import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
@@ -24,11 +36,18 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
+${LOAD_FROM_USAGE}  --context <c> --namespace <ns> --kubeconfig <f>   where the loader pods go (--load-from cluster);
+                             a target like http://svc.ns.svc.cluster.local:8000 is reached from here by port-forward
+  --yes                      do not ask before starting loader pods
 `;
 
 const options = {
   target: { type: 'string' },
   'api-key-env': { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
   ...SWEEP_FLAGS,
 } as const;
 
@@ -62,23 +81,48 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const keyVar = f['api-key-env'] ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
   const apiKey = keyVar ? process.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
+  const loadFrom = parseLoadFrom(f, SWEEP_USAGE, { cluster: true });
+  if (loadFrom.kind !== 'cluster' && (f.context || f.namespace || f.kubeconfig)) throw new UsageError('--context, --namespace and --kubeconfig go with --load-from cluster', SWEEP_USAGE);
   const targetTier = f.tier ? parseTier(f.tier) : 'fast';
   if (!targetTier) throw new UsageError(`--tier must be slow, typical, fast or ultra`, SWEEP_USAGE);
 
   const config = await loadPriceTable();
   const priceTable = config.table;
   const load = await loadLoadService();
+  const sessionId = newSessionId(new Date(), 'endpoint');
+  let cluster: SweepClusterPrep | null = null;
+  if (loadFrom.kind === 'cluster') {
+    try {
+      cluster = await prepareSweepCluster({ target: baseUrl, context: f.context, namespace: f.namespace, kubeconfig: f.kubeconfig, workers: loadFrom.workers, cpu: loadFrom.cpu, allowGpuNode: loadFrom.allowGpuNode, sessionId });
+    } catch (err) {
+      process.stderr.write(`nimble sweep: cannot use the cluster for loaders: ${errorText(err)}\n`);
+      return 1;
+    }
+    const failed = cluster.checks.filter((c) => c.status === 'fail');
+    if (failed.length) {
+      cluster.close();
+      process.stderr.write(failed.map((c) => `nimble sweep: ${c.label}: ${c.detail}\n  what to do: ${c.fix ?? ''}\n`).join(''));
+      return 1;
+    }
+    if (!(await confirmLoaders(Boolean(f.yes), `${loadFrom.workers} loader pods in context ${cluster.context}, namespace ${cluster.namespace}`))) {
+      cluster.close();
+      process.stderr.write('nimble sweep: nothing was created. Pass --yes to confirm when there is no terminal to ask on.\n');
+      return 1;
+    }
+  }
+  const localUrl = cluster?.localUrl ?? baseUrl;
   let model = f.model;
   if (!model) {
     try {
-      model = await load.resolveModel!(baseUrl, apiKey);
+      model = await load.resolveModel!(localUrl, apiKey);
     } catch (err) {
-      process.stderr.write(`nimble sweep: could not read ${baseUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
+      process.stderr.write(`nimble sweep: could not read ${localUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
+      cluster?.close();
       return 1;
     }
   }
   const meta: SessionMeta = {
-    id: newSessionId(new Date(), 'endpoint'),
+    id: sessionId,
     nimbleVersion: NIMBLE_VERSION,
     mode: 'endpoint',
     startedAt: new Date().toISOString(),
@@ -90,6 +134,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     targetTier,
     flags: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v as string | boolean])),
     shapes,
+    loadFrom: loadFromLine(loadFrom),
+    ...(cluster ? { context: cluster.context, namespace: cluster.namespace } : {}),
   };
   const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'], configSessionsDir: config.sessionsDir }, priceTable, apiKey ? [apiKey] : []);
   const { bus } = session;
@@ -97,14 +143,15 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   let status: SessionStatus = 'completed';
   let reason: string | undefined;
   bus.emit({ type: 'session.started', meta });
-  bus.emit({ type: 'endpoint', endpoint: { baseUrl, via: 'load-balancer' } });
+  bus.emit({ type: 'endpoint', endpoint: { baseUrl, via: cluster && localUrl !== baseUrl ? 'port-forward' : 'load-balancer' } });
+  for (const check of cluster?.checks ?? []) bus.emit({ type: 'preflight.check', check });
   // nimble does not own this server, but its GPU time is what the measurement costs: bill it for
   // the length of the test so $ figures compare with full-cycle sessions.
   const gpu = { id: 'gpu-node', priceItem: gpuShape, quantity: gpus, label: `${gpus}× GPU on ${gpuShape} (behind the endpoint, not managed by nimble)` };
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'start' } });
   try {
     bus.emit({ type: 'stage.started', stage: 'smoke' });
-    const smoke = await load.runSmokeTest(baseUrl, model!, apiKey, (b) => bus.emit(b), signal);
+    const smoke = await load.runSmokeTest(localUrl, model!, apiKey, (b) => bus.emit(b), signal);
     const smokeOk = smoke.every((c) => c.ok);
     bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
     if (!smokeOk) {
@@ -115,7 +162,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       const gpuRate = priceTable.items[gpuShape];
       await load.runSweep(
         {
-          baseUrl,
+          baseUrl: localUrl,
           model: model!,
           shapes,
           maxConcurrency,
@@ -125,6 +172,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           priceTable: priceTable.name,
           timing,
           shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
+          engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
         },
         (b) => bus.emit(b),
         bus.clock,
@@ -142,6 +190,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     reason = aborted ? 'stopped by the user' : errorText(err);
     if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
   }
+  cluster?.close();
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });

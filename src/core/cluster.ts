@@ -132,7 +132,7 @@ export interface CleanupReport {
 }
 
 export interface Leftover {
-  kind: 'release' | 'pvc' | 'service' | 'pod' | 'secret' | 'namespace' | 'nimservice' | 'nimcache';
+  kind: 'release' | 'pvc' | 'service' | 'pod' | 'job' | 'secret' | 'namespace' | 'nimservice' | 'nimcache';
   name: string;
   namespace: string;
   detail: string;

@@ -45,6 +45,9 @@ export const OCI_LIST_2026_01: PriceTable = {
     },
     'oci-nlb': { label: 'Network load balancer', unit: 'hour', usd: 0 },
     'block-volume-gb-month': { label: 'Block volume (balanced), model cache', unit: 'gb-month', usd: 0.0425 },
+    // CPU pool (--load-from cluster): what the loader pods request, priced like an E4.Flex node.
+    'VM.Standard.E4.Flex.ocpu': { label: 'CPU node VM.Standard.E4.Flex, per OCPU (2 vCPU)', unit: 'hour', usd: 0.025 },
+    'VM.Standard.E4.Flex.memory-gb': { label: 'CPU node VM.Standard.E4.Flex, per GB memory', unit: 'hour', usd: 0.0015 },
   },
 };
 

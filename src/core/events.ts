@@ -27,6 +27,8 @@ export interface SessionMeta {
   namespace?: string;
   flags: Record<string, string | number | boolean>;
   shapes: ShapeId[];
+  /** Where the sweep's requests came from when not this process, e.g. "cluster (3 pods)". */
+  loadFrom?: string;
 }
 
 export interface SmokeCheck {

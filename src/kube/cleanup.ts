@@ -10,6 +10,7 @@ import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_S
 import type { K8sObject } from './stream.ts';
 import { findOperatorLeftovers, removeNimCache, removeNimService } from './operator-cleanup.ts';
 import { NIMSERVICE_RESOURCE } from './operator.ts';
+import { loaderLeftoversFrom, loaderResources, loaderSelector } from './loaders.ts';
 
 export interface CleanupTarget {
   release: string;
@@ -73,7 +74,10 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     return Array.isArray(v.items) ? v.items.length : 1;
   };
 
-  // 1. Release (through the operator: the NIMService; the garbage collector takes what it owns)
+  // 0. Loader pods (--load-from cluster), first: they send load to the NIM.
+  await exec.kubectl(['delete', 'job,configmap', '-l', loaderSelector(t.release), '-n', ns, '--ignore-not-found', '--cascade=foreground', '--wait=false'], { allowFail: true, quiet: true });
+
+    // 1. Release (through the operator: the NIMService; the garbage collector takes what it owns)
   if (t.via === 'operator') {
     if (!t.claim) {
       // `nimble cleanup` knows only the NIMService: its NIMCache (so the claim) is named in its spec.
@@ -101,6 +105,8 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   step('pods', false, 'waiting for pods to terminate');
   const podsGone = await waitGone('pods', async () => (await count(['get', 'pods', '-l', podSelector(t.release)])) === 0);
   if (podsGone) stop('gpu-node');
+  const loadersGone = await waitGone('loader pods', async () => (await count(['get', 'pods', '-l', loaderSelector(t.release)])) === 0);
+  if (loadersGone) for (const r of loaderResources({ count: 0, cpu: 0, memoryMiB: 0 })) emit({ kind: 'resource', resource: r, action: 'stop' });
   step('pods', podsGone, podsGone ? 'pods gone; GPU released' : 'pods still terminating');
 
   // 3. Service (the cloud LB): the object stays until the cloud controller deleted the LB.
@@ -219,7 +225,7 @@ export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Prom
     rel = await exec.helm(['list', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
   }
   if (rel.exitCode !== 0) throw new KubeCommandError(diagnoseCliError('helm', rel.stderr, { enoent: rel.enoent }), rel);
-  const objs = await exec.kubectlJson(['get', 'pods,services,pvc', ...scope, '-l', sel, '-o', 'json']);
+  const objs = await exec.kubectlJson(['get', 'pods,services,pvc,jobs', ...scope, '-l', sel, '-o', 'json']);
   const nodes = await exec.kubectl(['get', 'nodes', '-o', 'json'], { allowFail: true, quiet: true });
   const shapeOf = new Map<string, string>();
   if (nodes.exitCode === 0) {
@@ -229,7 +235,7 @@ export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Prom
     }
   }
   const operator = await findOperatorLeftovers(exec, scope);
-  return [...leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table), ...operator];
+  return [...leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table), ...loaderLeftoversFrom(objs.items ?? [], table), ...operator];
 }
 
 /** Pure: helm list JSON + labelled objects → leftovers with their running cost. */

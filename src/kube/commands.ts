@@ -41,7 +41,7 @@ export function formatLeftovers(list: Leftover[]): string {
 }
 
 const STATUS_USAGE =
-  'nimble status [--namespace NS] [--context C] [--kubeconfig FILE] [--json]\n  Lists nimble-labelled helm releases, GPU pods, load balancers and model-cache volumes still in the cluster, with their running cost.';
+  'nimble status [--namespace NS] [--context C] [--kubeconfig FILE] [--json]\n  Lists nimble-labelled helm releases, GPU pods, loader pods and Jobs, load balancers and model-cache volumes still in the cluster, with their running cost.';
 const CLEANUP_USAGE =
   'nimble cleanup [--release R] [--namespace NS] [--keep-cache] [--remove-secrets] [--remove-namespace] [--yes] [--json]\n  helm uninstall, then waits until pods, Service (load balancer) and, unless --keep-cache, the model cache are gone.';
 
@@ -141,8 +141,9 @@ export async function cleanupCommand(argv: string[], io: CommandIO = defaultIO()
       const report = await cleanupRelease({ exec, resources: [] }, x, { keepCache: !!v['keep-cache'], removeSecrets: !!v['remove-secrets'], removeNamespace: !!v['remove-namespace'] }, emit);
       reports.push({ ...x, report });
     }
-    for (const o of orphans) {
-      const kind = o.kind === 'service' ? 'service' : o.kind === 'pvc' ? 'pvc' : o.kind === 'pod' ? 'pod' : o.kind === 'nimcache' ? NIMCACHE_RESOURCE : null;
+    // Jobs first: a Job's pods go with it (a loader pod deleted alone could be replaced).
+    for (const o of [...orphans].sort((a, b) => Number(b.kind === 'job') - Number(a.kind === 'job'))) {
+      const kind = o.kind === 'service' ? 'service' : o.kind === 'pvc' ? 'pvc' : o.kind === 'pod' ? 'pod' : o.kind === 'job' ? 'job' : o.kind === 'nimcache' ? NIMCACHE_RESOURCE : null;
       if (!kind) continue;
       // A NIMCache is waited for: its Job and PVC go with it (owner references).
       await exec.kubectl(['delete', kind, o.name, '-n', o.namespace, ...(o.kind === 'nimcache' ? ['--timeout=5m'] : ['--wait=false'])], { allowFail: true });

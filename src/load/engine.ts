@@ -3,11 +3,11 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../util/worker.ts';
 import type { LevelMeasurement } from '../core/sweep.ts';
-import type { FromWorker, LevelConfig, ToWorker, WorkerInit, WorkerProgress } from './protocol.ts';
+import type { FromWorker, LevelConfig, RawSamples, ToWorker, WorkerInit, WorkerProgress } from './protocol.ts';
 
 export interface LevelRun {
   /** Resolves with the measurement once the level is stopped (by stop() or close()). */
-  result: Promise<{ m: LevelMeasurement; windowEndEpochMs: number }>;
+  result: Promise<{ m: LevelMeasurement; windowEndEpochMs: number; samples?: RawSamples }>;
   stop(reason: string): void;
 }
 
@@ -17,14 +17,15 @@ export class LoadEngine {
   private current: {
     id: number;
     onProgress: (p: WorkerProgress) => void;
-    resolve: (v: { m: LevelMeasurement; windowEndEpochMs: number }) => void;
+    resolve: (v: { m: LevelMeasurement; windowEndEpochMs: number; samples?: RawSamples }) => void;
     reject: (e: Error) => void;
   } | null = null;
   private closed = false;
   private exited: Promise<void>;
 
-  constructor(init: WorkerInit, private readonly onLog: (level: 'info' | 'warn' | 'error', line: string) => void = () => {}) {
-    this.worker = spawnWorker(new URL('./worker.ts', import.meta.url), { workerData: init });
+  /** `workerUrl`: the worker module (the remote loader's bundle passes its own worker.mjs). */
+  constructor(init: WorkerInit, private readonly onLog: (level: 'info' | 'warn' | 'error', line: string) => void = () => {}, workerUrl?: URL) {
+    this.worker = spawnWorker(workerUrl ?? new URL('./worker.ts', import.meta.url), { workerData: init });
     this.worker.on('message', (msg: FromWorker) => this.onMessage(msg));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (err) => {
@@ -46,7 +47,7 @@ export class LoadEngine {
       if (this.current && msg.id === this.current.id) {
         const c = this.current;
         this.current = null;
-        c.resolve({ m: msg.m, windowEndEpochMs: msg.windowEndEpochMs });
+        c.resolve({ m: msg.m, windowEndEpochMs: msg.windowEndEpochMs, samples: msg.samples });
       }
     }
   }
@@ -59,7 +60,7 @@ export class LoadEngine {
     if (this.closed) throw new Error('load engine is closed');
     if (this.current) throw new Error('a level is already running');
     const id = this.nextId++;
-    const result = new Promise<{ m: LevelMeasurement; windowEndEpochMs: number }>((resolve, reject) => {
+    const result = new Promise<{ m: LevelMeasurement; windowEndEpochMs: number; samples?: RawSamples }>((resolve, reject) => {
       this.current = { id, onProgress, resolve, reject };
     });
     this.send({ type: 'level', cfg: { ...cfg, id } });

@@ -37,6 +37,27 @@ export interface LevelConfig {
    * spreads them so it measures the load generator, not that burst. Room for seed 003's ramps.
    */
   startSpreadMs?: number;
+  /** Numbering of this worker's users starts here (a remote loader's share of a level): prompts stay unique across loaders. */
+  userOffset?: number;
+  /** Send raw samples (progress deltas and the window's arrays) so a coordinator can merge loaders exactly. */
+  exportSamples?: boolean;
+}
+
+/** TTFT samples behind the progress CI, as deltas: `set` names the list, `from` its index. */
+export interface ProgressSamples {
+  set: 'steady' | 'window';
+  from: number;
+  ttft: number[];
+  /** Ages of in-flight requests already past the TTFT SLA without a first token. */
+  overSla: number[];
+}
+
+/** The window's raw per-request figures (ms), for an exact merge of several loaders. */
+export interface RawSamples {
+  ttft: number[];
+  tpot: number[];
+  e2el: number[];
+  itl: number[];
 }
 
 export interface WorkerProgress {
@@ -56,12 +77,13 @@ export interface WorkerProgress {
   /** Window start as epoch ms (performance.timeOrigin + now), null in warm-up. */
   windowStartEpochMs: number | null;
   lagP99Ms: number;
+  samples?: ProgressSamples;
 }
 
 export type ToWorker = { type: 'level'; cfg: LevelConfig } | { type: 'stop'; id: number; reason: string } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'progress'; p: WorkerProgress }
-  | { type: 'measured'; id: number; m: LevelMeasurement; windowEndEpochMs: number }
+  | { type: 'measured'; id: number; m: LevelMeasurement; windowEndEpochMs: number; samples?: RawSamples }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; line: string }
   | { type: 'closed' };

@@ -19,6 +19,7 @@ import {
 } from '../core/sweep.ts';
 import { promptTokenMismatch, resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { LoadEngine, epochToPerf } from './engine.ts';
+import type { LevelEngine, LevelEngineFactory } from './level-engine.ts';
 import { startScraper } from './scraper.ts';
 import { redact } from './redact.ts';
 import type { WorkerProgress } from './protocol.ts';
@@ -54,6 +55,8 @@ export interface SweepOptions {
    * died and came back), or null. Such a level is marked invalid with that reason and run once more.
    */
   interruptedDuring?: (fromEpochMs: number, toEpochMs: number) => string | null;
+  /** Where the load comes from: default this process's worker thread; else loader processes or pods. */
+  engine?: LevelEngineFactory;
 }
 
 export interface ShapeOutcome {
@@ -98,10 +101,8 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   const outcome: SweepOutcome = { shapes: [], aborted: false, wallMs: 0 };
   if (signal.aborted) return { ...outcome, aborted: true };
 
-  const engine = new LoadEngine(
-    { baseUrl: opts.baseUrl, apiKey: opts.apiKey, maxConnections: opts.maxConcurrency, progressMs: Math.min(progressMs, 200) },
-    (level, line) => log(level, line),
-  );
+  const init = { baseUrl: opts.baseUrl, apiKey: opts.apiKey, maxConnections: opts.maxConcurrency, progressMs: Math.min(progressMs, 200) };
+  const engine: LevelEngine = opts.engine ? await opts.engine(init, log) : new LoadEngine(init, log);
   // Session time of an instant on this thread's performance clock (the sweep runs in real time,
   // but the clock's rate is honoured in case a caller left it changed).
   const tAt = (perfMs: number) => clock.now() - (performance.now() - perfMs) * clock.rate;
@@ -220,6 +221,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         history.push({ concurrency: n, pass: result.verdict === 'pass' });
         for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
         if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
+        if (engine.lost) throw new Error(`load generator failed at ${shape.id} @${n}: ${engine.lost}`);
         if (!promptChecked && m.completed > 0) {
           promptChecked = true;
           const mismatch = promptTokenMismatch(shape.promptTokens, Math.round(result.meanPromptTokens));

@@ -9,7 +9,7 @@ import { meetsGoodput } from '../core/sla.ts';
 import { quantileCI, quantileSorted, sortNumbers, summarize, mean } from '../core/stats.ts';
 import type { LevelMeasurement } from '../core/sweep.ts';
 import { buildPrompt } from '../core/workloads.ts';
-import type { FromWorker, LevelConfig, ToWorker, WorkerInit } from './protocol.ts';
+import type { FromWorker, LevelConfig, ProgressSamples, ToWorker, WorkerInit } from './protocol.ts';
 import { chatHeaders, sendChat, type RequestRecord } from './request.ts';
 
 const init = workerData as WorkerInit;
@@ -96,6 +96,8 @@ interface Level {
   steadyTtft: number[];
   ticker: NodeJS.Timeout;
   promptBody: string;
+  /** exportSamples: which TTFT list was last sent and how much of it. */
+  sent: { set: 'steady' | 'window'; n: number };
 }
 
 let level: Level | null = null;
@@ -134,7 +136,7 @@ async function runUser(l: Level, user: number): Promise<void> {
   while (l.active) {
     // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
     const burst = l.counter < l.cfg.concurrency;
-    const prompt = `u${user}r${l.counter++} ${l.promptBody}`;
+    const prompt = `u${(l.cfg.userOffset ?? 0) + user}r${l.counter++} ${l.promptBody}`;
     const sentExtras = extras;
     const a: Active = { start: now(), gotFirst: false, burst };
     l.requests.add(a);
@@ -213,8 +215,20 @@ function progress(l: Level): void {
       measuringMs: l.windowStart !== null ? t - l.windowStart : 0,
       windowStartEpochMs: l.windowStart !== null ? performance.timeOrigin + l.windowStart : null,
       lagP99Ms: lag.count > 0 ? lateness(lag.percentile(99)) : 0,
+      samples: l.cfg.exportSamples ? samplesDelta(l, t) : undefined,
     },
   });
+}
+
+function samplesDelta(l: Level, t: number): ProgressSamples {
+  const set = l.windowStart !== null ? 'window' : 'steady';
+  const src = set === 'window' ? l.win.ttft : l.steadyTtft;
+  if (l.sent.set !== set) l.sent = { set, n: 0 };
+  const from = l.sent.n;
+  l.sent.n = src.length;
+  const overSla: number[] = [];
+  for (const a of l.requests) if (!a.gotFirst && !(set === 'steady' && a.burst) && t - a.start > l.cfg.ttftSlaMs) overSla.push(t - a.start);
+  return { set, from, ttft: src.slice(from), overSla };
 }
 
 function startLevel(cfg: LevelConfig): void {
@@ -242,6 +256,7 @@ function startLevel(cfg: LevelConfig): void {
     notes: extras > 0 ? [extras === 1 ? 'server rejects min_tokens/ignore_eos' : 'server rejects stream_options'] : [],
     ticker: setInterval(() => progress(l), init.progressMs),
     promptBody: buildPrompt(Math.max(1, cfg.promptTokens - 1), cfg.id),
+    sent: { set: 'steady', n: 0 },
   };
   level = l;
   for (let u = 0; u < cfg.concurrency; u++) void runUser(l, u);
@@ -285,7 +300,8 @@ function stopLevel(l: Level, reason: string): void {
     requestedPromptTokens: l.cfg.promptTokens,
     notes: l.notes,
   };
-  post({ type: 'measured', id: l.cfg.id, m, windowEndEpochMs: performance.timeOrigin + t });
+  const samples = l.cfg.exportSamples ? { ttft: acc.ttft, tpot: acc.tpot, e2el: acc.e2el, itl: acc.itl } : undefined;
+  post({ type: 'measured', id: l.cfg.id, m, windowEndEpochMs: performance.timeOrigin + t, samples });
 }
 
 port.on('message', (msg: ToWorker) => {

@@ -102,6 +102,7 @@ export function Header() {
         {unknown}
         {` · prices ${tableName}`}
         {meta.targetTier ? ` · target ${TIER_LABEL[meta.targetTier]}` : ''}
+        {meta.loadFrom ? ` · load from: ${meta.loadFrom}` : ''}
         {errors ? <Text color={theme.roles.danger}>{`   ${errors} error${errors > 1 ? 's' : ''}`}</Text> : null}
       </Text>
     </Box>

@@ -37,6 +37,10 @@ export interface LevelConfig {
    * spreads them so it measures the load generator, not that burst. Room for seed 003's ramps.
    */
   startSpreadMs?: number;
+  /** Random per session: starts every prompt (no prefix shared with another run). */
+  promptSalt?: string;
+  /** Share of prompt tokens shared by every request of the session (default 0). */
+  prefixCacheHit?: number;
 }
 
 export interface WorkerProgress {

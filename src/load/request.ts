@@ -2,7 +2,15 @@
 // monotonic clock. Used by the load worker and by the smoke test. Never throws: every outcome is
 // a RequestRecord with an error class. The API key travels only in the Authorization header.
 import type { Dispatcher } from 'undici';
-import { SseParser } from './sse.ts';
+import { SseLimitError, SseParser } from './sse.ts';
+import { oneLine } from '../util/sanitize.ts';
+
+/** Longest server reason kept in an error (characters). */
+export const REASON_MAX = 200;
+/** Bytes of an error body read for its reason; the rest is not waited for. */
+const ERROR_BODY_MAX = 8 * 1024;
+/** A non-streamed answer larger than this is refused (a chat completion is a few KB). */
+const TEXT_BODY_MAX = 8 * 1024 * 1024;
 
 export type ErrorClass =
   | `http_${number}`
@@ -33,8 +41,13 @@ export interface RequestRecord {
   tokenSource: 'usage' | 'chunks';
   /** Gaps between consecutive content chunks, ms (filled only when `collectGaps`). */
   gaps: number[] | null;
-  /** Error body of a 4xx (first 300 chars), to tell "unsupported field" from other 400s. */
+  /** Error body of a 4xx (first 8 KB), to tell "unsupported field" from other 400s. */
   body400?: string;
+  /**
+   * Set when the connection was reset before any response byte and the request was sent again
+   * (once): counted and shown, never hidden. `start` stays the first attempt's.
+   */
+  retried?: boolean;
 }
 
 export interface ChatRequest {
@@ -102,6 +115,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err?: Error) => void) | null = null;
   private abortReason: Error | null = null;
   private timedOut = false;
+  private aborting = false;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private mode = Mode.Pending;
@@ -159,6 +173,11 @@ class ChatCall implements Dispatcher.DispatchHandler {
       this.abort(TIMED_OUT);
     }, req.requestTimeoutMs);
     this.rec.start = req.now();
+    this.send();
+  }
+
+  private send(): void {
+    const req = this.req;
     try {
       this.dispatcher.dispatch(
         {
@@ -179,6 +198,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
 
   private abort(reason: Error): void {
     if (this.settled) return;
+    this.aborting = true;
     if (this.abortFn) this.abortFn(reason);
     else this.abortReason = reason; // not connected yet: onConnect aborts at once
   }
@@ -213,11 +233,11 @@ class ChatCall implements Dispatcher.DispatchHandler {
     this.rec.status = statusCode;
     if (statusCode >= 300) {
       this.mode = Mode.ErrorBody;
-      this.textLimit = 300;
+      this.textLimit = ERROR_BODY_MAX;
       this.decoder = new TextDecoder('utf-8');
     } else if (!this.req.stream) {
       this.mode = Mode.Text;
-      this.textLimit = 10_000_000;
+      this.textLimit = TEXT_BODY_MAX;
       this.decoder = new TextDecoder('utf-8');
     } else {
       this.mode = Mode.Stream;
@@ -230,10 +250,25 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.settled) return true;
     if (this.mode === Mode.Stream) {
       const t = this.req.now();
-      this.parser!.push(chunk, this.events);
-      if (this.events.length && !this.handle(t)) this.abort(ABORTED);
-    } else if (this.text.length < this.textLimit) {
+      try {
+        this.parser!.push(chunk, this.events);
+      } catch (e) {
+        if (!(e instanceof SseLimitError)) throw e;
+        this.events.length = 0;
+        this.fail(t, 'malformed', e.message);
+        this.abortFn?.(ABORTED);
+        return true;
+      }
+      if (this.events.length && !this.handle(t)) this.abortFn?.(ABORTED);
+    } else {
       this.text += this.decoder!.decode(chunk, { stream: true });
+      if (this.text.length >= this.textLimit) {
+        // Enough of an error body for its reason; a larger answer is refused. Either way the
+        // rest is not waited for (an endless body must not hold the request to its timeout).
+        if (this.mode === Mode.ErrorBody) this.onComplete(null);
+        else this.fail(this.req.now(), 'malformed', `response body passed ${this.textLimit} characters`);
+        this.abortFn?.(ABORTED);
+      }
     }
     return true;
   }
@@ -262,7 +297,8 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.mode === Mode.ErrorBody) {
       const status = rec.status ?? 0;
       rec.errorClass = `http_${status}`;
-      rec.errorDetail = `HTTP ${status}`;
+      const reason = serverReason(text);
+      rec.errorDetail = reason ? `http_${status}: ${reason}` : `http_${status}`;
       if (status >= 400 && status < 500) rec.body400 = text;
     } else parseNonStreaming(text, rec);
     this.settle();
@@ -272,7 +308,17 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     // The outer timeout aborts through here too.
     const cls = classifyError(err, this.timedOut);
-    this.fail(this.req.now(), cls, cls);
+    // Reset before any response byte (a keep-alive connection the server had already closed, as
+    // llama-server does after 2 responses): the server never answered, so sending again is safe.
+    // Once only, and the record says so.
+    if (cls === 'reset' && this.rec.status === null && !this.rec.retried && !this.aborting) {
+      this.rec.retried = true;
+      this.abortFn = null;
+      this.send();
+      return;
+    }
+    const detail = cls === 'reset' && this.rec.retried && this.rec.status === null ? 'reset (again after one retry)' : cls;
+    this.fail(this.req.now(), cls, detail);
   }
 
   // --- stream events ------------------------------------------------------------------------
@@ -351,6 +397,22 @@ class ChatCall implements Dispatcher.DispatchHandler {
     this.tplPrefix = data.slice(0, at + key.length + 4);
     this.tplSuffix = data.slice(at + needle.length - 1);
   }
+}
+
+/**
+ * The server's own reason from an error body: OpenAI's {"error":{"message"}}, {"message"},
+ * FastAPI's {"detail"}, TGI's {"error":"…"}, or the text itself — one line, sanitised, bounded.
+ */
+export function serverReason(text: string): string {
+  let msg: unknown = text;
+  try {
+    const j = JSON.parse(text);
+    msg = j?.error?.message ?? (typeof j?.error === 'string' ? j.error : undefined) ?? j?.message ?? j?.detail ?? text;
+    if (typeof msg !== 'string') msg = JSON.stringify(msg);
+  } catch {
+    /* not JSON: the text is the reason */
+  }
+  return oneLine(String(msg), REASON_MAX);
 }
 
 /** s[from, to) has no quote, backslash or control character: valid JSON string text as is. */

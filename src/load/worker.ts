@@ -8,7 +8,7 @@ import { Pool } from 'undici';
 import { meetsGoodput } from '../core/sla.ts';
 import { quantileCI, quantileSorted, sortNumbers, summarize, mean } from '../core/stats.ts';
 import type { LevelMeasurement } from '../core/sweep.ts';
-import { buildPrompt } from '../core/workloads.ts';
+import { levelPrompts, requestPrompt, type LevelPrompts } from '../core/workloads.ts';
 import type { FromWorker, LevelConfig, ToWorker, WorkerInit } from './protocol.ts';
 import { chatHeaders, sendChat, type RequestRecord } from './request.ts';
 
@@ -44,16 +44,23 @@ class Acc {
   usage = 0;
   chunks = 0;
   allDoneLatSum = 0;
+  retried = 0;
+  promptReported = 0;
+  /** First detail per error class (the server's reason), at most 8 classes. */
+  examples: Record<string, string> = {};
 
   add(r: RequestRecord, cfg: LevelConfig): void {
     const lat = r.end - r.start;
     this.allDoneLatSum += lat;
+    if (r.retried) this.retried++;
     if (!r.ok) {
       this.failed++;
       const k = r.errorClass ?? 'other';
       this.errors[k] = (this.errors[k] ?? 0) + 1;
+      if (!(k in this.examples) && Object.keys(this.examples).length < 8 && r.errorDetail && r.errorDetail !== k) this.examples[k] = r.errorDetail;
       return;
     }
+    if (r.promptTokens !== null) this.promptReported++;
     this.completed++;
     const ttft = r.firstToken! - r.start;
     this.ttft.push(ttft);
@@ -95,7 +102,7 @@ interface Level {
   /** Warm-up TTFTs of requests sent after the initial burst (for an early overload verdict). */
   steadyTtft: number[];
   ticker: NodeJS.Timeout;
-  promptBody: string;
+  prompts: LevelPrompts;
 }
 
 let level: Level | null = null;
@@ -132,9 +139,9 @@ async function runUser(l: Level, user: number): Promise<void> {
     });
   }
   while (l.active) {
-    // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
+    // Salted per session, marked per request: a prefix cache gets only the share asked for.
     const burst = l.counter < l.cfg.concurrency;
-    const prompt = `u${user}r${l.counter++} ${l.promptBody}`;
+    const prompt = requestPrompt(l.prompts, l.cfg.id, user, l.counter++);
     const sentExtras = extras;
     const a: Active = { start: now(), gotFirst: false, burst };
     l.requests.add(a);
@@ -241,7 +248,7 @@ function startLevel(cfg: LevelConfig): void {
     steadyTtft: [],
     notes: extras > 0 ? [extras === 1 ? 'server rejects min_tokens/ignore_eos' : 'server rejects stream_options'] : [],
     ticker: setInterval(() => progress(l), init.progressMs),
-    promptBody: buildPrompt(Math.max(1, cfg.promptTokens - 1), cfg.id),
+    prompts: levelPrompts(cfg.promptTokens, { salt: cfg.promptSalt ?? 'nimble', prefixCacheHit: cfg.prefixCacheHit ?? 0 }, cfg.id),
   };
   level = l;
   for (let u = 0; u < cfg.concurrency; u++) void runUser(l, u);
@@ -283,7 +290,10 @@ function stopLevel(l: Level, reason: string): void {
     stopReason: reason,
     requestedOutputTokens: l.cfg.forceLength ? l.cfg.outputTokens : 0,
     requestedPromptTokens: l.cfg.promptTokens,
-    notes: l.notes,
+    notes: acc.retried ? [...l.notes, `${acc.retried} request${acc.retried === 1 ? '' : 's'} sent again after the connection was reset before any response byte (counted, not failures)`] : l.notes,
+    retried: acc.retried,
+    errorExamples: acc.examples,
+    promptTokensReported: acc.promptReported,
   };
   post({ type: 'measured', id: l.cfg.id, m, windowEndEpochMs: performance.timeOrigin + t });
 }

@@ -57,13 +57,16 @@ export async function boundedGet(
   const onOuter = () => ac.abort(abortError(outer!));
   outer?.addEventListener('abort', onOuter, { once: true });
   try {
-    const res = await request(url, {
-      method: 'GET',
-      headers: opts.headers,
-      signal: ac.signal,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-    });
+    const send = () => request(url, { method: 'GET', headers: opts.headers, signal: ac.signal, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+    let res;
+    try {
+      res = await send();
+    } catch (e) {
+      // A kept-alive connection the server had already dropped (llama-server does after two
+      // answers): no response byte came, so a GET is safely sent once more.
+      if (!isResetBeforeResponse(e) || ac.signal.aborted) throw e;
+      res = await send();
+    }
     const header = (k: string) => {
       const v = res.headers[k];
       return Array.isArray(v) ? v[0] : (v ?? null);
@@ -93,4 +96,10 @@ export async function boundedGet(
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuter);
   }
+}
+
+function isResetBeforeResponse(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } } | null;
+  const code = err?.code ?? err?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }

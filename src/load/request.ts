@@ -62,6 +62,12 @@ export interface ChatRequest {
   stallTimeoutMs: number;
   now: () => number;
   collectGaps: boolean;
+  /**
+   * Where the one retry after a reset before any response byte goes: a dispatcher without
+   * keep-alive, so it cannot land on another connection the server has silently dropped.
+   * Default: the same dispatcher.
+   */
+  retryDispatcher?: Dispatcher;
   /** Called at the first content token (the worker tracks who is still waiting for one). */
   onFirstToken?: (t: number) => void;
 }
@@ -116,6 +122,9 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private abortReason: Error | null = null;
   private timedOut = false;
   private aborting = false;
+  private contentType = '';
+  /** Events parsed in this stream (to tell "not an event stream" from a cut one). */
+  private eventsSeen = 0;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private mode = Mode.Pending;
@@ -179,7 +188,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private send(): void {
     const req = this.req;
     try {
-      this.dispatcher.dispatch(
+      (this.rec.retried ? (req.retryDispatcher ?? this.dispatcher) : this.dispatcher).dispatch(
         {
           origin: req.origin,
           path: req.path,
@@ -228,9 +237,14 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.abortReason) abort(this.abortReason);
   }
 
-  onHeaders(statusCode: number, _headers: Buffer[] | string[] | null, _resume: () => void): boolean {
+  onHeaders(statusCode: number, headers: Buffer[] | string[] | null, _resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: the real answer follows
     this.rec.status = statusCode;
+    if (headers) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        if (String(headers[i]).toLowerCase() === 'content-type') this.contentType = String(headers[i + 1]);
+      }
+    }
     if (statusCode >= 300) {
       this.mode = Mode.ErrorBody;
       this.textLimit = ERROR_BODY_MAX;
@@ -278,13 +292,22 @@ class ChatCall implements Dispatcher.DispatchHandler {
     const rec = this.rec;
     const t = this.req.now();
     if (this.mode === Mode.Stream) {
-      this.parser!.end(this.events);
+      try {
+        this.parser!.end(this.events);
+      } catch (e) {
+        if (!(e instanceof SseLimitError)) throw e;
+        this.events.length = 0;
+        return this.fail(t, 'malformed', e.message);
+      }
       if (this.events.length && !this.handle(t)) return;
       rec.end = t;
       if (rec.tokenSource !== 'usage') rec.outputTokens = rec.contentChunks;
       if (!this.done && !this.finished) {
-        rec.errorClass = 'truncated';
-        rec.errorDetail = 'stream ended without [DONE] or finish_reason';
+        rec.errorClass = this.eventsSeen === 0 ? 'malformed' : 'truncated';
+        rec.errorDetail =
+          this.eventsSeen === 0
+            ? `answered ${rec.status} without any SSE event${this.contentType ? ` (content-type ${oneLine(this.contentType, 60)})` : ''}: not an OpenAI event stream`
+            : 'stream ended without [DONE] or finish_reason';
       } else if (rec.firstToken === null) {
         rec.errorClass = 'empty';
         rec.errorDetail = 'stream finished without any content';
@@ -317,8 +340,26 @@ class ChatCall implements Dispatcher.DispatchHandler {
       this.send();
       return;
     }
-    const detail = cls === 'reset' && this.rec.retried && this.rec.status === null ? 'reset (again after one retry)' : cls;
-    this.fail(this.req.now(), cls, detail);
+    this.fail(this.req.now(), cls, this.describe(cls, err));
+  }
+
+  /** A failure in words, naming the limit that was hit. */
+  private describe(cls: ErrorClass, err: Error): string {
+    const began = this.rec.status !== null;
+    switch (cls) {
+      case 'timeout':
+        return `timeout: the request took over ${this.req.requestTimeoutMs} ms (the limit for one request)`;
+      case 'stall':
+        return `stall: no byte for ${this.req.stallTimeoutMs} ms ${began ? 'inside the response' : 'waiting for the response to begin'} (the stall limit)`;
+      case 'reset':
+        return began ? 'reset: the connection closed in the middle of the response' : `reset: the connection closed before any response byte${this.rec.retried ? ', again after one retry' : ''}`;
+      case 'refused':
+        return 'refused: nothing listens at the target';
+      case 'other':
+        return `other: ${oneLine(err.message ?? String(err), REASON_MAX)}`;
+      default:
+        return cls;
+    }
   }
 
   // --- stream events ------------------------------------------------------------------------
@@ -327,6 +368,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private handle(t: number): boolean {
     const events = this.events;
     const rec = this.rec;
+    this.eventsSeen += events.length;
     for (let i = 0; i < events.length; i++) {
       const data = events[i];
       // Fast path: the same JSON as the learnt content chunk, with other plain content.
@@ -410,7 +452,15 @@ export function serverReason(text: string): string {
     msg = j?.error?.message ?? (typeof j?.error === 'string' ? j.error : undefined) ?? j?.message ?? j?.detail ?? text;
     if (typeof msg !== 'string') msg = JSON.stringify(msg);
   } catch {
-    /* not JSON: the text is the reason */
+    // Not JSON, or cut at the read cap: the message field if one is there, else the text.
+    const m = /"(?:message|detail|error)"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
+    if (m) {
+      try {
+        msg = JSON.parse(`"${m[1].replace(/\\$/, '')}"`);
+      } catch {
+        msg = m[1];
+      }
+    }
   }
   return oneLine(String(msg), REASON_MAX);
 }

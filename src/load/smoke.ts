@@ -6,7 +6,7 @@ import { abortError } from '../core/clock.ts';
 import { chatHeaders, sendChat } from './request.ts';
 import { scrapeOnce } from './scraper.ts';
 import { redact } from './redact.ts';
-import { boundedGet, READ_LIMITS } from './http.ts';
+import { boundedGet, READ_LIMITS, ReadLimitError } from './http.ts';
 import { oneLine } from '../util/sanitize.ts';
 import { NO_METRICS_NOTE } from '../core/server-metrics.ts';
 
@@ -164,7 +164,7 @@ export async function runSmokeTest(baseUrl: string, model: string, apiKey: strin
       const r = await fn();
       emit({ name, ok: r.ok, ms: performance.now() - t0, detail: r.detail, ...(r.warn ? { warn: true } : {}) });
     } catch (e) {
-      emit({ name, ok: false, ms: performance.now() - t0, detail: signal.aborted ? 'aborted' : `${(e as Error).message} — is the server reachable at ${base}?` });
+      emit({ name, ok: false, ms: performance.now() - t0, detail: signal.aborted ? 'aborted' : e instanceof ReadLimitError ? e.message : `${(e as Error).message} — is the server reachable at ${base}?` });
     }
   };
 
@@ -172,6 +172,9 @@ export async function runSmokeTest(baseUrl: string, model: string, apiKey: strin
     const p = await probeHealth(base, apiKey, signal);
     return { ok: p.ready, detail: p.detail };
   });
+  // A server that is not ready (or not answering) fails the rest too, each after its own time
+  // limit: stop here, the views show the other checks as not run.
+  if (!checks[0]?.ok) return checks;
 
   await timed('models', async () => {
     const r = await getJson(`${base}/v1/models`, apiKey, signal, READ_LIMITS.models);

@@ -7,6 +7,10 @@
 /** Default cap on one line and on one event's data (characters): an endless line cannot grow memory. */
 export const SSE_MAX_LINE = 1024 * 1024;
 
+function limitText(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} Mi characters` : `${n} characters`;
+}
+
 export class SseLimitError extends Error {
   override name = 'SseLimitError';
 }
@@ -51,7 +55,7 @@ export class SseParser {
     this.buf = start === 0 ? buf : start >= n ? '' : buf.slice(start);
     if (this.buf.length > this.maxLine) {
       this.buf = '';
-      throw new SseLimitError(`an SSE line passed ${this.maxLine} characters without a line break`);
+      throw new SseLimitError(`an SSE line passed ${limitText(this.maxLine)} without a line break (the limit for one line)`);
     }
   }
 
@@ -96,7 +100,7 @@ export class SseParser {
     if (this.dataLen > this.maxLine) {
       this.data = null;
       this.dataLen = 0;
-      throw new SseLimitError(`an SSE event's data passed ${this.maxLine} characters without an end`);
+      throw new SseLimitError(`an SSE event's data passed ${limitText(this.maxLine)} without the blank line ending it (the limit for one event)`);
     }
     if (d === null) this.data = value;
     else if (typeof d === 'string') this.data = [d, value];

@@ -20,6 +20,10 @@ const now = () => performance.now();
 const base = new URL(init.baseUrl);
 const prefix = base.pathname.replace(/\/+$/, '');
 const pool = new Pool(base.origin, { connections: Math.max(1, init.maxConnections), pipelining: 1, keepAliveTimeout: 30_000 });
+// Retries after a reset before any response byte go on fresh connections (pipelining 0 = no
+// keep-alive): llama-server drops a kept-alive connection after two answers while advertising
+// max=100, and every idle connection of the pool may be such a one.
+const retryPool = new Pool(base.origin, { connections: Math.max(1, init.maxConnections), pipelining: 0 });
 const headers = chatHeaders(init.apiKey);
 // The histogram records each timer's whole delay, resolution included: lateness = value − resolution.
 const LAG_RES_MS = 5;
@@ -156,6 +160,7 @@ async function runUser(l: Level, user: number): Promise<void> {
       stallTimeoutMs: l.cfg.stallTimeoutMs,
       now,
       collectGaps: l.cfg.collectGaps,
+      retryDispatcher: retryPool,
       onFirstToken: () => (a.gotFirst = true),
     });
     l.requests.delete(a);
@@ -305,7 +310,7 @@ port.on('message', (msg: ToWorker) => {
   } else if (msg.type === 'close') {
     if (level) stopLevel(level, 'closed');
     lag.disable();
-    void pool.destroy().finally(() => {
+    void Promise.all([pool.destroy(), retryPool.destroy()]).finally(() => {
       post({ type: 'closed' });
       port.close();
     });

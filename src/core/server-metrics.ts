@@ -140,3 +140,9 @@ export interface ServerMetricsInfo {
 
 /** Said wherever server metrics are missing (smoke check, sweep, summary). */
 export const NO_METRICS_NOTE = 'the sweep runs on client-side rules alone (TTFT p95, success rate); queue and KV cache unknown';
+
+/** One line for every view when the server's gauges are missing; null when they were read. */
+export function serverMetricsLine(info: ServerMetricsInfo | undefined): string | null {
+  if (!info || info.available) return null;
+  return `no server metrics (${info.detail}): ${NO_METRICS_NOTE}`;
+}

@@ -144,3 +144,21 @@ export function levelExtras(m: RequestExtras): Pick<LevelResult, 'requested' | '
     ...(m.errorExamples && Object.keys(m.errorExamples).length ? { errorExamples: m.errorExamples } : {}),
   };
 }
+
+/**
+ * "prompt 256 requested / 261 by the server's count · output 128 requested / 128 (server usage)"
+ * over the levels that completed requests; null when none did. One formatter for every view.
+ */
+export function tokensLine(levels: LevelResult[]): string | null {
+  const done = levels.filter((l) => l.completed > 0);
+  if (!done.length) return null;
+  const n = done.reduce((a, l) => a + l.completed, 0);
+  const mean = (f: (l: LevelResult) => number) => done.reduce((a, l) => a + f(l) * l.completed, 0) / n;
+  const req = done[0].requested;
+  const promptSrc = done.every((l) => l.promptTokenSource === 'usage') ? "by the server's count" : done.some((l) => l.promptTokenSource === 'usage') ? "partly by the server's count" : 'not reported by the server';
+  const outSrc = done.every((l) => l.tokenSource === 'usage') ? 'server usage' : 'counted from chunks';
+  const prompt = req ? `prompt ${req.promptTokens} requested / ${Math.round(mean((l) => l.meanPromptTokens))} ${promptSrc}` : `prompt ${Math.round(mean((l) => l.meanPromptTokens))}`;
+  const output = `output ${req && req.outputTokens > 0 ? `${req.outputTokens} requested` : 'not forced'} / ${mean((l) => l.meanOutputTokens).toFixed(req && req.outputTokens > 0 ? 0 : 1)} (${outSrc})`;
+  const retried = done.reduce((a, l) => a + (l.retried ?? 0), 0) + levels.filter((l) => l.completed === 0).reduce((a, l) => a + (l.retried ?? 0), 0);
+  return `${prompt} · ${output}${retried ? ` · ${retried} sent again after a reset before any byte` : ''}`;
+}

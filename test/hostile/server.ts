@@ -42,6 +42,8 @@ export interface HostileServer {
   mode: HostileMode;
   /** Chat completion requests seen so far. */
   chats(): number;
+  /** The user prompts received (the first 2,000). */
+  prompts(): string[];
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<net.Socket>();
   let chats = 0;
+  const prompts: string[] = [];
 
   if (mode === 'never-answer') {
     const srv = net.createServer((sock) => {
@@ -122,6 +125,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
       url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
       mode,
       chats: () => 0,
+      prompts: () => [],
       close: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), srv.close(() => r()))),
     };
   }
@@ -216,6 +220,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
       return sendJson(res, 400, { error: { message: 'body is not JSON' } });
     }
     const maxTokens = Math.max(1, Math.min(64, body.max_tokens ?? 16));
+    if (prompts.length < 2000) prompts.push(body.messages?.[0]?.content ?? '');
     const promptTokens = (body.messages?.[0]?.content ?? '').split(/\s+/).length + 5;
     const afterSmoke = n > 1; // the smoke test's one chat completion comes first
     switch (mode) {
@@ -288,6 +293,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     mode,
     chats: () => chats,
+    prompts: () => prompts,
     close: () =>
       new Promise<void>((r) => {
         for (const t of timers) clearInterval(t);

@@ -68,6 +68,11 @@ export interface ChatRequest {
    * Default: the same dispatcher.
    */
   retryDispatcher?: Dispatcher;
+  /**
+   * Most content chunks accepted in one answer (a server streaming without end must not grow the
+   * per-request gap list for the whole request timeout). Default: no cap.
+   */
+  maxChunks?: number;
   /** Called at the first content token (the worker tracks who is still waiting for one). */
   onFirstToken?: (t: number) => void;
 }
@@ -376,7 +381,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
       if (pre !== null && data.length > pre.length + this.tplSuffix.length && data.startsWith(pre) && data.endsWith(this.tplSuffix)) {
         const end = data.length - this.tplSuffix.length;
         if (plainJsonText(data, pre.length, end)) {
-          this.content(t);
+          if (!this.content(t)) return false;
           continue;
         }
       }
@@ -405,7 +410,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
       const choice = j.choices?.[0];
       const content = choice?.delta?.content ?? choice?.text;
       if (typeof content === 'string' && content.length > 0) {
-        this.content(t);
+        if (!this.content(t)) return false;
         if (!choice.finish_reason && !j.usage) this.learn(data, choice.delta?.content === content ? 'content' : 'text', content);
       }
       if (choice?.finish_reason) this.finished = true;
@@ -415,14 +420,21 @@ class ChatCall implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  private content(t: number): void {
+  /** Counts one content chunk; false past the chunk cap (the request is then settled). */
+  private content(t: number): boolean {
     const rec = this.rec;
+    if (rec.contentChunks >= (this.req.maxChunks ?? Infinity)) {
+      this.events.length = 0;
+      this.fail(t, 'malformed', `the server sent more than ${this.req.maxChunks} content chunks, far more than the max_tokens asked (the limit for one answer)`);
+      return false;
+    }
     if (rec.firstToken === null) {
       rec.firstToken = t;
       this.req.onFirstToken?.(t);
     } else if (rec.gaps) rec.gaps.push(t - this.lastContent);
     this.lastContent = t;
     rec.contentChunks++;
+    return true;
   }
 
   /**

@@ -201,6 +201,7 @@ export async function runSmokeTest(baseUrl: string, model: string, apiKey: strin
         stallTimeoutMs: SMOKE_CHAT_TIMEOUT_MS / 2,
         now: () => performance.now(),
         collectGaps: false,
+        maxChunks: 4 * 16 + 64,
       });
       if (!rec.ok) return { ok: false, detail: `streamed chat completion failed: ${rec.errorDetail ?? rec.errorClass}` };
       const ttft = rec.firstToken! - rec.start;

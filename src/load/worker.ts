@@ -161,6 +161,8 @@ async function runUser(l: Level, user: number): Promise<void> {
       now,
       collectGaps: l.cfg.collectGaps,
       retryDispatcher: retryPool,
+      // A chunk holds at least one token: 4× max_tokens (+ slack) is already a broken server.
+      maxChunks: 4 * l.cfg.outputTokens + 64,
       onFirstToken: () => (a.gotFirst = true),
     });
     l.requests.delete(a);

@@ -83,9 +83,11 @@ export async function runMeasured(args: string[], dir: string, opts: { killMs: n
   clearTimeout(kill);
   if (sigint) clearInterval(sigint);
   const sigintAfterMs = sigintAt === null ? null : performance.now() - sigintAt;
-  await new Promise((r) => setTimeout(r, 100)); // stdio drains
-  // Nothing of the run may outlive it (worker threads are threads; no child process either).
-  assert.equal(groupAlive(child.pid!), false, 'a process of the run is still alive');
+  // Nothing of the run may outlive it. Its process group (nimble and any helper, e.g. tsx's
+  // esbuild service, which leaves when its parent's pipe closes) must be empty within 3 s.
+  const gone = performance.now() + 3000;
+  while (groupAlive(child.pid!) && performance.now() < gone) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(groupAlive(child.pid!), false, 'a process of the run is still alive 3 s after it ended');
   let session: Outcome['session'] = null;
   let events: Outcome['events'] = [];
   const dirEntries = readdirSync(dir);

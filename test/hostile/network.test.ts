@@ -22,6 +22,8 @@ interface Case {
   code: number;
   /** What the user must be told. */
   message: RegExp;
+  /** Replaces the default --request-timeout 5. */
+  requestTimeoutS?: number;
   /** Ctrl-C when the event log matches this. */
   sigintOn?: RegExp;
   check?: (o: Outcome & { sigintAfterMs: number | null }) => void;
@@ -79,7 +81,14 @@ const CASES: Case[] = [
   { name: '503 storm', mode: 'storm-503', maxMs: 40_000, code: 0, message: /http_503: storm: service unavailable/, check: everyRequestFails(/^http_503$/) },
   { name: 'redirect', mode: 'redirect', maxMs: 10_000, code: 1, message: /302 → http:\/\/127\.0\.0\.1:9\/elsewhere not followed/, check: smokeFailed('ready') },
   { name: 'wrong content type', mode: 'wrong-content-type', maxMs: 10_000, code: 1, message: /without any SSE event \(content-type text\/html\): not an OpenAI event stream/, check: smokeFailed('chat') },
-  { name: 'endless stream after a good smoke test', mode: 'endless-stream-after-smoke', maxMs: 40_000, code: 0, message: /timeout: the request took over 5000 ms/, check: everyRequestFails(/^timeout$/) },
+  {
+    name: 'endless stream after a good smoke test',
+    mode: 'endless-stream-after-smoke',
+    maxMs: 40_000,
+    code: 0,
+    message: /the server sent more than 96 content chunks, far more than the max_tokens asked \(the limit for one answer\)/,
+    check: everyRequestFails(/^malformed$/),
+  },
   { name: 'drip after a good smoke test', mode: 'drip-after-smoke', maxMs: 40_000, code: 0, message: /timeout: the request took over 5000 ms/, check: everyRequestFails(/^timeout$/) },
   {
     name: 'escape sequences in the model id',
@@ -118,15 +127,17 @@ const CASES: Case[] = [
   },
   { name: 'garbage metrics', mode: 'metrics-garbage', maxMs: 20_000, code: 0, message: /no engine's queue or KV cache metrics recognised/, check: noMetrics },
   {
-    name: 'Ctrl-C during a never-ending stream',
-    mode: 'endless-stream-after-smoke',
+    name: 'Ctrl-C during a dripping stream',
+    mode: 'drip-after-smoke',
+    requestTimeoutS: 120,
     maxMs: 15_000,
     sigintOn: /"level.started"/,
     code: 130,
     message: /"savedTo"/,
     check: (o) => {
       assert.equal(o.session?.status, 'aborted');
-      assert.ok(o.sigintAfterMs !== null && o.sigintAfterMs < 2_000, `stopped promptly mid-stream: ${Math.round(o.sigintAfterMs ?? -1)} ms after Ctrl-C`);
+      // Requests may run 120 s here: ending within seconds is the abort cutting them mid-body.
+      assert.ok(o.sigintAfterMs !== null && o.sigintAfterMs < 5_000, `stopped promptly mid-stream: ${Math.round(o.sigintAfterMs ?? -1)} ms after Ctrl-C`);
     },
   },
   {
@@ -139,7 +150,7 @@ const CASES: Case[] = [
     check: (o) => {
       assert.equal(o.session?.status, 'aborted');
       // The health read's own limit is 5 s: stopping well before it is obeying the abort mid-body.
-      assert.ok(o.sigintAfterMs !== null && o.sigintAfterMs < 2_000, `stopped promptly mid-body: ${Math.round(o.sigintAfterMs ?? -1)} ms after Ctrl-C`);
+      assert.ok(o.sigintAfterMs !== null && o.sigintAfterMs < 3_000, `stopped promptly mid-body: ${Math.round(o.sigintAfterMs ?? -1)} ms after Ctrl-C`);
     },
   },
 ];
@@ -150,7 +161,7 @@ describe('hostile server: nimble sweep --target', { concurrency: 6 }, () => {
       const server = await startHostileServer(c.mode);
       const dir = mkdtempSync(join(tmpdir(), 'nimble-hostile-'));
       try {
-        const args = ['sweep', '--target', server.url, '--json', '--max-concurrency', '2', '--output-tokens', '8', '--sweep-timing', 'quick', '--request-timeout', '5', '--sessions-dir', dir];
+        const args = ['sweep', '--target', server.url, '--json', '--max-concurrency', '2', '--output-tokens', '8', '--sweep-timing', 'quick', '--request-timeout', String(c.requestTimeoutS ?? 5), '--sessions-dir', dir];
         if (!c.noModel) args.push('--model', HOSTILE_MODEL);
         const o = await runMeasured(args, dir, { killMs: c.maxMs * 2, sigintOn: c.sigintOn });
         assert.equal(o.signal, null, `killed at the outer bound (${c.maxMs * 2} ms)`);

@@ -4,26 +4,14 @@
 import type { Dispatcher } from 'undici';
 import { SseLimitError, SseParser } from './sse.ts';
 import { oneLine } from '../util/sanitize.ts';
+import { classifyError, describeFailure, serverReason, type ErrorClass } from './request-errors.ts';
 
-/** Longest server reason kept in an error (characters). */
-export const REASON_MAX = 200;
+export { classifyError, serverReason, REASON_MAX, type ErrorClass } from './request-errors.ts';
+
 /** Bytes of an error body read for its reason; the rest is not waited for. */
 const ERROR_BODY_MAX = 8 * 1024;
 /** A non-streamed answer larger than this is refused (a chat completion is a few KB). */
 const TEXT_BODY_MAX = 8 * 1024 * 1024;
-
-export type ErrorClass =
-  | `http_${number}`
-  | 'timeout' // whole-request limit reached
-  | 'stall' // no bytes for the stall limit inside a stream
-  | 'reset' // connection closed or reset under us
-  | 'refused'
-  | 'malformed' // a chunk that is not the JSON the protocol promises
-  | 'truncated' // stream ended without [DONE] or a finish_reason
-  | 'stream_error' // the server sent an error object inside the stream
-  | 'empty' // finished without any content
-  | 'aborted' // we cancelled it (level ended): discarded, never counted
-  | 'other';
 
 export interface RequestRecord {
   ok: boolean;
@@ -87,16 +75,6 @@ class RequestTimeout extends Error {
   override name = 'RequestTimeout';
 }
 
-export function classifyError(err: unknown, timedOut: boolean): ErrorClass {
-  if (timedOut) return 'timeout';
-  const e = err as { code?: string; name?: string; cause?: { code?: string } } | null;
-  const code = e?.code ?? e?.cause?.code;
-  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'stall';
-  if (e?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || e?.name === 'RequestAbortedError') return 'aborted';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
-  return 'other';
-}
 
 const ABORTED = Object.assign(new Error('request aborted'), { name: 'AbortError' });
 const TIMED_OUT = new RequestTimeout('request timeout');
@@ -345,26 +323,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
       this.send();
       return;
     }
-    this.fail(this.req.now(), cls, this.describe(cls, err));
-  }
-
-  /** A failure in words, naming the limit that was hit. */
-  private describe(cls: ErrorClass, err: Error): string {
-    const began = this.rec.status !== null;
-    switch (cls) {
-      case 'timeout':
-        return `timeout: the request took over ${this.req.requestTimeoutMs} ms (the limit for one request)`;
-      case 'stall':
-        return `stall: no byte for ${this.req.stallTimeoutMs} ms ${began ? 'inside the response' : 'waiting for the response to begin'} (the stall limit)`;
-      case 'reset':
-        return began ? 'reset: the connection closed in the middle of the response' : `reset: the connection closed before any response byte${this.rec.retried ? ', again after one retry' : ''}`;
-      case 'refused':
-        return 'refused: nothing listens at the target';
-      case 'other':
-        return `other: ${oneLine(err.message ?? String(err), REASON_MAX)}`;
-      default:
-        return cls;
-    }
+    this.fail(this.req.now(), cls, describeFailure(cls, err, { began: this.rec.status !== null, retried: !!this.rec.retried, requestTimeoutMs: this.req.requestTimeoutMs, stallTimeoutMs: this.req.stallTimeoutMs }));
   }
 
   // --- stream events ------------------------------------------------------------------------
@@ -453,29 +412,6 @@ class ChatCall implements Dispatcher.DispatchHandler {
   }
 }
 
-/**
- * The server's own reason from an error body: OpenAI's {"error":{"message"}}, {"message"},
- * FastAPI's {"detail"}, TGI's {"error":"…"}, or the text itself — one line, sanitised, bounded.
- */
-export function serverReason(text: string): string {
-  let msg: unknown = text;
-  try {
-    const j = JSON.parse(text);
-    msg = j?.error?.message ?? (typeof j?.error === 'string' ? j.error : undefined) ?? j?.message ?? j?.detail ?? text;
-    if (typeof msg !== 'string') msg = JSON.stringify(msg);
-  } catch {
-    // Not JSON, or cut at the read cap: the message field if one is there, else the text.
-    const m = /"(?:message|detail|error)"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
-    if (m) {
-      try {
-        msg = JSON.parse(`"${m[1].replace(/\\$/, '')}"`);
-      } catch {
-        msg = m[1];
-      }
-    }
-  }
-  return oneLine(String(msg), REASON_MAX);
-}
 
 /** s[from, to) has no quote, backslash or control character: valid JSON string text as is. */
 function plainJsonText(s: string, from: number, to: number): boolean {

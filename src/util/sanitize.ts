@@ -3,9 +3,9 @@
 // One place for it (issue 10).
 
 // ESC/CSI sequences (ESC [ … final byte, 8-bit CSI 0x9B), OSC strings (ESC ] … BEL or ST, 0x9D),
-// other ESC-introduced pairs, then any remaining C0/C1 control except tab and newline.
+// other ESC sequences (intermediates then one final byte, e.g. ESC ( B, ESC c), then any remaining C0/C1 control except tab and newline.
 // eslint-disable-next-line no-control-regex
-const SEQUENCES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[P^_X][^\u001b\u009c]*(?:\u001b\\|\u009c)?|\u001b[@-_]?/g;
+const SEQUENCES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[P^_X][^\u001b\u009c]*(?:\u001b\\|\u009c)?|\u001b[ -/]*[0-~]?/g;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimNim } from '../../src/sim/nim/server.ts';
@@ -59,11 +59,13 @@ for (const [dialect, want] of CASES) {
     const dir = mkdtempSync(join(tmpdir(), `nimble-dialect-${dialect}-`));
     try {
       const r = await runNimble(
-        ['sweep', '--target', sim.url, '--json', '--max-concurrency', '3', '--output-tokens', '12', '--sweep-timing', 'quick', '--sessions-dir', dir],
+        // The server without metrics is run with --plain: every line a user reads must say so.
+        ['sweep', '--target', sim.url, dialect === 'none' ? '--plain' : '--json', '--max-concurrency', '3', '--output-tokens', '12', '--sweep-timing', 'quick', '--sessions-dir', dir],
         120_000,
       );
       assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout);
+      const savedTo = dialect === 'none' ? join(dir, readdirSync(dir)[0]) : JSON.parse(r.stdout).savedTo;
+      const out = { savedTo };
       const s = JSON.parse(readFileSync(join(out.savedTo, 'session.json'), 'utf8'));
       const smoke = Object.fromEntries(s.smoke.map((c: { name: string }) => [c.name, c]));
       assert.ok(smoke.ready.ok && smoke.models.ok && smoke.chat.ok && smoke.metrics.ok, JSON.stringify(s.smoke));
@@ -87,6 +89,10 @@ for (const [dialect, want] of CASES) {
         assert.match(smoke.metrics.detail, /client-side rules alone/);
         assert.ok(levels.every((l) => l.server.waitingMax === null), 'no queue reading is invented');
         assert.notEqual(bp.rule, 'queue');
+        // Said when the sweep starts and again in the summary.
+        const said = r.stdout.match(/no server metrics \(.*\): the sweep runs on client-side rules alone/g) ?? [];
+        assert.ok(said.length >= 2, r.stdout);
+        assert.match(r.stdout, /tokens: prompt 256 requested \/ \d+ by the server's count · output 12 requested \/ 12 \(server usage\)/);
       }
     } finally {
       await sim.close();

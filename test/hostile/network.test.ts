@@ -1,4 +1,4 @@
-// nimble-test: serial — 28 real `nimble sweep --target` runs, six at a time (~1 min in all).
+// nimble-test: serial — 29 real `nimble sweep --target` runs, six at a time (~1 min in all).
 // The fault matrix of issue 10, network half: the real binary against each mode of the hostile
 // server, each case under a time bound and a peak-RSS bound, asserting a clear message naming what
 // went wrong, the exit code, a readable session (or none at all where nimble stops before
@@ -123,6 +123,17 @@ const CASES: Case[] = [
       const detail: string = o.session?.smoke.find((c: { name: string }) => c.name === 'chat').detail;
       const reason = detail.slice(detail.indexOf('http_400: ') + 'http_400: '.length);
       assert.ok(reason.length <= 200, `reason bounded: ${reason.length} characters`);
+    },
+  },
+  {
+    name: 'stream_options refused',
+    mode: 'no-stream-options',
+    maxMs: 20_000,
+    code: 0,
+    message: /the server refuses stream_options\.include_usage \(asked again without it\)/,
+    check: (o) => {
+      noMetrics(o);
+      assert.match(o.text, /server rejected stream_options\.include_usage/);
     },
   },
   { name: 'garbage metrics', mode: 'metrics-garbage', maxMs: 20_000, code: 0, message: /no engine's queue or KV cache metrics recognised/, check: noMetrics },

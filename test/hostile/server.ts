@@ -33,6 +33,7 @@ export const HOSTILE_MODES = {
   'keepalive-close-2': 'like llama-server: advertises keep-alive max=100 but drops a connection at its third request, unanswered',
   'long-error-reason': 'chat completions answer 400 with a very long reason (context size exceeded)',
   'metrics-garbage': '/metrics answers 200 with non-Prometheus text and control characters',
+  'no-stream-options': 'chat completions refuse stream_options with 400 (strict schema), otherwise serve',
 } as const;
 
 export type HostileMode = keyof typeof HOSTILE_MODES;
@@ -213,7 +214,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
 
   function chat(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const n = ++chats;
-    let body: { max_tokens?: number; messages?: Array<{ content?: string }> } = {};
+    let body: { max_tokens?: number; messages?: Array<{ content?: string }>; stream_options?: unknown } = {};
     try {
       body = JSON.parse(raw);
     } catch {
@@ -223,6 +224,9 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
     if (prompts.length < 2000) prompts.push(body.messages?.[0]?.content ?? '');
     const promptTokens = (body.messages?.[0]?.content ?? '').split(/\s+/).length + 5;
     const afterSmoke = n > 1; // the smoke test's one chat completion comes first
+    if (mode === 'no-stream-options' && body.stream_options !== undefined) {
+      return sendJson(res, 400, { object: 'error', message: '[{"type":"extra_forbidden","loc":["body","stream_options"],"msg":"Extra inputs are not permitted"}]' });
+    }
     switch (mode) {
       case 'endless-error-body':
         res.writeHead(500, { 'content-type': 'application/json' });

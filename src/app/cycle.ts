@@ -23,7 +23,7 @@ export interface LoadService {
   ): Promise<unknown>;
   runSmokeTest(baseUrl: string, model: string, apiKey: string | undefined, sink: EventSink, signal: AbortSignal): Promise<SmokeCheck[]>;
   runSweep(
-    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides' | 'interruptedDuring' | 'engine'> & { shapes: ShapeId[] },
+    opts: Pick<SweepOptions, 'baseUrl' | 'model' | 'maxConcurrency' | 'apiKey' | 'gpuCount' | 'gpuHourlyUsd' | 'priceTable' | 'timing' | 'shapeOverrides' | 'interruptedDuring' | 'engine' | 'prefixCacheHit' | 'timingOverrides'> & { shapes: ShapeId[] },
     sink: EventSink,
     clock: SessionClock,
     signal: AbortSignal,

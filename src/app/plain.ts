@@ -1,6 +1,8 @@
 // Output without a terminal UI: one progressive line per thing that happened (for pipes, CI logs
 // and `--plain`). Pure: formats an event given the state before and after it.
 
+import { serverMetricsLine } from '../core/server-metrics.ts';
+import { tokensLine } from '../core/workloads.ts';
 import type { NimbleEvent } from '../core/events.ts';
 import { phaseVerdict } from '../core/phase-tracker.ts';
 import type { SessionState } from '../core/session-state.ts';
@@ -58,8 +60,10 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       return [`${at}   endpoint ${e.endpoint.baseUrl} (${e.endpoint.via})`];
     case 'smoke.check':
       return [`${at}   ${e.check.ok ? 'ok  ' : 'FAIL'} ${e.check.name} ${formatMs(e.check.ms)}: ${e.check.detail}`];
-    case 'sweep.started':
-      return [`${at}   shapes ${e.shapes.join(', ')}, up to ${e.maxConcurrency} users`];
+    case 'sweep.started': {
+      const none = serverMetricsLine(e.serverMetrics);
+      return [`${at}   shapes ${e.shapes.join(', ')}, up to ${e.maxConcurrency} users`, ...(none ? [`${at}   ${none}`] : [])];
+    }
     case 'level.finished': {
       const l = e.level;
       const verdict = !l.valid ? `INVALID (${l.invalidReasons.join('; ')})` : l.verdict === 'pass' ? 'pass' : `BREAK (${l.brokeBy.join(', ')})`;
@@ -105,6 +109,10 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
     if (!b) continue;
     out.push(`  breaking point (${shape}): ${b.lastPassing} users${b.firstFailing !== null ? `; ${b.rule} rule tripped at ${b.firstFailing}` : ''}`);
   }
+  const tokens = tokensLine(s.levels);
+  if (tokens) out.push(`  tokens: ${tokens}`);
+  const none = serverMetricsLine(s.serverMetrics);
+  if (none) out.push(`  ${none}`);
   out.push(`  cost ${formatUsd(s.cost.totalUsd)} (price table ${s.cost.priceTable})`);
   for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${l.hours.toFixed(3).padStart(7)} h  ${formatUsd(l.usd).padStart(8)}`);
   if (savedTo) out.push(`  saved to ${savedTo}`);

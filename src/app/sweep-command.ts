@@ -4,7 +4,9 @@
 import type { SessionMeta, SessionStatus } from '../core/events.ts';
 import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
-import { intFlag, parse, UsageError } from '../cli/args.ts';
+import { intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
+import { validPrefixCacheHit } from '../core/workloads.ts';
+import { TIMING } from '../core/sweep.ts';
 import { errorText } from './cycle.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
 import { prepareSweepCluster, type SweepClusterPrep } from './sweep-cluster.ts';
@@ -33,6 +35,9 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --gpus <n>                 GPUs behind the server (default 1)
   --api-key-env <VAR>        environment variable holding the API key (default OPENAI_API_KEY if set)
   --sweep-timing <t>         quick | standard (default standard)
+  --request-timeout <s>      give up on one request after this many seconds (default 120 quick, 300 standard)
+  --prefix-cache-hit <r>     share of each prompt (0 to <1) that every request shares, for a stated
+                             prefix-cache hit ratio (default 0: every prompt unique, salted per session)
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
@@ -48,6 +53,8 @@ const options = {
   namespace: { type: 'string' },
   kubeconfig: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
+  'request-timeout': { type: 'string' },
+  'prefix-cache-hit': { type: 'string' },
   ...SWEEP_FLAGS,
 } as const;
 
@@ -78,6 +85,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
   const timing = f['sweep-timing'] ?? 'standard';
   if (timing !== 'quick' && timing !== 'standard') throw new UsageError('--sweep-timing must be quick or standard', SWEEP_USAGE);
+  const prefixCacheHit = numFlag('prefix-cache-hit', f['prefix-cache-hit'], SWEEP_USAGE) ?? 0;
+  if (!validPrefixCacheHit(prefixCacheHit)) throw new UsageError(`--prefix-cache-hit must be from 0 up to (not including) 1, got '${f['prefix-cache-hit']}'`, SWEEP_USAGE);
+  const requestTimeoutS = numFlag('request-timeout', f['request-timeout'], SWEEP_USAGE, 1);
+  if (requestTimeoutS !== undefined && requestTimeoutS > 3600) throw new UsageError(`--request-timeout must be at most 3600 seconds, got '${f['request-timeout']}'`, SWEEP_USAGE);
   const keyVar = f['api-key-env'] ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
   const apiKey = keyVar ? process.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
@@ -154,7 +165,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     const smoke = await load.runSmokeTest(localUrl, model!, apiKey, (b) => bus.emit(b), signal);
     const smokeOk = smoke.every((c) => c.ok);
     bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
-    if (!smokeOk) {
+    if (signal.aborted) {
+      status = 'aborted';
+      reason = 'stopped by the user';
+    } else if (!smokeOk) {
       status = 'failed';
       reason = `smoke test failed (${smoke.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')})`;
     } else {
@@ -173,6 +187,11 @@ export async function sweepCommand(argv: string[]): Promise<number> {
           timing,
           shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
           engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
+          prefixCacheHit,
+          timingOverrides:
+            requestTimeoutS === undefined
+              ? undefined
+              : { requestTimeoutMs: requestTimeoutS * 1000, stallTimeoutMs: Math.min(requestTimeoutS * 1000, TIMING[timing].stallTimeoutMs) },
         },
         (b) => bus.emit(b),
         bus.clock,

@@ -5,6 +5,15 @@
 import type { ClusterSignal, DeploySpec, PreflightCheck, CleanupReport, Endpoint } from './cluster.ts';
 import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId } from './sweep-types.ts';
 import type { TierId } from './tiers.ts';
+import type { ServerMetricsInfo } from './server-metrics.ts';
+
+/** How prompts are built (issue 9: a cache cannot flatter the result unless asked to). */
+export interface WorkloadInfo {
+  /** Share of each prompt's tokens that is a prefix shared by every request of the session (0: none). */
+  prefixCacheHit: number;
+  /** Every prompt starts with a random per-session salt, so no two sessions share a prefix. */
+  saltedPerSession: boolean;
+}
 
 export type Stage = 'preflight' | 'deploy' | 'smoke' | 'sweep' | 'cleanup' | 'summary';
 
@@ -36,6 +45,8 @@ export interface SmokeCheck {
   ok: boolean;
   ms: number;
   detail: string;
+  /** Passed with a caveat the views show (e.g. no server metrics: client-side rules only). */
+  warn?: boolean;
 }
 
 export interface LevelProgress {
@@ -57,7 +68,7 @@ export type EventBody =
   | { type: 'cluster.signal'; signal: ClusterSignal }
   | { type: 'endpoint'; endpoint: Endpoint }
   | { type: 'smoke.check'; check: SmokeCheck }
-  | { type: 'sweep.started'; shapes: ShapeId[]; maxConcurrency: number }
+  | { type: 'sweep.started'; shapes: ShapeId[]; maxConcurrency: number; serverMetrics?: ServerMetricsInfo; workload?: WorkloadInfo }
   | { type: 'level.started'; shape: ShapeId; concurrency: number }
   | { type: 'level.progress'; progress: LevelProgress }
   | { type: 'level.finished'; level: LevelResult }

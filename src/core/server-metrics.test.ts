@@ -57,3 +57,19 @@ test('several label sets: queue counts add up, cache use is the fullest', () => 
   assert.equal(s.kvCache, 0.7);
   assert.equal(s.running, null);
 });
+
+test('gauges renamed within their family are still read (engine versions drift)', () => {
+  // vLLM V1 renamed gpu_cache_usage_perc; a NIM on it serves the new unprefixed name.
+  assert.equal(toServerSample('num_requests_running 1\nnum_requests_waiting 0\nkv_cache_usage_perc 0.5\n', 0).kvCache, 0.5);
+  // A future llama.cpp spelling of the KV gauge, an SGLang waiting-queue rename.
+  assert.deepEqual(toServerSample('llamacpp:requests_processing 3\nllamacpp:requests_deferred 2\nllamacpp:kv_cache_usage_perc 0.25\n', 0), { t: 0, engine: 'llamacpp', running: 3, waiting: 2, kvCache: 0.25 });
+  assert.equal(toServerSample('sglang:num_running_reqs 1\nsglang:num_waiting_reqs 4\n', 0).waiting, 4);
+  // Detected by the family alone, with none of the listed names present.
+  assert.equal(detectEngine(parsePrometheus('vllm:cpu_kv_cache_usage_perc 0.1\n')), 'vllm');
+  // Exact names win over the family, current before deprecated.
+  assert.equal(toServerSample('vllm:num_requests_running 1\nvllm:gpu_cache_usage_perc 0.9\nvllm:kv_cache_usage_perc 0.2\n', 0).kvCache, 0.2);
+  // Unrelated names with similar words are not taken for a gauge.
+  const s = toServerSample('vllm:num_requests_running 1\nvllm:cache_config_info{block_size="16"} 1\nvllm:prefix_cache_hits_total 40\n', 0);
+  assert.equal(s.kvCache, null);
+  assert.equal(s.waiting, null);
+});

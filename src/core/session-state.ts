@@ -2,7 +2,8 @@
 // replay both call `reduceEvent`, so a replayed session renders exactly what was seen live.
 
 import type { CleanupReport, CleanupStep, Diagnosis, Endpoint, PaidResource, PreflightCheck } from './cluster.ts';
-import type { NimbleEvent, SessionMeta, SessionStatus, SmokeCheck, Stage, LevelProgress } from './events.ts';
+import type { NimbleEvent, SessionMeta, SessionStatus, SmokeCheck, Stage, LevelProgress, WorkloadInfo } from './events.ts';
+import type { ServerMetricsInfo } from './server-metrics.ts';
 import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId } from './sweep-types.ts';
 import type { PhaseId, TierId } from './tiers.ts';
 import { initialPhases, trackPhase, type PhaseState } from './phase-tracker.ts';
@@ -48,6 +49,9 @@ export interface SessionState {
     current: LevelProgress | null;
     breakingPoints: Partial<Record<ShapeId, BreakingPoint>>;
     economics: Partial<Record<ShapeId, Economics>>;
+    /** Whether the server's own gauges were readable (absent: not known, e.g. older sessions). */
+    serverMetrics?: ServerMetricsInfo;
+    workload?: WorkloadInfo;
   };
   /** Most recent server scrapes (bounded). */
   server: ServerSample[];
@@ -142,7 +146,7 @@ export function reduceEvent(s: SessionState, e: NimbleEvent): SessionState {
     case 'smoke.check':
       return { ...base, smoke: [...s.smoke.filter((c) => c.name !== e.check.name), e.check] };
     case 'sweep.started':
-      return { ...base, sweep: { ...s.sweep, shapes: e.shapes, maxConcurrency: e.maxConcurrency } };
+      return { ...base, sweep: { ...s.sweep, shapes: e.shapes, maxConcurrency: e.maxConcurrency, serverMetrics: e.serverMetrics, workload: e.workload } };
     case 'level.started':
       return {
         ...base,

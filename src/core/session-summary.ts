@@ -6,6 +6,7 @@ import { costAt, type CostBreakdown, type PriceTable } from './cost.ts';
 import type { SessionMeta, SessionStatus, SmokeCheck } from './events.ts';
 import { deploySpan, phaseVerdict } from './phase-tracker.ts';
 import type { SessionState } from './session-state.ts';
+import type { ServerMetricsInfo } from './server-metrics.ts';
 import type { BreakingPoint, Economics, LevelResult, ShapeId } from './sweep-types.ts';
 import { PHASE_ORDER, stageTier, type PhaseId, type StageId, type TierId } from './tiers.ts';
 
@@ -44,6 +45,8 @@ export interface SessionSummary {
   guards: { kind: string; message: string; action: string }[];
   /** Session-clock length of the whole session. */
   elapsedMs: number;
+  /** Whether the server's own gauges were read during the sweep (absent in older sessions). */
+  serverMetrics?: ServerMetricsInfo;
 }
 
 function stage(state: SessionState, start: number | undefined, end: number | undefined, ok: boolean | undefined, id: StageId): StageSummary {
@@ -86,6 +89,7 @@ export function summarizeSession(state: SessionState, table: PriceTable): Sessio
     diagnosis: state.diagnosis,
     smoke: state.smoke,
     levels: state.sweep.levels,
+    ...(state.sweep.serverMetrics ? { serverMetrics: state.sweep.serverMetrics } : {}),
     breakingPoints: state.sweep.breakingPoints,
     economics: state.sweep.economics,
     cost: costAt(state.resources, state.t, table),

@@ -77,6 +77,14 @@ export interface LevelResult {
   grades: { ttft: Grade; outputSpeed: Grade; kvCache: Grade | null; success: Grade };
   /** How the level stopped measuring (min reached, early stop by CI, max time). */
   stopReason: string;
+  /** What was asked of the server (output 0: length not forced); compare with meanPromptTokens / meanOutputTokens. */
+  requested?: { promptTokens: number; outputTokens: number };
+  /** Where meanPromptTokens comes from: the server's usage.prompt_tokens, or the requested length. */
+  promptTokenSource?: 'usage' | 'requested' | 'mixed';
+  /** Requests sent a second time after a connection reset before any response byte (not failures). */
+  retried?: number;
+  /** The server's reason for each error class, one example each (bounded). */
+  errorExamples?: Record<string, string>;
 }
 
 export interface BreakingPoint {

@@ -2,6 +2,7 @@
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
 import type { BreakingPoint, BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
+import { levelExtras } from './workloads.ts';
 
 export interface SweepTiming {
   /** Measure at least k·N completions (plus failures) per level. */
@@ -246,6 +247,9 @@ export interface LevelMeasurement {
   requestedPromptTokens: number;
   /** Notes from the engine (e.g. "server rejected min_tokens"), not validity failures. */
   notes: string[];
+  retried?: number;
+  errorExamples?: Record<string, string>;
+  promptTokensReported?: number;
 }
 
 export interface ValidityConfig {
@@ -375,6 +379,7 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
     brokeBy,
     grades: gradeLevel(base),
     stopReason: m.stopReason,
+    ...levelExtras(m),
   };
 }
 

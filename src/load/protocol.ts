@@ -37,6 +37,10 @@ export interface LevelConfig {
    * spreads them so it measures the load generator, not that burst. Room for seed 003's ramps.
    */
   startSpreadMs?: number;
+  /** Random per session: starts every prompt (no prefix shared with another run). */
+  promptSalt?: string;
+  /** Share of prompt tokens shared by every request of the session (default 0). */
+  prefixCacheHit?: number;
   /** Numbering of this worker's users starts here (a remote loader's share of a level): prompts stay unique across loaders. */
   userOffset?: number;
   /** Send raw samples (progress deltas and the window's arrays) so a coordinator can merge loaders exactly. */

@@ -2,20 +2,16 @@
 // monotonic clock. Used by the load worker and by the smoke test. Never throws: every outcome is
 // a RequestRecord with an error class. The API key travels only in the Authorization header.
 import type { Dispatcher } from 'undici';
-import { SseParser } from './sse.ts';
+import { SseLimitError, SseParser } from './sse.ts';
+import { oneLine } from '../util/sanitize.ts';
+import { classifyError, describeFailure, serverReason, type ErrorClass } from './request-errors.ts';
 
-export type ErrorClass =
-  | `http_${number}`
-  | 'timeout' // whole-request limit reached
-  | 'stall' // no bytes for the stall limit inside a stream
-  | 'reset' // connection closed or reset under us
-  | 'refused'
-  | 'malformed' // a chunk that is not the JSON the protocol promises
-  | 'truncated' // stream ended without [DONE] or a finish_reason
-  | 'stream_error' // the server sent an error object inside the stream
-  | 'empty' // finished without any content
-  | 'aborted' // we cancelled it (level ended): discarded, never counted
-  | 'other';
+export { classifyError, serverReason, REASON_MAX, type ErrorClass } from './request-errors.ts';
+
+/** Bytes of an error body read for its reason; the rest is not waited for. */
+const ERROR_BODY_MAX = 8 * 1024;
+/** A non-streamed answer larger than this is refused (a chat completion is a few KB). */
+const TEXT_BODY_MAX = 8 * 1024 * 1024;
 
 export interface RequestRecord {
   ok: boolean;
@@ -33,8 +29,13 @@ export interface RequestRecord {
   tokenSource: 'usage' | 'chunks';
   /** Gaps between consecutive content chunks, ms (filled only when `collectGaps`). */
   gaps: number[] | null;
-  /** Error body of a 4xx (first 300 chars), to tell "unsupported field" from other 400s. */
+  /** Error body of a 4xx (first 8 KB), to tell "unsupported field" from other 400s. */
   body400?: string;
+  /**
+   * Set when the connection was reset before any response byte and the request was sent again
+   * (once): counted and shown, never hidden. `start` stays the first attempt's.
+   */
+  retried?: boolean;
 }
 
 export interface ChatRequest {
@@ -49,6 +50,17 @@ export interface ChatRequest {
   stallTimeoutMs: number;
   now: () => number;
   collectGaps: boolean;
+  /**
+   * Where the one retry after a reset before any response byte goes: a dispatcher without
+   * keep-alive, so it cannot land on another connection the server has silently dropped.
+   * Default: the same dispatcher.
+   */
+  retryDispatcher?: Dispatcher;
+  /**
+   * Most content chunks accepted in one answer (a server streaming without end must not grow the
+   * per-request gap list for the whole request timeout). Default: no cap.
+   */
+  maxChunks?: number;
   /** Called at the first content token (the worker tracks who is still waiting for one). */
   onFirstToken?: (t: number) => void;
 }
@@ -63,16 +75,6 @@ class RequestTimeout extends Error {
   override name = 'RequestTimeout';
 }
 
-export function classifyError(err: unknown, timedOut: boolean): ErrorClass {
-  if (timedOut) return 'timeout';
-  const e = err as { code?: string; name?: string; cause?: { code?: string } } | null;
-  const code = e?.code ?? e?.cause?.code;
-  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'stall';
-  if (e?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || e?.name === 'RequestAbortedError') return 'aborted';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
-  return 'other';
-}
 
 const ABORTED = Object.assign(new Error('request aborted'), { name: 'AbortError' });
 const TIMED_OUT = new RequestTimeout('request timeout');
@@ -102,6 +104,10 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private abortFn: ((err?: Error) => void) | null = null;
   private abortReason: Error | null = null;
   private timedOut = false;
+  private aborting = false;
+  private contentType = '';
+  /** Events parsed in this stream (to tell "not an event stream" from a cut one). */
+  private eventsSeen = 0;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private mode = Mode.Pending;
@@ -159,8 +165,13 @@ class ChatCall implements Dispatcher.DispatchHandler {
       this.abort(TIMED_OUT);
     }, req.requestTimeoutMs);
     this.rec.start = req.now();
+    this.send();
+  }
+
+  private send(): void {
+    const req = this.req;
     try {
-      this.dispatcher.dispatch(
+      (this.rec.retried ? (req.retryDispatcher ?? this.dispatcher) : this.dispatcher).dispatch(
         {
           origin: req.origin,
           path: req.path,
@@ -179,6 +190,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
 
   private abort(reason: Error): void {
     if (this.settled) return;
+    this.aborting = true;
     if (this.abortFn) this.abortFn(reason);
     else this.abortReason = reason; // not connected yet: onConnect aborts at once
   }
@@ -208,16 +220,21 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.abortReason) abort(this.abortReason);
   }
 
-  onHeaders(statusCode: number, _headers: Buffer[] | string[] | null, _resume: () => void): boolean {
+  onHeaders(statusCode: number, headers: Buffer[] | string[] | null, _resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: the real answer follows
     this.rec.status = statusCode;
+    if (headers) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        if (String(headers[i]).toLowerCase() === 'content-type') this.contentType = String(headers[i + 1]);
+      }
+    }
     if (statusCode >= 300) {
       this.mode = Mode.ErrorBody;
-      this.textLimit = 300;
+      this.textLimit = ERROR_BODY_MAX;
       this.decoder = new TextDecoder('utf-8');
     } else if (!this.req.stream) {
       this.mode = Mode.Text;
-      this.textLimit = 10_000_000;
+      this.textLimit = TEXT_BODY_MAX;
       this.decoder = new TextDecoder('utf-8');
     } else {
       this.mode = Mode.Stream;
@@ -230,10 +247,25 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.settled) return true;
     if (this.mode === Mode.Stream) {
       const t = this.req.now();
-      this.parser!.push(chunk, this.events);
-      if (this.events.length && !this.handle(t)) this.abort(ABORTED);
-    } else if (this.text.length < this.textLimit) {
+      try {
+        this.parser!.push(chunk, this.events);
+      } catch (e) {
+        if (!(e instanceof SseLimitError)) throw e;
+        this.events.length = 0;
+        this.fail(t, 'malformed', e.message);
+        this.abortFn?.(ABORTED);
+        return true;
+      }
+      if (this.events.length && !this.handle(t)) this.abortFn?.(ABORTED);
+    } else {
       this.text += this.decoder!.decode(chunk, { stream: true });
+      if (this.text.length >= this.textLimit) {
+        // Enough of an error body for its reason; a larger answer is refused. Either way the
+        // rest is not waited for (an endless body must not hold the request to its timeout).
+        if (this.mode === Mode.ErrorBody) this.onComplete(null);
+        else this.fail(this.req.now(), 'malformed', `response body passed ${this.textLimit} characters`);
+        this.abortFn?.(ABORTED);
+      }
     }
     return true;
   }
@@ -243,13 +275,22 @@ class ChatCall implements Dispatcher.DispatchHandler {
     const rec = this.rec;
     const t = this.req.now();
     if (this.mode === Mode.Stream) {
-      this.parser!.end(this.events);
+      try {
+        this.parser!.end(this.events);
+      } catch (e) {
+        if (!(e instanceof SseLimitError)) throw e;
+        this.events.length = 0;
+        return this.fail(t, 'malformed', e.message);
+      }
       if (this.events.length && !this.handle(t)) return;
       rec.end = t;
       if (rec.tokenSource !== 'usage') rec.outputTokens = rec.contentChunks;
       if (!this.done && !this.finished) {
-        rec.errorClass = 'truncated';
-        rec.errorDetail = 'stream ended without [DONE] or finish_reason';
+        rec.errorClass = this.eventsSeen === 0 ? 'malformed' : 'truncated';
+        rec.errorDetail =
+          this.eventsSeen === 0
+            ? `answered ${rec.status} without any SSE event${this.contentType ? ` (content-type ${oneLine(this.contentType, 60)})` : ''}: not an OpenAI event stream`
+            : 'stream ended without [DONE] or finish_reason';
       } else if (rec.firstToken === null) {
         rec.errorClass = 'empty';
         rec.errorDetail = 'stream finished without any content';
@@ -262,7 +303,8 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.mode === Mode.ErrorBody) {
       const status = rec.status ?? 0;
       rec.errorClass = `http_${status}`;
-      rec.errorDetail = `HTTP ${status}`;
+      const reason = serverReason(text);
+      rec.errorDetail = reason ? `http_${status}: ${reason}` : `http_${status}`;
       if (status >= 400 && status < 500) rec.body400 = text;
     } else parseNonStreaming(text, rec);
     this.settle();
@@ -272,7 +314,16 @@ class ChatCall implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     // The outer timeout aborts through here too.
     const cls = classifyError(err, this.timedOut);
-    this.fail(this.req.now(), cls, cls);
+    // Reset before any response byte (a keep-alive connection the server had already closed, as
+    // llama-server does after 2 responses): the server never answered, so sending again is safe.
+    // Once only, and the record says so.
+    if (cls === 'reset' && this.rec.status === null && !this.rec.retried && !this.aborting) {
+      this.rec.retried = true;
+      this.abortFn = null;
+      this.send();
+      return;
+    }
+    this.fail(this.req.now(), cls, describeFailure(cls, err, { began: this.rec.status !== null, retried: !!this.rec.retried, requestTimeoutMs: this.req.requestTimeoutMs, stallTimeoutMs: this.req.stallTimeoutMs }));
   }
 
   // --- stream events ------------------------------------------------------------------------
@@ -281,6 +332,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
   private handle(t: number): boolean {
     const events = this.events;
     const rec = this.rec;
+    this.eventsSeen += events.length;
     for (let i = 0; i < events.length; i++) {
       const data = events[i];
       // Fast path: the same JSON as the learnt content chunk, with other plain content.
@@ -288,7 +340,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
       if (pre !== null && data.length > pre.length + this.tplSuffix.length && data.startsWith(pre) && data.endsWith(this.tplSuffix)) {
         const end = data.length - this.tplSuffix.length;
         if (plainJsonText(data, pre.length, end)) {
-          this.content(t);
+          if (!this.content(t)) return false;
           continue;
         }
       }
@@ -317,7 +369,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
       const choice = j.choices?.[0];
       const content = choice?.delta?.content ?? choice?.text;
       if (typeof content === 'string' && content.length > 0) {
-        this.content(t);
+        if (!this.content(t)) return false;
         if (!choice.finish_reason && !j.usage) this.learn(data, choice.delta?.content === content ? 'content' : 'text', content);
       }
       if (choice?.finish_reason) this.finished = true;
@@ -327,14 +379,21 @@ class ChatCall implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  private content(t: number): void {
+  /** Counts one content chunk; false past the chunk cap (the request is then settled). */
+  private content(t: number): boolean {
     const rec = this.rec;
+    if (rec.contentChunks >= (this.req.maxChunks ?? Infinity)) {
+      this.events.length = 0;
+      this.fail(t, 'malformed', `the server sent more than ${this.req.maxChunks} content chunks, far more than the max_tokens asked (the limit for one answer)`);
+      return false;
+    }
     if (rec.firstToken === null) {
       rec.firstToken = t;
       this.req.onFirstToken?.(t);
     } else if (rec.gaps) rec.gaps.push(t - this.lastContent);
     this.lastContent = t;
     rec.contentChunks++;
+    return true;
   }
 
   /**
@@ -352,6 +411,7 @@ class ChatCall implements Dispatcher.DispatchHandler {
     this.tplSuffix = data.slice(at + needle.length - 1);
   }
 }
+
 
 /** s[from, to) has no quote, backslash or control character: valid JSON string text as is. */
 function plainJsonText(s: string, from: number, to: number): boolean {

@@ -1,6 +1,6 @@
 // Polls the server's Prometheus metrics about once a second while the sweep runs. NIM serves
 // /v1/metrics (older NIM and other engines /metrics); the first path that answers 200 is kept.
-import { request } from 'undici';
+import { boundedGet, READ_LIMITS, ReadLimitError } from './http.ts';
 import type { ServerSample } from '../core/sweep-types.ts';
 import { METRICS_PATHS, toServerSample, type Engine } from '../core/server-metrics.ts';
 
@@ -8,6 +8,8 @@ export interface ScrapeResult {
   sample: ServerSample | null;
   path: string | null;
   error?: string;
+  /** The last failure hit a read limit (bytes or time). */
+  limit?: 'bytes' | 'time';
 }
 
 function authHeaders(apiKey?: string): Record<string, string> {
@@ -19,26 +21,23 @@ export async function scrapeOnce(baseUrl: string, t: number, opts: { apiKey?: st
   const root = baseUrl.replace(/\/+$/, '');
   const paths = opts.path ? [opts.path] : [...METRICS_PATHS];
   let lastError = '';
+  let limit: ScrapeResult['limit'];
   for (const path of paths) {
     try {
-      const res = await request(root + path, {
-        method: 'GET',
-        headers: authHeaders(opts.apiKey),
-        headersTimeout: opts.timeoutMs ?? 3000,
-        bodyTimeout: opts.timeoutMs ?? 3000,
-        signal: opts.signal,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) {
-        lastError = `GET ${path} answered ${res.statusCode}`;
+      const res = await boundedGet(root + path, { headers: authHeaders(opts.apiKey), timeoutMs: opts.timeoutMs ?? 3000, maxBytes: READ_LIMITS.metrics, signal: opts.signal });
+      if (res.status !== 200) {
+        lastError = `GET ${path} answered ${res.status}`;
         continue;
       }
-      return { sample: toServerSample(text, t, opts.engine), path };
+      return { sample: toServerSample(res.text, t, opts.engine), path };
     } catch (e) {
-      lastError = `GET ${path} failed: ${(e as Error).message}`;
+      if (opts.signal?.aborted) break;
+      const err = e as Error;
+      limit = err instanceof ReadLimitError ? err.limit : undefined;
+      lastError = limit ? err.message : `GET ${path} failed: ${err.message}`;
     }
   }
-  return { sample: null, path: null, error: lastError };
+  return { sample: null, path: null, error: lastError, limit };
 }
 
 export interface Scraper {
@@ -52,12 +51,21 @@ export interface Scraper {
  */
 export function startScraper(
   baseUrl: string,
-  opts: { apiKey?: string; intervalMs: number; now: () => number; onSample: (s: ServerSample) => void; onError: (msg: string) => void },
+  opts: {
+    apiKey?: string;
+    intervalMs: number;
+    now: () => number;
+    onSample: (s: ServerSample) => void;
+    onError: (msg: string) => void;
+    /** Known from a first scrape (skips the path search). */
+    path?: string;
+    engine?: Engine;
+  },
 ): Scraper {
   const samples: ServerSample[] = [];
   const ac = new AbortController();
-  let path: string | undefined;
-  let engine: Engine | undefined;
+  let path: string | undefined = opts.path;
+  let engine: Engine | undefined = opts.engine !== 'unknown' ? opts.engine : undefined;
   let warned = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -74,9 +82,13 @@ export function startScraper(
       r.sample.t = opts.now();
       samples.push(r.sample);
       opts.onSample(r.sample);
-    } else if (!warned) {
-      warned = true;
-      opts.onError(`server metrics unavailable (${r.error}); queue and KV cache will show as unknown`);
+    } else {
+      if (!warned) {
+        warned = true;
+        opts.onError(`server metrics unavailable (${r.error}); queue and KV cache will show as unknown`);
+      }
+      // A body over the byte cap will not shrink: stop pulling megabytes every second.
+      if (r.limit === 'bytes') return;
     }
     const wait = Math.max(0, opts.intervalMs - (performance.now() - started));
     timer = setTimeout(() => (running = tick()), wait);

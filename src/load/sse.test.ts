@@ -44,3 +44,27 @@ test('one byte at a time', () => {
 test('a last event without its blank line is still delivered at end of stream', () => {
   assert.deepEqual(parseIn([Buffer.from('data: a\n\ndata: b')]), ['a', 'b']);
 });
+
+test('a line that never ends is refused at the cap instead of growing memory', async () => {
+  const { SseLimitError } = await import('./sse.ts');
+  const p = new SseParser(1000);
+  const out: string[] = [];
+  p.push('data: ok\n\n', out);
+  assert.throws(() => {
+    for (let i = 0; i < 100; i++) p.push('data: ' + 'x'.repeat(100), out);
+  }, (e: Error) => e instanceof SseLimitError && /an SSE line passed 1000 characters without a line break/.test(e.message));
+  assert.deepEqual(out, ['ok']);
+});
+
+test('an event whose data lines never end with a blank line is refused at the cap', async () => {
+  const p = new SseParser(1000);
+  const out: string[] = [];
+  assert.throws(() => {
+    for (let i = 0; i < 100; i++) p.push('data: ' + 'y'.repeat(50) + '\n', out);
+  }, /an SSE event's data passed 1000 characters without the blank line/);
+  // Under the cap nothing changes: many lines joined as before.
+  const q = new SseParser(1000);
+  const out2: string[] = [];
+  q.push('data: a\ndata: b\n\n', out2);
+  assert.deepEqual(out2, ['a\nb']);
+});

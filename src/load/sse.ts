@@ -4,13 +4,30 @@
 // Hot path of the load worker (one call per network read): lines are found with indexOf, not a
 // regular expression, and a single-line event's payload is handed out without a join.
 
+/** Default cap on one line and on one event's data (characters): an endless line cannot grow memory. */
+export const SSE_MAX_LINE = 1024 * 1024;
+
+function limitText(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} Mi characters` : `${n} characters`;
+}
+
+export class SseLimitError extends Error {
+  override name = 'SseLimitError';
+}
+
 export class SseParser {
   private buf = '';
+  /** Characters of data in the event being read. */
+  private dataLen = 0;
+  constructor(private readonly maxLine = SSE_MAX_LINE) {}
   /** Data lines of the event being read: none, one (a string), or several (an array). */
   private data: string | string[] | null = null;
   private readonly decoder = new TextDecoder('utf-8');
 
-  /** Appends the data payloads of every event completed by this chunk to `out`. */
+  /**
+   * Appends the data payloads of every event completed by this chunk to `out`. Throws an
+   * SseLimitError when a line (or one event's data) passes the cap: the stream is unusable.
+   */
   push(chunk: Uint8Array | string, out: string[]): void {
     const s = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     const buf = this.buf.length ? this.buf + s : s;
@@ -36,6 +53,10 @@ export class SseParser {
       start = next;
     }
     this.buf = start === 0 ? buf : start >= n ? '' : buf.slice(start);
+    if (this.buf.length > this.maxLine) {
+      this.buf = '';
+      throw new SseLimitError(`an SSE line passed ${limitText(this.maxLine)} without a line break (the limit for one line)`);
+    }
   }
 
   /** End of stream: a last event without its blank line is still delivered (lenient). */
@@ -52,6 +73,7 @@ export class SseParser {
     if (d === null) return;
     out.push(typeof d === 'string' ? d : d.join('\n'));
     this.data = null;
+    this.dataLen = 0;
   }
 
   private line(buf: string, start: number, end: number, out: string[]): void {
@@ -74,6 +96,12 @@ export class SseParser {
       if (value.charCodeAt(0) === 32) value = value.slice(1);
     }
     const d = this.data;
+    this.dataLen += value.length;
+    if (this.dataLen > this.maxLine) {
+      this.data = null;
+      this.dataLen = 0;
+      throw new SseLimitError(`an SSE event's data passed ${limitText(this.maxLine)} without the blank line ending it (the limit for one event)`);
+    }
     if (d === null) this.data = value;
     else if (typeof d === 'string') this.data = [d, value];
     else d.push(value);

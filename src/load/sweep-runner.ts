@@ -17,10 +17,12 @@ import {
   type SweepTiming,
   type ValidityConfig,
 } from '../core/sweep.ts';
-import { promptTokenMismatch, resolveShape, type ShapeOverride } from '../core/workloads.ts';
+import { promptTokenMismatch, resolveShape, validPrefixCacheHit, type ShapeOverride } from '../core/workloads.ts';
 import { LoadEngine, epochToPerf } from './engine.ts';
 import type { LevelEngine, LevelEngineFactory } from './level-engine.ts';
-import { startScraper } from './scraper.ts';
+import { scrapeOnce, startScraper } from './scraper.ts';
+import { randomBytes } from 'node:crypto';
+import { NO_METRICS_NOTE, type ServerMetricsInfo } from '../core/server-metrics.ts';
 import { redact } from './redact.ts';
 import type { WorkerProgress } from './protocol.ts';
 
@@ -57,6 +59,8 @@ export interface SweepOptions {
   interruptedDuring?: (fromEpochMs: number, toEpochMs: number) => string | null;
   /** Where the load comes from: default this process's worker thread; else loader processes or pods. */
   engine?: LevelEngineFactory;
+  /** Share of each prompt shared by every request of the session, for a stated prefix-cache hit ratio (default 0). */
+  prefixCacheHit?: number;
 }
 
 export interface ShapeOutcome {
@@ -93,11 +97,20 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   } catch {
     throw new Error(`target "${opts.baseUrl}" is not a URL: give e.g. http://127.0.0.1:8000 (without /v1)`);
   }
+  const prefixCacheHit = opts.prefixCacheHit ?? 0;
+  if (!validPrefixCacheHit(prefixCacheHit)) throw new Error(`prefix cache hit ratio must be a number from 0 up to (not including) 1, got ${opts.prefixCacheHit}`);
   const shapes = opts.shapes.map((s) => resolveShape(s, typeof s === 'string' ? opts.shapeOverrides?.[s] : undefined));
   const progressMs = opts.progressMs ?? 250;
   const log = (level: 'info' | 'warn' | 'error', line: string) => sink({ type: 'log', source: SOURCE, level, line: redact(line, opts.apiKey) });
 
-  sink({ type: 'sweep.started', shapes: shapes.map((s) => s.id), maxConcurrency: opts.maxConcurrency });
+  // One scrape first: whether the server's gauges exist is a fact every screen shows.
+  const first = await scrapeOnce(opts.baseUrl, clock.now(), { apiKey: opts.apiKey, signal, timeoutMs: 3000 });
+  const serverMetrics: ServerMetricsInfo = first.sample && first.sample.engine !== 'unknown'
+    ? { available: true, engine: first.sample.engine, path: first.path, detail: `${first.path}: ${first.sample.engine} metrics` }
+    : { available: false, engine: 'unknown', path: first.path, detail: redact(first.sample ? `${first.path}: no engine's queue or KV cache metrics recognised` : `no Prometheus metrics (${first.error})`, opts.apiKey) };
+  const promptSalt = randomBytes(6).toString('hex');
+  sink({ type: 'sweep.started', shapes: shapes.map((s) => s.id), maxConcurrency: opts.maxConcurrency, serverMetrics, workload: { prefixCacheHit, saltedPerSession: true } });
+  if (!serverMetrics.available) log('warn', `${serverMetrics.detail}: ${NO_METRICS_NOTE}`);
   const outcome: SweepOutcome = { shapes: [], aborted: false, wallMs: 0 };
   if (signal.aborted) return { ...outcome, aborted: true };
 
@@ -111,7 +124,10 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
     intervalMs: timing.scrapeMs,
     now: () => clock.now(),
     onSample: (sample) => sink({ type: 'server.sample', sample }),
-    onError: (msg) => log('warn', msg),
+    // Already said once above when the first scrape found nothing.
+    onError: (msg) => (serverMetrics.available ? log('warn', msg) : undefined),
+    path: first.path ?? undefined,
+    engine: first.sample?.engine,
   });
   /** Scrapes since session time `from` that report a waiting count, for the early queue verdict. */
   const queueSince = (from: number) => {
@@ -169,6 +185,8 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
             confidence: timing.confidence,
             forceLength: opts.forceLength ?? true,
             collectGaps: true,
+            promptSalt,
+            prefixCacheHit,
           },
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
@@ -220,6 +238,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         levels.push(result);
         history.push({ concurrency: n, pass: result.verdict === 'pass' });
         for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
+        for (const [cls, example] of Object.entries(m.errorExamples ?? {})) log('warn', `${shape.id} @${n}: ${m.errorsByClass[cls] ?? 0}× ${example}`);
         if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
         if (engine.lost) throw new Error(`load generator failed at ${shape.id} @${n}: ${engine.lost}`);
         if (!promptChecked && m.completed > 0) {

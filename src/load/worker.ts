@@ -8,7 +8,7 @@ import { Pool } from 'undici';
 import { meetsGoodput } from '../core/sla.ts';
 import { quantileCI, quantileSorted, sortNumbers, summarize, mean } from '../core/stats.ts';
 import type { LevelMeasurement } from '../core/sweep.ts';
-import { buildPrompt } from '../core/workloads.ts';
+import { levelPrompts, requestPrompt, type LevelPrompts } from '../core/workloads.ts';
 import type { FromWorker, LevelConfig, ProgressSamples, ToWorker, WorkerInit } from './protocol.ts';
 import { chatHeaders, sendChat, type RequestRecord } from './request.ts';
 
@@ -20,6 +20,10 @@ const now = () => performance.now();
 const base = new URL(init.baseUrl);
 const prefix = base.pathname.replace(/\/+$/, '');
 const pool = new Pool(base.origin, { connections: Math.max(1, init.maxConnections), pipelining: 1, keepAliveTimeout: 30_000 });
+// Retries after a reset before any response byte go on fresh connections (pipelining 0 = no
+// keep-alive): llama-server drops a kept-alive connection after two answers while advertising
+// max=100, and every idle connection of the pool may be such a one.
+const retryPool = new Pool(base.origin, { connections: Math.max(1, init.maxConnections), pipelining: 0 });
 const headers = chatHeaders(init.apiKey);
 // The histogram records each timer's whole delay, resolution included: lateness = value − resolution.
 const LAG_RES_MS = 5;
@@ -44,16 +48,23 @@ class Acc {
   usage = 0;
   chunks = 0;
   allDoneLatSum = 0;
+  retried = 0;
+  promptReported = 0;
+  /** First detail per error class (the server's reason), at most 8 classes. */
+  examples: Record<string, string> = {};
 
   add(r: RequestRecord, cfg: LevelConfig): void {
     const lat = r.end - r.start;
     this.allDoneLatSum += lat;
+    if (r.retried) this.retried++;
     if (!r.ok) {
       this.failed++;
       const k = r.errorClass ?? 'other';
       this.errors[k] = (this.errors[k] ?? 0) + 1;
+      if (!(k in this.examples) && Object.keys(this.examples).length < 8 && r.errorDetail && r.errorDetail !== k) this.examples[k] = r.errorDetail;
       return;
     }
+    if (r.promptTokens !== null) this.promptReported++;
     this.completed++;
     const ttft = r.firstToken! - r.start;
     this.ttft.push(ttft);
@@ -95,7 +106,7 @@ interface Level {
   /** Warm-up TTFTs of requests sent after the initial burst (for an early overload verdict). */
   steadyTtft: number[];
   ticker: NodeJS.Timeout;
-  promptBody: string;
+  prompts: LevelPrompts;
   /** exportSamples: which TTFT list was last sent and how much of it. */
   sent: { set: 'steady' | 'window'; n: number };
 }
@@ -134,9 +145,9 @@ async function runUser(l: Level, user: number): Promise<void> {
     });
   }
   while (l.active) {
-    // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
+    // Salted per session, marked per request: a prefix cache gets only the share asked for.
     const burst = l.counter < l.cfg.concurrency;
-    const prompt = `u${(l.cfg.userOffset ?? 0) + user}r${l.counter++} ${l.promptBody}`;
+    const prompt = requestPrompt(l.prompts, l.cfg.id, (l.cfg.userOffset ?? 0) + user, l.counter++);
     const sentExtras = extras;
     const a: Active = { start: now(), gotFirst: false, burst };
     l.requests.add(a);
@@ -151,6 +162,9 @@ async function runUser(l: Level, user: number): Promise<void> {
       stallTimeoutMs: l.cfg.stallTimeoutMs,
       now,
       collectGaps: l.cfg.collectGaps,
+      retryDispatcher: retryPool,
+      // A chunk holds at least one token: 4× max_tokens (+ slack) is already a broken server.
+      maxChunks: 4 * l.cfg.outputTokens + 64,
       onFirstToken: () => (a.gotFirst = true),
     });
     l.requests.delete(a);
@@ -255,7 +269,7 @@ function startLevel(cfg: LevelConfig): void {
     steadyTtft: [],
     notes: extras > 0 ? [extras === 1 ? 'server rejects min_tokens/ignore_eos' : 'server rejects stream_options'] : [],
     ticker: setInterval(() => progress(l), init.progressMs),
-    promptBody: buildPrompt(Math.max(1, cfg.promptTokens - 1), cfg.id),
+    prompts: levelPrompts(cfg.promptTokens, { salt: cfg.promptSalt ?? 'nimble', prefixCacheHit: cfg.prefixCacheHit ?? 0 }, cfg.id),
     sent: { set: 'steady', n: 0 },
   };
   level = l;
@@ -298,7 +312,10 @@ function stopLevel(l: Level, reason: string): void {
     stopReason: reason,
     requestedOutputTokens: l.cfg.forceLength ? l.cfg.outputTokens : 0,
     requestedPromptTokens: l.cfg.promptTokens,
-    notes: l.notes,
+    notes: acc.retried ? [...l.notes, `${acc.retried} request${acc.retried === 1 ? '' : 's'} sent again after the connection was reset before any response byte (counted, not failures)`] : l.notes,
+    retried: acc.retried,
+    errorExamples: acc.examples,
+    promptTokensReported: acc.promptReported,
   };
   const samples = l.cfg.exportSamples ? { ttft: acc.ttft, tpot: acc.tpot, e2el: acc.e2el, itl: acc.itl } : undefined;
   post({ type: 'measured', id: l.cfg.id, m, windowEndEpochMs: performance.timeOrigin + t, samples });
@@ -311,7 +328,7 @@ port.on('message', (msg: ToWorker) => {
   } else if (msg.type === 'close') {
     if (level) stopLevel(level, 'closed');
     lag.disable();
-    void pool.destroy().finally(() => {
+    void Promise.all([pool.destroy(), retryPool.destroy()]).finally(() => {
       post({ type: 'closed' });
       port.close();
     });

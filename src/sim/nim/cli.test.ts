@@ -95,3 +95,9 @@ test('cli-entry: exit 2 and a clear message on a bad flag', async () => {
   assert.equal(await p.exit, 2);
   assert.match(p.stderr(), /--max-num-seqs: '0' must be a whole number ≥ 1/);
 });
+
+test('parseSimArgs: --dialect picks the engine the simulator speaks', () => {
+  assert.equal(parseSimArgs(['--dialect', 'vllm'])!.opts.dialect, 'vllm');
+  assert.equal(parseSimArgs(['--dialect=none'])!.opts.dialect, 'none');
+  assert.throws(() => parseSimArgs(['--dialect', 'ollama']), /--dialect: 'ollama' is not one of nim, vllm, vllm-old, sglang, tgi, llamacpp, llamacpp-old, none/);
+});

@@ -4,6 +4,7 @@
 import { parseFaults, type FaultSpec } from './faults.ts';
 import { PROFILES, DEFAULT_PROFILE_ID, getProfile } from './profiles.ts';
 import { startSimNim, type SimNimOptions } from './server.ts';
+import { DIALECTS, isDialect } from './dialects.ts';
 
 export const SIM_USAGE = `Usage: nimble sim [options]
 
@@ -29,6 +30,8 @@ Options:
   --fault SPEC           inject faults, repeatable or comma-separated: KIND:RATE[:after=N][:retry-after=S]
                          KIND 429|500|reset|stall|malformed, RATE a fraction (0.05) or 1/K (every K-th)
                          e.g. --fault 429:0.05,reset:1/50:after=5
+  --dialect D            speak another engine's health path and metric names: ${DIALECTS.join(', ')}
+                         (default nim; none = no health endpoint and no metrics)
   --help                 show this help
 `;
 
@@ -126,6 +129,12 @@ export function parseSimArgs(argv: readonly string[]): SimCliConfig | null {
       case '--itl-ms':
         itlMs = parseMs(flag, value());
         break;
+      case '--dialect': {
+        const d = value();
+        if (!isDialect(d)) throw new UsageError(`--dialect: '${d}' is not one of ${DIALECTS.join(', ')}`);
+        opts.dialect = d;
+        break;
+      }
       case '--fault':
         try {
           faults.push(...parseFaults(value()));
@@ -184,7 +193,7 @@ export async function simCommand(argv: string[], io: SimIo = {}): Promise<number
   }
   const profile = getProfile(typeof opts.profile === 'string' ? opts.profile : undefined);
   const det = opts.deterministic ? `, deterministic: ttft ${opts.deterministic.ttftMs} ms, itl ${opts.deterministic.itlMs} ms` : '';
-  out(`nimble sim listening on ${handle.url} (profile ${profile.id}${det})`);
+  out(`nimble sim listening on ${handle.url} (profile ${profile.id}${det}${opts.dialect && opts.dialect !== 'nim' ? `, dialect ${opts.dialect}` : ''})`);
   out(
     `  model ${opts.model ?? profile.model} · max-num-seqs ${opts.maxNumSeqs ?? profile.maxNumSeqs} · KV ${opts.kvCacheTokens ?? profile.kvCacheTokens} tokens` +
       (opts.startupDelayMs ? ` · ready in ${opts.startupDelayMs / 1000}s` : '') +

@@ -12,6 +12,7 @@ import { getProfile, type NimProfile } from './profiles.ts';
 import { parseGenRequest, type GenRequest } from './request.ts';
 import { outputLength } from './tokens.ts';
 import { createRng } from '../../util/rng.ts';
+import { healthPaths, isDialect, metricsPaths, renderDialectMetrics, type Dialect } from './dialects.ts';
 
 export interface SimNimOptions {
   /** 0 (default) = an ephemeral port. */
@@ -40,6 +41,11 @@ export interface SimNimOptions {
    */
   deterministic?: { ttftMs: number; itlMs: number };
   faults?: FaultSpec[];
+  /**
+   * Which engine's health path and metric names to speak (default 'nim'): 'vllm', 'sglang', 'tgi',
+   * 'llamacpp' answer /health and their own /metrics names; 'none' has neither (models + chat only).
+   */
+  dialect?: Dialect;
 }
 
 export interface SimStats {
@@ -108,6 +114,7 @@ export function validateOptions(o: SimNimOptions): void {
     throw new Error(`sim deterministic ttftMs and itlMs must be ≥ 0`);
   }
   for (const f of o.faults ?? []) validateFault(f);
+  if (o.dialect !== undefined && !isDialect(o.dialect)) throw new Error(`sim option dialect must be one of nim, vllm, vllm-old, sglang, tgi, llamacpp, llamacpp-old, none, got ${o.dialect}`);
 }
 
 export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandle> {
@@ -147,8 +154,14 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
   const sendError = (res: http.ServerResponse, status: number, msg: string, param: string | null = null, headers: http.OutgoingHttpHeaders = {}) =>
     sendJson(res, status, errorBody(status, msg, param), headers);
 
+  const dialect: Dialect = opts.dialect ?? 'nim';
+  const health = healthPaths(dialect);
+  const metricPaths = new Set(metricsPaths(dialect));
   function metricsText(): string {
     const s = engine.stats();
+    if (dialect !== 'nim' && dialect !== 'none') {
+      return renderDialectMetrics(dialect, model, { running: s.running, waiting: s.waiting, kvUsage: s.kvUsage, promptTokens: metrics.promptTokens, generationTokens: metrics.generationTokens });
+    }
     return metrics.render(model, { running: s.running, waiting: s.waiting, maxNumSeqs: det ? 0 : profile.maxNumSeqs, kvUsage: s.kvUsage });
   }
 
@@ -291,13 +304,18 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
       return sendJson(res, 200, JSON.stringify(served.snapshot()));
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, `${method} ${path} is not allowed: use GET`);
+    if (path === health.live) return sendJson(res, 200, JSON.stringify({ object: 'health-response', message: 'Service is live.' }));
+    if (path === health.ready) {
+      return ready
+        ? sendJson(res, 200, JSON.stringify({ object: 'health-response', message: 'Service is ready.' }))
+        : sendJson(res, 503, JSON.stringify({ object: 'health-response', message: 'Service is not ready.' }));
+    }
+    if (metricPaths.has(path)) {
+      const body = metricsText();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      return res.end(body);
+    }
     switch (path) {
-      case '/v1/health/live':
-        return sendJson(res, 200, JSON.stringify({ object: 'health-response', message: 'Service is live.' }));
-      case '/v1/health/ready':
-        return ready
-          ? sendJson(res, 200, JSON.stringify({ object: 'health-response', message: 'Service is ready.' }))
-          : sendJson(res, 503, JSON.stringify({ object: 'health-response', message: 'Service is not ready.' }));
       case '/v1/models':
         return sendJson(
           res,
@@ -309,12 +327,6 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
             ],
           }),
         );
-      case '/v1/metrics':
-      case '/metrics': {
-        const body = metricsText();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-        return res.end(body);
-      }
       default:
         return sendError(res, 404, `not found: ${method} ${path} (the simulator serves /v1/health/{live,ready}, /v1/models, /v1/chat/completions, /v1/completions, /v1/metrics)`);
     }

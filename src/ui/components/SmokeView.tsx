@@ -11,7 +11,7 @@ import { Table, type Cell } from './Table.tsx';
 
 export const SMOKE_ORDER: readonly SmokeCheck['name'][] = ['ready', 'models', 'chat', 'metrics'];
 export const SMOKE_LABEL: Record<SmokeCheck['name'], string> = {
-  ready: 'Ready (/v1/health/ready)',
+  ready: 'Ready (health endpoint)',
   models: 'Models (/v1/models)',
   chat: 'Streamed chat completion',
   metrics: 'Metrics (Prometheus)',
@@ -25,10 +25,10 @@ export function SmokeView({ width: w, height }: { width?: number; height?: numbe
     const c = checks.find((x) => x.name === name);
     if (!c) return [{ text: '○', color: theme.roles.muted }, { text: SMOKE_LABEL[name], color: theme.roles.muted }, { text: '—', color: theme.roles.muted }, { text: stage?.startedAt !== undefined && stage.endedAt === undefined ? 'waiting…' : 'not run', color: theme.roles.muted }];
     return [
-      { text: c.ok ? '✓' : '✗', color: c.ok ? theme.roles.success : theme.roles.danger, bold: true },
+      { text: c.ok ? (c.warn ? '!' : '✓') : '✗', color: c.ok ? (c.warn ? theme.roles.warning : theme.roles.success) : theme.roles.danger, bold: true },
       { text: SMOKE_LABEL[name] },
       { text: formatMs(c.ms) },
-      { text: c.detail, color: c.ok ? theme.roles.muted : theme.roles.danger },
+      { text: c.detail, color: c.ok ? (c.warn ? theme.roles.warning : theme.roles.muted) : theme.roles.danger },
     ];
   });
   const passed = checks.filter((c) => c.ok).length;

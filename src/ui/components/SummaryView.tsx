@@ -4,6 +4,8 @@
 
 import React from 'react';
 import { Box, Text } from 'ink';
+import { serverMetricsLine } from '../../core/server-metrics.ts';
+import { tokensLine } from '../../core/workloads.ts';
 import { formatUsd } from '../../core/cost.ts';
 import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
 import { STAGE_TARGET_MS, TIER_LABEL, type StageId } from '../../core/tiers.ts';
@@ -128,6 +130,8 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
           );
         })}
       </Box>
+      {tokensLine(sum.levels) ? <Text color={theme.roles.muted} wrap="truncate-end">{`  tokens: ${tokensLine(sum.levels)}`}</Text> : null}
+      {serverMetricsLine(sum.serverMetrics) ? <Text color={theme.roles.warning} wrap="truncate-end">{`  ${serverMetricsLine(sum.serverMetrics)}`}</Text> : null}
       {sum.diagnosis ? <DiagnosisBox diagnosis={sum.diagnosis} width={width} /> : null}
       {sum.errors.length || sum.guards.length ? (
         <Box flexDirection="column" marginTop={1}>

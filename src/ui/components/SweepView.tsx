@@ -12,6 +12,7 @@ import type { ChartMetric } from './sweep/chart.ts';
 import { LevelTable } from './sweep/LevelTable.tsx';
 import { LevelProgressLine, ServerPanel } from './sweep/LivePanel.tsx';
 import { SweepChart } from './sweep/SweepChart.tsx';
+import { serverMetricsLine } from '../../core/server-metrics.ts';
 
 export interface SweepViewProps {
   metric?: ChartMetric;
@@ -25,6 +26,8 @@ export function SweepView({ metric = 'ttft', width: w, height: h }: SweepViewPro
   const width = w ?? size.columns;
   const height = h ?? Math.max(12, size.rows - 5);
   const { sweep, server, metaShapes } = useSessionShallow((s) => ({ sweep: s.sweep, server: s.server, metaShapes: s.meta?.shapes }));
+  const noMetrics = serverMetricsLine(sweep.serverMetrics);
+  const noMetricsLine = noMetrics ? <Text color={theme.roles.warning} wrap="truncate-end">{noMetrics}</Text> : null;
   const shapes: ShapeId[] = sweep.shapes.length ? sweep.shapes : (metaShapes ?? []);
   const seen = [...new Set(sweep.levels.map((l) => l.shape))];
   const allShapes = [...shapes, ...seen.filter((s) => !shapes.includes(s))];
@@ -43,7 +46,7 @@ export function SweepView({ metric = 'ttft', width: w, height: h }: SweepViewPro
     const live = (
       <>
         <LevelProgressLine current={sweep.current} width={rightW} finished={sweep.levels.length} />
-        <ServerPanel samples={server} width={rightW} />
+        {noMetricsLine ?? <ServerPanel samples={server} width={rightW} />}
       </>
     );
     const chartW = width - rightW - 2;
@@ -77,7 +80,7 @@ export function SweepView({ metric = 'ttft', width: w, height: h }: SweepViewPro
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <SweepChart levels={sweep.levels} shapes={allShapes} metric={metric} width={width} height={chartRows} />
       {running ? <LevelProgressLine current={sweep.current} width={width} /> : null}
-      {running ? <ServerPanel samples={server} width={width} compact /> : null}
+      {running ? (noMetricsLine ?? <ServerPanel samples={server} width={width} compact />) : null}
       <CapacityCard shapes={allShapes} breakingPoints={sweep.breakingPoints} economics={sweep.economics} levels={sweep.levels} width={width} compact />
       <LevelTable levels={sweep.levels} width={width} maxRows={tableRows} />
     </Box>

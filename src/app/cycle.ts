@@ -85,7 +85,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     if (!stopReason) stopReason = r;
     work.abort(r);
   };
-  const onUserAbort = () => stop(new StopRequest('user', 'stopped by the user'));
+  // The reason says who stopped it (Ctrl-C, SIGTERM, a hang-up, a closed stdout).
+  const onUserAbort = () => stop(new StopRequest('user', typeof signal.reason === 'string' ? signal.reason : 'stopped by the user'));
   if (signal.aborted) onUserAbort();
   signal.addEventListener('abort', onUserAbort, { once: true });
 

@@ -36,6 +36,8 @@ export interface OutputOptions {
   /** Called when the user quits from the TUI (q → confirm). */
   onQuit: () => void;
   write?: (s: string) => void;
+  /** True when nobody is watching any more (SIGHUP, SIGTERM, stdout gone): the TUI does not wait for q. */
+  unattended?: () => boolean;
 }
 
 export async function attachOutput(opts: OutputOptions): Promise<Output> {
@@ -106,7 +108,7 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       store.getState().flush();
       app.rerender?.();
       // The summary stays on screen until the user quits (q), unless they already asked to.
-      if (!quitRequested) await quit;
+      if (!quitRequested && !opts.unattended?.()) await quit;
       process.stdin.off('data', onData);
       app.unmount();
       store.getState().dispose?.();

@@ -19,6 +19,7 @@ import { createEventBus, type EventBus } from './event-bus.ts';
 import { runCycle, type LoadService } from './cycle.ts';
 import { loadTheme } from '../ui/theme.ts';
 import { attachOutput, chooseOutputMode, type Output } from './output.ts';
+import { installLifeline, STOP_EXIT, type Lifeline } from './lifeline.ts';
 
 export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -135,6 +136,7 @@ interface Session {
   writer: SessionWriter;
   output: Output;
   abort: AbortController;
+  lifeline: Lifeline;
   dispose(): void;
 }
 
@@ -150,61 +152,82 @@ export async function openSession(
   const clock = createSessionClock();
   const bus = createEventBus(clock);
   const dir = resolveSessionsDir({ flag: flags.sessionsDir, configDir: flags.configSessionsDir });
-  const writer = openSessionWriter(dir, meta, {
-    secrets,
-    onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`),
-  });
-  bus.subscribe((e) => writer.append(e));
   const abort = new AbortController();
-  const mode = chooseOutputMode(flags);
-  let output: Output;
+  let output: Output | undefined;
+  let writer: SessionWriter | undefined;
+  // Ctrl-C, SIGTERM, SIGHUP and a lost stdout stop the work and let cleanup run; a second Ctrl-C
+  // leaves at once, saying what may still be running.
+  const lifeline = installLifeline({
+    onStop: (s) => abort.abort(s.reason),
+    onLeave: () => {
+      const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
+      output?.close();
+      writer?.close();
+      if (running.length) {
+        lifeline.say(
+          `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
+            `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.`,
+        );
+      }
+      process.exit(130);
+    },
+  });
   try {
-    output = await attachOutput({ mode, bus, priceTable, theme: flags.theme, onQuit: () => abort.abort() });
+    writer = openSessionWriter(dir, meta, {
+      secrets,
+      onError: (err) => lifeline.say(`nimble: could not write the session log (${err.message}); the run and its cleanup go on`),
+    });
   } catch (err) {
-    writer.discardIfEmpty(); // nothing ran: leave no empty session behind
+    lifeline.dispose();
+    throw new Error(`cannot save a session in ${dir} (${(err as Error).message}); nothing was started`);
+  }
+  const w = writer;
+  bus.subscribe((e) => w.append(e));
+  const mode = chooseOutputMode(flags);
+  try {
+    output = await attachOutput({
+      mode,
+      bus,
+      priceTable,
+      theme: flags.theme,
+      onQuit: () => abort.abort('stopped by the user'),
+      write: lifeline.out,
+      unattended: () => lifeline.stopped !== null && lifeline.stopped.cause !== 'SIGINT',
+    });
+  } catch (err) {
+    w.discardIfEmpty(); // nothing ran: leave no empty session behind
+    lifeline.dispose();
     throw err;
   }
-
-  // Ctrl-C: the first one stops the work and lets cleanup run; a second one leaves at once, saying
-  // what may still be running.
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nnimble: stopping — cleaning up what was created (Ctrl-C again to leave without cleanup)\n');
-      abort.abort();
-      return;
-    }
-    const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
-    output.close();
-    writer.close();
-    if (running.length) {
-      process.stderr.write(
-        `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
-          `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.\n`,
-      );
-    }
-    process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return {
-    bus,
-    writer,
-    output,
-    abort,
-    dispose() {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    },
-  };
+  return { bus, writer: w, output, abort, lifeline, dispose: () => lifeline.dispose() };
 }
 
-export async function finishSession(s: Session, priceTable: PriceTable): Promise<void> {
+/**
+ * Saves the summary, prints the end, and returns the exit code: the status's, the stopping
+ * signal's (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 lost stdout), or 1 when a completed run
+ * could not be saved. What was not saved is the last line on stderr.
+ */
+export async function finishSession(s: Session, priceTable: PriceTable): Promise<number> {
   if (s.bus.state.meta) s.writer.finish(summarizeSession(s.bus.state, priceTable));
   else s.writer.close();
-  await s.output.finish(s.writer.error ? undefined : s.writer.path);
+  const unsaved = s.writer.unsaved();
+  await s.output.finish(unsaved.length ? undefined : s.writer.path);
+  const status = s.bus.state.status;
+  const stopped = s.lifeline.stopped;
+  if (s.lifeline.stdoutLost) {
+    // The summary went nowhere: the end goes to stderr (and the session file has it all).
+    s.lifeline.say(`nimble: session ${s.writer.id} ${status}${s.bus.state.endReason ? `: ${s.bus.state.endReason}` : ''}; cleanup ${cleanupWord(s.bus)}${unsaved.length ? '' : `; saved to ${s.writer.path}`}`);
+  }
+  if (unsaved.length) s.lifeline.say(`nimble: NOT SAVED: ${unsaved.join('; ')}`);
   s.dispose();
+  if (status === 'aborted' && stopped) return STOP_EXIT[stopped.cause];
+  const code = exitCode(status);
+  return code === 0 && unsaved.length ? 1 : code;
+}
+
+function cleanupWord(bus: EventBus): string {
+  const st = bus.state.stages.cleanup;
+  return st === undefined ? 'not needed' : st.ok ? 'finished' : 'did not finish (run `nimble status`)';
 }
 
 export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
@@ -321,7 +344,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     cluster = createSimCluster({ clock: session.bus.clock, profile, seed, nimProfile: f['nim-profile'], priceTable, failure: f.fail as never });
   }
   const load = await loadLoadService();
-  const status = await runCycle(
+  await runCycle(
     {
       meta,
       spec,
@@ -341,6 +364,5 @@ export async function runCommand(argv: string[]): Promise<number> {
     { cluster: cluster!, bus: session.bus, load },
     session.abort.signal,
   );
-  await finishSession(session, priceTable);
-  return exitCode(status);
+  return await finishSession(session, priceTable);
 }

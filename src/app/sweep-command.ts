@@ -6,7 +6,7 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
-import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -133,18 +133,21 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted, note: signal.aborted ? 'stopped' : undefined });
       if (signal.aborted) {
         status = 'aborted';
-        reason = 'stopped by the user';
+        reason = stopWhy(signal);
       }
     }
   } catch (err) {
     const aborted = signal.aborted || (err instanceof Error && err.name === 'AbortError');
     status = aborted ? 'aborted' : 'failed';
-    reason = aborted ? 'stopped by the user' : errorText(err);
+    reason = aborted ? stopWhy(signal) : errorText(err);
     if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
   }
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
-  await finishSession(session, priceTable);
-  return exitCode(status);
+  return await finishSession(session, priceTable);
+}
+
+function stopWhy(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'stopped by the user';
 }

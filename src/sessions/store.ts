@@ -3,7 +3,7 @@
 // written atomically (temp file + rename) when the session ends. A directory with events but no
 // summary (the process was killed) is reconstructed by reducing its events, and marked partial.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
@@ -51,6 +51,8 @@ export interface SessionWriter {
   discardIfEmpty(): void;
   /** First write error, if any: the run goes on (a full disk must not strand paid resources). */
   readonly error: Error | null;
+  /** What could not be saved, in words (empty when everything was). */
+  unsaved(): string[];
 }
 
 export interface WriterOptions {
@@ -65,17 +67,24 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
   const path = join(dir, meta.id);
   mkdirSync(path, { recursive: true });
   const secrets = [...(opts.secrets ?? []), ...secretsFromEnv(opts.env ?? process.env)];
-  let fd: number | null = openSync(join(path, EVENTS_FILE), 'a');
+  // O_NOFOLLOW: a planted symlink is never written through.
+  let fd: number | null = openSync(join(path, EVENTS_FILE), fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW);
   writeFileSync(join(path, LOCK_FILE), String(process.pid));
   let error: Error | null = null;
   let appended = 0;
+  let dropped = 0; // events not written after the first failed append (the log stays a clean prefix)
+  let logError: string | null = null;
+  let summaryError: string | null = null;
+  let written = 0; // bytes of whole lines in the log
   const fail = (err: unknown) => {
     const e = err instanceof Error ? err : new Error(String(err));
     if (!error) {
       error = e;
       opts.onError?.(e);
     }
+    return e;
   };
+  const why = (e: Error) => (e as NodeJS.ErrnoException).code ?? e.message;
   const close = () => {
     if (fd !== null) {
       try {
@@ -99,14 +108,31 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
       return error;
     },
     append(e) {
-      if (fd === null) return fail(new Error(`session ${meta.id}: append after close`));
+      if (fd === null) return void fail(new Error(`session ${meta.id}: append after close`));
+      if (logError) return void dropped++;
+      const line = Buffer.from(JSON.stringify(scrubValue(e, secrets)) + '\n');
       try {
         // writeSync hands the line to the kernel before returning: it survives the process dying.
-        writeSync(fd, JSON.stringify(scrubValue(e, secrets)) + '\n');
+        const n = writeSync(fd, line);
+        if (n !== line.length) throw Object.assign(new Error(`short write (${n} of ${line.length} bytes): disk full?`), { code: 'ENOSPC' });
+        written += n;
         appended++;
       } catch (err) {
-        fail(err);
+        // Later lines are dropped rather than written after a gap; a half-written line is cut off.
+        logError = why(fail(err));
+        dropped++;
+        try {
+          ftruncateSync(fd, written);
+        } catch {
+          /* the reader ignores a truncated last line */
+        }
       }
+    },
+    unsaved() {
+      const out: string[] = [];
+      if (logError) out.push(`the event log ${join(path, EVENTS_FILE)} is missing its last ${dropped} event(s) (${logError})`);
+      if (summaryError) out.push(`${SUMMARY_FILE} was not written (${summaryError})`);
+      return out;
     },
     discardIfEmpty() {
       close();
@@ -116,7 +142,7 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
       try {
         writeJsonAtomic(join(path, SUMMARY_FILE), scrubValue(summary, secrets));
       } catch (err) {
-        fail(err);
+        summaryError = why(fail(err));
       }
       close();
     },
@@ -126,14 +152,22 @@ export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOp
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const fd = openSync(tmp, 'w');
+  const data = Buffer.from(JSON.stringify(value, null, 2) + '\n');
   try {
-    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'wx');
+    try {
+      const n = writeSync(fd, data);
+      if (n !== data.length) throw Object.assign(new Error(`short write (${n} of ${data.length} bytes): disk full?`), { code: 'ENOSPC' });
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    // A full disk must not leave a half-written temp file behind.
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, file);
 }
 
 export interface LoadedSession {
@@ -241,7 +275,9 @@ export function readSession(dir: string, id: string, opts: ReadOptions = {}): Lo
     warnings.push(`session ended (${state.status}) but no ${SUMMARY_FILE} was written`);
   }
   const open = Object.values(state.resources).filter((r) => r.stoppedAt === undefined);
-  if (open.length && livePid === null) {
+  // Only a cluster run leaves anything to clean up: the simulator's resources died with its process,
+  // and an endpoint's GPU is not nimble's.
+  if (open.length && livePid === null && state.meta!.mode === 'cluster') {
     warnings.push(`not seen stopped: ${open.map((r) => r.resource.label).join(', ')} — check the cluster (nimble cleanup)`);
   }
   return { id, path, summary: summarizeSession(state, table), events, partial: true, running: livePid !== null, warnings };

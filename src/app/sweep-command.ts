@@ -107,7 +107,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     const smoke = await load.runSmokeTest(baseUrl, model!, apiKey, (b) => bus.emit(b), signal);
     const smokeOk = smoke.every((c) => c.ok);
     bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
-    if (!smokeOk) {
+    if (!smokeOk && signal.aborted) {
+      status = 'aborted';
+      reason = stopWhy(signal);
+    } else if (!smokeOk) {
       status = 'failed';
       reason = `smoke test failed (${smoke.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')})`;
     } else {

@@ -3,7 +3,7 @@
 // written atomically (temp file + rename) when the session ends. A directory with events but no
 // summary (the process was killed) is reconstructed by reducing its events, and marked partial.
 
-import { closeSync, constants as fsConstants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
@@ -65,7 +65,13 @@ export interface WriterOptions {
 export function openSessionWriter(dir: string, meta: SessionMeta, opts: WriterOptions = {}): SessionWriter {
   if (!isValidSessionId(meta.id)) throw new Error(`invalid session id '${meta.id}'`);
   const path = join(dir, meta.id);
-  mkdirSync(path, { recursive: true });
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    // A recursive mkdir on a read-only disk can say ENOENT: ask the folder itself what is wrong.
+    if (existsSync(dir)) accessSync(dir, fsConstants.W_OK);
+    throw err;
+  }
   const secrets = [...(opts.secrets ?? []), ...secretsFromEnv(opts.env ?? process.env)];
   // O_NOFOLLOW: a planted symlink is never written through.
   let fd: number | null = openSync(join(path, EVENTS_FILE), fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW);

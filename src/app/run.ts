@@ -48,6 +48,8 @@ Both:
   --model <id>               model (default meta/llama-3.1-8b-instruct)
   --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
   --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
+  --keep-secrets             keep the NGC secrets (and so the namespace) after the run; by default
+                             cleanup deletes them, and the namespace when nimble created it
   --shape <list>             workload shapes: support,summary,coding (default support)
   --max-concurrency <n>      highest concurrency the sweep tries (default 256)
   --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
@@ -102,6 +104,7 @@ const runOptions = {
   'service-port': { type: 'string' },
   'storage-class': { type: 'string' },
   'keep-cache': { type: 'boolean' },
+  'keep-secrets': { type: 'boolean' },
   'no-sweep': { type: 'boolean' },
   budget: { type: 'string' },
   'max-duration': { type: 'string' },
@@ -353,7 +356,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxConcurrency,
       sweepTiming,
       tokens: tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE),
-      cleanup: { keepCache: spec.cache.keep, removeSecrets: false, removeNamespace: false },
+      // The NGC key never outlives the run unless asked; the namespace goes too when nimble made it
+      // and nothing kept lives there (src/kube/cleanup.ts planCredentialCleanup).
+      cleanup: { keepCache: spec.cache.keep, removeSecrets: !f['keep-secrets'], removeNamespace: true },
       priceTable,
       budgetUsd,
       maxDurationMs,

@@ -40,6 +40,7 @@ Cluster (without --sim):
   --context <name>           kubectl context (default: current)     --namespace <ns> (default nimble)
   --release <name>           helm release (default nimble-nim)        --chart <path|builtin>
   --image <repo> --tag <t>   NIM image                                 --ngc-key-file <file>
+  --kubeconfig <file>        --kubectl <path>  --helm <path>  (default: KUBECONFIG, and both on PATH)
   --tier <tier>              target tier: the budgets the timeline shows and the cost projection
                              (default: fast on a cluster, the --profile on the simulator)
   --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
@@ -98,6 +99,8 @@ const runOptions = {
   tag: { type: 'string' },
   'ngc-key-file': { type: 'string' },
   kubeconfig: { type: 'string' },
+  kubectl: { type: 'string' },
+  helm: { type: 'string' },
   'service-type': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   'cache-size': { type: 'string' },
@@ -233,6 +236,17 @@ function cleanupWord(bus: EventBus): string {
   return st === undefined ? 'not needed' : st.ok ? 'finished' : 'did not finish (run `nimble status`)';
 }
 
+/** A wrong --theme is a usage error (exit 2), found before anything is created. */
+export function themeFlag(value: string | undefined, usage: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    loadTheme(value, {});
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), usage);
+  }
+  return value;
+}
+
 export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
   const promptTokens = intFlag('prompt-tokens', prompt, usage);
   const outputTokens = intFlag('output-tokens', output, usage);
@@ -269,6 +283,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (sweepTiming !== 'quick' && sweepTiming !== 'standard') throw new UsageError(`--sweep-timing must be quick or standard`, RUN_USAGE);
   if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
   if (f.fail && !sim) throw new UsageError('--fail only applies to the simulator (--sim)', RUN_USAGE);
+  themeFlag(f.theme, RUN_USAGE);
+  // Every flag is checked before the session folder exists: a usage error leaves nothing on disk.
+  const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE);
 
   const config = await loadPriceTable();
   const priceTable = config.table;
@@ -303,6 +320,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       context: f.context,
       namespace: spec.namespace,
       kubeconfig: f.kubeconfig,
+      kubectl: f.kubectl,
+      helm: f.helm,
       ngcKeyFile: f['ngc-key-file'],
       yes: Boolean(f.yes),
       json: Boolean(f.json),
@@ -355,7 +374,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       shapes,
       maxConcurrency,
       sweepTiming,
-      tokens: tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE),
+      tokens,
       // The NGC key never outlives the run unless asked; the namespace goes too when nimble made it
       // and nothing kept lives there (src/kube/cleanup.ts planCredentialCleanup).
       cleanup: { keepCache: spec.cache.keep, removeSecrets: !f['keep-secrets'], removeNamespace: true },

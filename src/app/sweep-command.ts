@@ -6,7 +6,7 @@ import { parseTier } from '../core/tiers.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
-import { tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -56,6 +56,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], SWEEP_USAGE) ?? 256;
   const gpus = intFlag('gpus', f.gpus, SWEEP_USAGE) ?? 1;
   const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], SWEEP_USAGE);
+  themeFlag(f.theme, SWEEP_USAGE);
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
   const timing = f['sweep-timing'] ?? 'standard';
   if (timing !== 'quick' && timing !== 'standard') throw new UsageError('--sweep-timing must be quick or standard', SWEEP_USAGE);

@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BIN, runFault, tmpfsWrap, type FaultRun } from './faults-harness.ts';
 
 const TIME_BOUND_MS = 60_000;
@@ -155,5 +155,43 @@ test('a read-only sessions folder: a clear error before anything is started, exi
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(copy, { recursive: true, force: true });
+  }
+});
+
+test('usage errors exit 2 with a plain message and leave nothing on disk (theme, zero, negative, zero duration)', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'nimble-usage-')), 'sessions');
+  try {
+    for (const [args, message] of [
+      [['--theme', 'nope'], /Unknown theme "nope"/],
+      [['--output-tokens', '0'], /--output-tokens must be an integer ≥ 1, got '0'/],
+      [['--budget', '-5'], /--budget must not be negative, got '-5'/],
+      [['--max-duration', '0'], /--max-duration must be longer than zero/],
+    ] as const) {
+      const r = await runFault([...SIM, ...args, '--sessions-dir', dir], { timeoutMs: TIME_BOUND_MS });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /ambiguous|at .*\.ts:\d+/);
+      assert.deepEqual(r.leftAlive, []);
+      assert.ok(!existsSync(dir), `${args.join(' ')} left ${dir}`);
+    }
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+});
+
+test('escape sequences in a model id and the config price-table name never reach the terminal (plain output)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-esc-'));
+  try {
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ priceTable: { name: 'evil\u001b]0;pwned\u0007\u001b[2J-table', items: {} } }));
+    const r = await runFault([...SIM, '--no-sweep', '--model', 'meta/llama\u001b[31m\u009b2J\u0007', '--sessions-dir', join(dir, 's')], { env: { NIMBLE_CONFIG: config }, timeoutMs: TIME_BOUND_MS });
+    bounded(r);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /meta\/llama on 1× VM\.GPU\.A10\.1/);
+    assert.match(r.stdout, /price table evil-table/);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(r.stdout + r.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no control character printed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -172,3 +172,24 @@ test('a session folder copied to backup-copy is its own row; d in the browser de
   assert.ok(existsSync(join(original, 'session.json')), 'the original is still there');
   assert.equal(JSON.parse(readFileSync(join(original, 'session.json'), 'utf8')).id, '2026-11-23T11-00-00Z-sim-orig');
 });
+
+test('an imported file with escape sequences in its model id: imported, and `nimble sessions` prints it without them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-esc-import-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const good = JSON.parse(readFileSync(new URL('../../src/sessions/fixtures/vllm-bench-serve-c4.json', import.meta.url), 'utf8'));
+  const file = join(dir, 'result.json');
+  writeFileSync(file, JSON.stringify({ ...good, model_id: 'llama\u001b]8;;http://x\u0007link\u001b]8;;\u0007\u001b[2J\u009b31m' }));
+  const imp = await runFault(['import', file, '--sessions-dir', join(dir, 's')], { timeoutMs: TIME_BOUND_MS });
+  assert.equal(imp.code, 0, imp.stderr);
+  const list = await runFault(['sessions', '--sessions-dir', join(dir, 's')], { timeoutMs: TIME_BOUND_MS });
+  bounded(list, 300);
+  assert.match(list.stdout, /llamalink/);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(list.stdout + list.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ ...good, completed: -1 }));
+  const refused = await runFault(['import', bad, '--sessions-dir', join(dir, 's2')], { timeoutMs: TIME_BOUND_MS });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /completed requests is -1/);
+  assert.ok(!existsSync(join(dir, 's2')), 'a refused import saves nothing');
+});

@@ -1,7 +1,8 @@
 // Runs the real `nimble` binary under a fault and measures what the fault matrix asserts: exit
 // code, stdout/stderr, wall time, peak RSS (from /proc, polled), and whether anything it started
 // is still alive afterwards (it runs in its own process group; every descendant seen is checked).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
@@ -23,9 +24,11 @@ export interface FaultOptions {
   wrap?: (argv: string[]) => string[];
   /** When stdout has this many lines, close our end of the pipe (nimble's next write gets EPIPE). */
   closeStdoutAfterLines?: number;
-  /** Send a signal once this pattern shows on stdout. */
+  /** Send a signal once this pattern shows on stdout (to nimble's node process under a wrapper). */
   signalOn?: { pattern: RegExp; signal: NodeJS.Signals };
   timeoutMs: number;
+  /** Keep nimble's stdin open (a pipe nobody writes to), as a terminal's is. */
+  stdinOpen?: boolean;
 }
 
 function peakRssMb(pid: number): number {
@@ -63,6 +66,18 @@ export function descendants(root: number): number[] {
   return out;
 }
 
+/** The node process running nimble under `root` (itself, or a wrapper's descendant). */
+export function nimblePid(root: number): number {
+  for (const p of [root, ...descendants(root)]) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').some((a) => a.endsWith('bin/nimble.js'))) return p;
+    } catch {
+      /* gone */
+    }
+  }
+  return root;
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -76,7 +91,7 @@ export function runFault(args: string[], o: FaultOptions): Promise<FaultRun> {
   const argv = [process.execPath, BIN, ...args];
   const cmd = o.wrap ? o.wrap(argv) : argv;
   const started = Date.now();
-  const child = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...o.env }, stdio: [o.stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
   const pid = child.pid!;
   let stdout = '';
   let stderr = '';
@@ -95,7 +110,7 @@ export function runFault(args: string[], o: FaultOptions): Promise<FaultRun> {
     stdout += d;
     if (o.signalOn && !signalled && o.signalOn.pattern.test(stdout)) {
       signalled = true;
-      process.kill(pid, o.signalOn.signal);
+      process.kill(o.wrap ? nimblePid(pid) : pid, o.signalOn.signal);
     }
     if (o.closeStdoutAfterLines !== undefined && stdout.split('\n').length > o.closeStdoutAfterLines) {
       closed = true;

@@ -36,3 +36,9 @@ test('nimble status lists kept secrets and namespaces apart from what costs mone
   assert.match(text, /namespace +nimble +created by nimble/);
   assert.equal(formatKept([]), '');
 });
+
+test('nimble run removes the NGC secrets and its namespace unless --keep-secrets', async () => {
+  const { runCleanupOptions } = await import('./run.ts');
+  assert.deepEqual(runCleanupOptions({ keepCache: false, keepSecrets: false }), { keepCache: false, removeSecrets: true, removeNamespace: true });
+  assert.deepEqual(runCleanupOptions({ keepCache: true, keepSecrets: true }), { keepCache: true, removeSecrets: false, removeNamespace: true });
+});

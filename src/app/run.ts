@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createSessionClock } from '../core/clock.ts';
-import type { Cluster, DeploySpec } from '../core/cluster.ts';
+import type { CleanupOptions, Cluster, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
@@ -253,6 +253,14 @@ export function tokenOverrides(prompt: string | undefined, output: string | unde
   return promptTokens || outputTokens ? { promptTokens, outputTokens } : undefined;
 }
 
+/**
+ * What `nimble run` cleans up: the NGC key never outlives the run unless asked; the namespace goes
+ * too when nimble made it and nothing kept lives there (src/kube/cleanup.ts planCredentialCleanup).
+ */
+export function runCleanupOptions(o: { keepCache: boolean; keepSecrets: boolean }): CleanupOptions {
+  return { keepCache: o.keepCache, removeSecrets: !o.keepSecrets, removeNamespace: true };
+}
+
 export function exitCode(status: string): number {
   return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
 }
@@ -375,9 +383,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       maxConcurrency,
       sweepTiming,
       tokens,
-      // The NGC key never outlives the run unless asked; the namespace goes too when nimble made it
-      // and nothing kept lives there (src/kube/cleanup.ts planCredentialCleanup).
-      cleanup: { keepCache: spec.cache.keep, removeSecrets: !f['keep-secrets'], removeNamespace: true },
+      cleanup: runCleanupOptions({ keepCache: spec.cache.keep, keepSecrets: Boolean(f['keep-secrets']) }),
       priceTable,
       budgetUsd,
       maxDurationMs,

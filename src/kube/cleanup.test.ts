@@ -63,3 +63,63 @@ test("foreignObjects: what Kubernetes adds, owned objects and nimble's own are n
   ];
   assert.deepEqual(foreignObjects(items), ['deployment/app', 'secret/db-password']);
 });
+
+// The same rules through cleanupRelease, against a cluster played by a table of kubectl/helm
+// answers (the real cluster test is test/integration/cli-run.test.ts): which commands run.
+import { cleanupRelease } from './cleanup.ts';
+import type { KubeExec, RunResult } from './exec.ts';
+
+function fakeCluster(o: { nsLabels?: Record<string, string> | null; contents?: unknown[] }) {
+  const ran: string[] = [];
+  const ok = (stdout: string): RunResult => ({ exitCode: 0, stdout, stderr: '', enoent: false });
+  const notFound: RunResult = { exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): not found', enoent: false };
+  let nsGone = false;
+  const kubectl = async (args: readonly string[]): Promise<RunResult> => {
+    const a = args.join(' ');
+    ran.push(`kubectl ${a}`);
+    if (a.startsWith('get namespace nimble -o json')) return o.nsLabels === null || nsGone ? notFound : ok(JSON.stringify({ metadata: { name: 'nimble', labels: o.nsLabels } }));
+    if (a.startsWith('get namespace nimble -o name')) return nsGone ? notFound : ok('namespace/nimble');
+    if (a.startsWith('delete namespace')) nsGone = true;
+    if (a.startsWith('get deployments,')) return ok(JSON.stringify({ items: o.contents ?? [] }));
+    if (a.startsWith('get pvc') && a.includes('-l')) return ok(JSON.stringify({ items: [] }));
+    if (a.startsWith('get ')) return ok(JSON.stringify({ items: [] }));
+    return ok('');
+  };
+  const exec = {
+    kubectl,
+    helm: async (args: readonly string[]) => {
+      ran.push(`helm ${args.join(' ')}`);
+      if (args[0] === 'status') return { exitCode: 1, stdout: '', stderr: 'Error: release: not found', enoent: false };
+      if (args[0] === 'list') return ok('[]');
+      return ok('');
+    },
+    kubectlJson: async (args: readonly string[]) => JSON.parse((await kubectl(args)).stdout),
+    log: () => {},
+  } as unknown as KubeExec;
+  return { exec, ran };
+}
+
+const target = { release: 'nimble-nim', namespace: 'nimble' };
+const deletes = (ran: string[]) => ran.filter((c) => / delete (secret|namespace)/.test(c));
+
+test('cleanupRelease with nimble run options deletes both NGC secrets and the namespace it created', async () => {
+  const { exec, ran } = fakeCluster({ nsLabels: { 'nimble.dev/managed-by': 'nimble' } });
+  const r = await cleanupRelease({ exec, resources: [], pollMs: 1 }, target, RUN, () => {});
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(deletes(ran), ['kubectl delete secret ngc-secret ngc-api -n nimble --ignore-not-found', 'kubectl delete namespace nimble --wait=false']);
+  assert.deepEqual(r.kept, []);
+});
+
+test("cleanupRelease keeps a namespace holding someone else's deployment, and says why", async () => {
+  const { exec, ran } = fakeCluster({ nsLabels: { 'nimble.dev/managed-by': 'nimble' }, contents: [{ kind: 'Deployment', metadata: { name: 'theirs' } }] });
+  const r = await cleanupRelease({ exec, resources: [], pollMs: 1 }, target, RUN, () => {});
+  assert.deepEqual(deletes(ran), ['kubectl delete secret ngc-secret ngc-api -n nimble --ignore-not-found']);
+  assert.match(r.kept?.[0]?.detail ?? '', /1 object\(s\) nimble did not create \(deployment\/theirs\)/);
+});
+
+test('cleanupRelease with --keep-secrets deletes nothing of the credential kind and reports both secrets and the namespace kept', async () => {
+  const { exec, ran } = fakeCluster({ nsLabels: { 'nimble.dev/managed-by': 'nimble' } });
+  const r = await cleanupRelease({ exec, resources: [], pollMs: 1 }, target, { ...RUN, removeSecrets: false }, () => {});
+  assert.deepEqual(deletes(ran), []);
+  assert.deepEqual(r.kept?.map((k) => `${k.kind}/${k.name}`), ['secret/ngc-api', 'secret/ngc-secret', 'namespace/nimble']);
+});

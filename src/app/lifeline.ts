@@ -18,7 +18,7 @@ export interface LifelineOptions {
   /** First stop of any kind: abort the work (cleanup still runs). */
   onStop(s: Stopped): void;
   /** Second Ctrl-C / SIGTERM: leave now; the callback says what may still be running, then exits. */
-  onLeave(): void;
+  onLeave(cause: StopCause): void;
   proc?: NodeJS.Process;
 }
 
@@ -67,7 +67,7 @@ export function installLifeline(opts: LifelineOptions): Lifeline {
   const onSignal = (sig: StopCause) => () => {
     // A hang-up may come more than once (and the terminal is gone): it never means "leave now".
     if (sig !== 'SIGHUP') interrupts++;
-    if (interrupts >= 2) return opts.onLeave();
+    if (interrupts >= 2) return opts.onLeave(sig);
     stop(sig, sig === 'SIGINT' ? 'stopped by the user (Ctrl-C)' : sig === 'SIGTERM' ? 'terminated (SIGTERM)' : 'the terminal hung up (SIGHUP)');
   };
   const onStdoutError = (err: NodeJS.ErrnoException) => {

@@ -165,7 +165,7 @@ export async function openSession(
   // leaves at once, saying what may still be running.
   const lifeline = installLifeline({
     onStop: (s) => abort.abort(s.reason),
-    onLeave: () => {
+    onLeave: (cause) => {
       const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
       output?.close();
       writer?.close();
@@ -175,7 +175,7 @@ export async function openSession(
             `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.`,
         );
       }
-      process.exit(130);
+      process.exit(STOP_EXIT[cause]);
     },
   });
   try {

@@ -21,9 +21,10 @@ export interface LogScan {
   warnings: string[];
 }
 
-/** Opens a file for reading without following a symbolic link (ELOOP if it is one). */
+/** Opens a file for reading without following a symbolic link (ELOOP if it is one); a FIFO planted
+ *  in its place does not block the open (O_NONBLOCK), and is refused as not a regular file. */
 export function openNoFollow(file: string): number {
-  return openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  return openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
 }
 
 export function scanEventLog(file: string, keepEvents: boolean): LogScan {

@@ -193,3 +193,14 @@ test('an imported file with escape sequences in its model id: imported, and `nim
   assert.match(refused.stderr, /completed requests is -1/);
   assert.ok(!existsSync(join(dir, 's2')), 'a refused import saves nothing');
 });
+
+test('`nimble sessions | head -1` over 1500 sessions: a closed stdout ends the listing quietly (no stack trace)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-many-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const first = finished(dir, '2026-11-01T00-00-00Z-sim-0000');
+  for (let i = 1; i < 1500; i++) cpSync(first, join(dir, `2026-11-01T00-00-00Z-sim-${String(i).padStart(4, '0')}`), { recursive: true });
+  const r = await runFault(['sessions', '--sessions-dir', dir], { closeStdoutAfterLines: 1, timeoutMs: TIME_BOUND_MS });
+  bounded(r, 300);
+  assert.equal(r.code, 141, r.stderr);
+  assert.equal(r.stderr, '');
+});

@@ -1,5 +1,5 @@
 // nimble-test: serial — reads a generated 120 MB log with the real binary, RSS-measured.
-// The fault matrix, sessions half: a huge interrupted log, a copied folder, symlinks, 300k bad
+// The fault matrix, sessions half: a huge interrupted log, a copied folder, symlinks, 160k bad
 // event lines, a 6 MB line, events with a header and no body. Each case: exit code, a clear
 // message, a bounded RSS and time, nothing left running. About 20–30 s on a 2-core machine.
 import { test } from 'node:test';
@@ -86,10 +86,10 @@ test('a 120 MB interrupted log: finding another session never reads it; listing 
   assert.equal(stale.id, '2026-11-20T10-00-00Z-sim-big1');
 });
 
-test('300k bad event lines, a 6 MB line and header-only events: a readable session with a short, clear list of what was skipped', async (t) => {
+test('160k bad event lines, a 6 MB line and header-only events: a readable session with a short, clear list of what was skipped', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-bad-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const path = interrupted(dir, '2026-11-20T10-00-00Z-sim-bad1', 9e6, (seq) => JSON.stringify({ type: 'log', seq }));
+  const path = interrupted(dir, '2026-11-20T10-00-00Z-sim-bad1', 5.2e6, (seq) => JSON.stringify({ type: 'log', seq }));
   const extra = [
     JSON.stringify({ type: 'cluster.signal', seq: 1, t: 1, wall: 1 }),
     JSON.stringify({ type: 'session.ended', seq: 2, t: 2, wall: 2 }),
@@ -103,7 +103,7 @@ test('300k bad event lines, a 6 MB line and header-only events: a readable sessi
   assert.doesNotMatch(r.stderr, /Maximum call stack|TypeError|Cannot read properties/);
   const lines = r.stderr.trim().split('\n');
   assert.ok(lines.length <= 25, `a short list, not one line per bad line (${lines.length})`);
-  assert.match(r.stderr, /… and \d{6} more skipped line\(s\)/);
+  assert.match(r.stderr, /… and 1\d{5} more skipped line\(s\)/);
   // The capped list shows the first 20; the rest is counted. Header-only events are named as such
   // when they come first: check them on their own.
   const one = join(dir, '2026-11-20T10-00-00Z-sim-hdr1');
@@ -194,7 +194,7 @@ test('an imported file with escape sequences in its model id: imported, and `nim
   assert.ok(!existsSync(join(dir, 's2')), 'a refused import saves nothing');
 });
 
-test('`nimble sessions | head -1` over 1500 sessions: a closed stdout ends the listing quietly (no stack trace)', async (t) => {
+test('`nimble sessions | head -1` over 1500 sessions (250 kB of table, beyond any pipe buffer): a closed stdout ends the listing quietly (no stack trace)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-many-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const first = finished(dir, '2026-11-01T00-00-00Z-sim-0000');

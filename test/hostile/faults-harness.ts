@@ -91,7 +91,9 @@ export function runFault(args: string[], o: FaultOptions): Promise<FaultRun> {
   const argv = [process.execPath, BIN, ...args];
   const cmd = o.wrap ? o.wrap(argv) : argv;
   const started = Date.now();
-  const child = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...o.env }, stdio: [o.stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
+  // A variable set to undefined in o.env is removed (e.g. CI, to get the TUI).
+  const env = Object.fromEntries(Object.entries({ ...process.env, ...o.env }).filter(([, v]) => v !== undefined));
+  const child = spawn(cmd[0], cmd.slice(1), { env, stdio: [o.stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'] as ('pipe' | 'ignore')[], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
   const pid = child.pid!;
   let stdout = '';
   let stderr = '';

@@ -10,6 +10,9 @@ export interface ClusterRunRequest {
   context?: string;
   namespace: string;
   kubeconfig?: string;
+  /** kubectl / helm binaries (default: found on PATH). */
+  kubectl?: string;
+  helm?: string;
   ngcKeyFile?: string;
   yes: boolean;
   json: boolean;
@@ -39,7 +42,7 @@ export async function prepareClusterRun(req: ClusterRunRequest): Promise<Cluster
   }
   let target;
   try {
-    target = await currentTarget({ context: req.context, kubeconfig: req.kubeconfig, namespace: req.namespace });
+    target = await currentTarget({ context: req.context, kubeconfig: req.kubeconfig, kubectl: req.kubectl, namespace: req.namespace });
   } catch (err) {
     return {
       ok: false,
@@ -64,6 +67,8 @@ export async function prepareClusterRun(req: ClusterRunRequest): Promise<Cluster
     context: req.context,
     namespace: target.namespace,
     kubeconfig: req.kubeconfig,
+    kubectl: req.kubectl,
+    helm: req.helm,
     ngcApiKey: ngcKey,
     ngcKeyError,
     sessionId: req.sessionId,

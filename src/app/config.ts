@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { sanitizeText } from '../util/sanitize.ts';
 import { z } from 'zod';
 import { DEFAULT_PRICE_TABLE, type PriceItem, type PriceTable } from '../core/cost.ts';
 
@@ -71,7 +72,7 @@ export function parseConfig(raw: unknown, file: string, home: string = homedir()
     throw new ConfigError(file, `${field}: ${i.message}`);
   }
   const c = r.data;
-  const priceTable = c.priceTable ? overridePriceTable(DEFAULT_PRICE_TABLE, c.priceTable.name, c.priceTable.items, file) : DEFAULT_PRICE_TABLE;
+  const priceTable = c.priceTable ? overridePriceTable(DEFAULT_PRICE_TABLE, sanitizeText(c.priceTable.name), c.priceTable.items, file) : DEFAULT_PRICE_TABLE;
   let sessionsDir: string | undefined;
   if (c.sessionsDir) {
     const d = c.sessionsDir.startsWith('~/') ? join(home, c.sessionsDir.slice(2)) : c.sessionsDir;

@@ -92,7 +92,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     if (!stopReason) stopReason = r;
     work.abort(r);
   };
-  const onUserAbort = () => stop(new StopRequest('user', 'stopped by the user'));
+  // The reason says who stopped it (Ctrl-C, SIGTERM, a hang-up, a closed stdout).
+  const onUserAbort = () => stop(new StopRequest('user', typeof signal.reason === 'string' ? signal.reason : 'stopped by the user'));
   if (signal.aborted) onUserAbort();
   signal.addEventListener('abort', onUserAbort, { once: true });
 
@@ -210,6 +211,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     const smoke = await load.runSmokeTest(endpoint.baseUrl, opts.spec.model, opts.apiKey, sink, work.signal);
     const smokeOk = smoke.length > 0 && smoke.every((c) => c.ok);
     end('smoke', smokeOk, smokeOk ? undefined : smoke.filter((c) => !c.ok).map((c) => c.name).join(', '));
+    // Checks cut short by a stop are not a failed smoke test: the session is aborted.
+    if (!smokeOk && work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped');
     if (!smokeOk) {
       status = 'failed';
       reason = 'smoke test failed: the sweep was skipped';

@@ -7,6 +7,8 @@ import { summarizeSession } from '../core/session-summary.ts';
 import type { EventBus } from './event-bus.ts';
 import { plainLines, summaryLines } from './plain.ts';
 import { inCi } from '../util/ci.ts';
+import { sanitizeText } from '../util/sanitize.ts';
+import { sanitizeDeep } from '../util/sanitize-deep.ts';
 
 export type OutputMode = 'tui' | 'plain' | 'json';
 
@@ -36,6 +38,8 @@ export interface OutputOptions {
   /** Called when the user quits from the TUI (q → confirm). */
   onQuit: () => void;
   write?: (s: string) => void;
+  /** True when nobody is watching any more (SIGHUP, SIGTERM, stdout gone): the TUI does not wait for q. */
+  unattended?: () => boolean;
 }
 
 export async function attachOutput(opts: OutputOptions): Promise<Output> {
@@ -45,13 +49,14 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
     let prev = bus.state;
     const unsubscribe = bus.subscribe((e: NimbleEvent) => {
       const next = bus.state;
-      for (const line of plainLines(prev, e, next)) write(line + '\n');
+      // Model ids, server messages, imported and config text: no escape sequence reaches the terminal.
+      for (const line of plainLines(prev, e, next)) write(sanitizeText(line) + '\n');
       prev = next;
     });
     return {
       async finish(savedTo) {
         unsubscribe();
-        if (bus.state.meta) for (const line of summaryLines(summarizeSession(bus.state, priceTable), savedTo)) write(line + '\n');
+        if (bus.state.meta) for (const line of summaryLines(summarizeSession(bus.state, priceTable), savedTo)) write(sanitizeText(line) + '\n');
       },
       close: unsubscribe,
     };
@@ -75,7 +80,7 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
   const store = createSessionStore();
   const theme = loadTheme(opts.theme);
   let savedTo: string | undefined;
-  const unsubscribe = opts.bus.subscribe((e) => store.getState().push(e));
+  const unsubscribe = opts.bus.subscribe((e) => store.getState().push(sanitizeDeep(e)));
   let quitRequested = false;
   let resolveQuit: () => void = () => {};
   const quit = new Promise<void>((r) => (resolveQuit = r));
@@ -106,7 +111,7 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       store.getState().flush();
       app.rerender?.();
       // The summary stays on screen until the user quits (q), unless they already asked to.
-      if (!quitRequested) await quit;
+      if (!quitRequested && !opts.unattended?.()) await quit;
       process.stdin.off('data', onData);
       app.unmount();
       store.getState().dispose?.();

@@ -83,6 +83,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const out = [];
       if (r.keptCache) out.push(`${at}   kept model cache ${r.keptCache.claim} (${r.keptCache.sizeGi} GiB, ${formatUsd(r.keptCache.monthlyUsd)}/month)`);
       for (const l of r.leftovers) out.push(`${at}   LEFTOVER ${l.kind}/${l.name} in ${l.namespace}: ${l.detail} (${formatUsd(l.hourlyUsd)}/h)`);
+      for (const k of r.kept ?? []) out.push(`${at}   kept ${k.kind}/${k.name} in ${k.namespace}: ${k.detail}`);
       return out;
     }
     case 'log':
@@ -115,6 +116,8 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
   if (none) out.push(`  ${none}`);
   out.push(`  cost ${formatUsd(s.cost.totalUsd)} (price table ${s.cost.priceTable})`);
   for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${l.hours.toFixed(3).padStart(7)} h  ${formatUsd(l.usd).padStart(8)}`);
+  // Whatever nimble leaves in the cluster, said once more at the end where it is seen.
+  for (const k of s.cleanup?.kept ?? []) out.push(`  left in the cluster: ${k.kind} ${k.namespace}/${k.name} (${k.detail})`);
   if (savedTo) out.push(`  saved to ${savedTo}`);
   return out;
 }

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createSessionClock } from '../core/clock.ts';
-import type { Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
+import type { CleanupOptions, Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
@@ -20,6 +20,7 @@ import { runCycle, type LoadService } from './cycle.ts';
 import { loadTheme } from '../ui/theme.ts';
 import { attachOutput, chooseOutputMode, type Output } from './output.ts';
 import { engineFor, inClusterUrl, LOAD_FROM_FLAGS, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom, withLoaderPreflight } from './load-from.ts';
+import { installLifeline, STOP_EXIT, type Lifeline } from './lifeline.ts';
 
 export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -40,6 +41,7 @@ Cluster (without --sim):
   --context <name>           kubectl context (default: current)     --namespace <ns> (default nimble)
   --release <name>           helm release (default nimble-nim)        --chart <nim-llm[@ver]|builtin|dir|url>
   --image <repo> --tag <t>   NIM image                                 --ngc-key-file <file>
+  --kubeconfig <file>        --kubectl <path>  --helm <path>  (default: KUBECONFIG, and both on PATH)
   --tier <tier>              target tier: the budgets the timeline shows and the cost projection
                              (default: fast on a cluster, the --profile on the simulator)
   --service-type <t>         LoadBalancer | ClusterIP (port-forward)   --yes  (do not ask to confirm)
@@ -50,6 +52,8 @@ Both:
   --model <id>               model (default meta/llama-3.1-8b-instruct)
   --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
   --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
+  --keep-secrets             keep the NGC secrets (and so the namespace) after the run; by default
+                             cleanup deletes them, and the namespace when nimble created it
   --shape <list>             workload shapes: support,summary,coding (default support)
   --max-concurrency <n>      highest concurrency the sweep tries (default 256)
   --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
@@ -99,6 +103,8 @@ const runOptions = {
   tag: { type: 'string' },
   'ngc-key-file': { type: 'string' },
   kubeconfig: { type: 'string' },
+  kubectl: { type: 'string' },
+  helm: { type: 'string' },
   'service-type': { type: 'string' },
   via: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
@@ -106,6 +112,7 @@ const runOptions = {
   'service-port': { type: 'string' },
   'storage-class': { type: 'string' },
   'keep-cache': { type: 'boolean' },
+  'keep-secrets': { type: 'boolean' },
   'no-sweep': { type: 'boolean' },
   budget: { type: 'string' },
   'max-duration': { type: 'string' },
@@ -140,6 +147,7 @@ interface Session {
   writer: SessionWriter;
   output: Output;
   abort: AbortController;
+  lifeline: Lifeline;
   dispose(): void;
 }
 
@@ -155,67 +163,107 @@ export async function openSession(
   const clock = createSessionClock();
   const bus = createEventBus(clock);
   const dir = resolveSessionsDir({ flag: flags.sessionsDir, configDir: flags.configSessionsDir });
-  const writer = openSessionWriter(dir, meta, {
-    secrets,
-    onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`),
-  });
-  bus.subscribe((e) => writer.append(e));
   const abort = new AbortController();
-  const mode = chooseOutputMode(flags);
-  let output: Output;
+  let output: Output | undefined;
+  let writer: SessionWriter | undefined;
+  // Ctrl-C, SIGTERM, SIGHUP and a lost stdout stop the work and let cleanup run; a second Ctrl-C
+  // leaves at once, saying what may still be running.
+  const lifeline = installLifeline({
+    onStop: (s) => abort.abort(s.reason),
+    onLeave: (cause) => {
+      const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
+      output?.close();
+      writer?.close();
+      if (running.length) {
+        lifeline.say(
+          `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
+            `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.`,
+        );
+      }
+      process.exit(STOP_EXIT[cause]);
+    },
+  });
   try {
-    output = await attachOutput({ mode, bus, priceTable, theme: flags.theme, onQuit: () => abort.abort() });
+    writer = openSessionWriter(dir, meta, {
+      secrets,
+      onError: (err) => lifeline.say(`nimble: could not write the session log (${err.message}); the run and its cleanup go on`),
+    });
   } catch (err) {
-    writer.discardIfEmpty(); // nothing ran: leave no empty session behind
+    lifeline.dispose();
+    throw new Error(`cannot save a session in ${dir} (${(err as Error).message}); nothing was started`);
+  }
+  const w = writer;
+  bus.subscribe((e) => w.append(e));
+  const mode = chooseOutputMode(flags);
+  try {
+    output = await attachOutput({
+      mode,
+      bus,
+      priceTable,
+      theme: flags.theme,
+      onQuit: () => abort.abort('stopped by the user'),
+      write: lifeline.out,
+      unattended: () => lifeline.stopped !== null && lifeline.stopped.cause !== 'SIGINT',
+    });
+  } catch (err) {
+    w.discardIfEmpty(); // nothing ran: leave no empty session behind
+    lifeline.dispose();
     throw err;
   }
-
-  // Ctrl-C: the first one stops the work and lets cleanup run; a second one leaves at once, saying
-  // what may still be running.
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nnimble: stopping — cleaning up what was created (Ctrl-C again to leave without cleanup)\n');
-      abort.abort();
-      return;
-    }
-    const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
-    output.close();
-    writer.close();
-    if (running.length) {
-      process.stderr.write(
-        `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
-          `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.\n`,
-      );
-    }
-    process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return {
-    bus,
-    writer,
-    output,
-    abort,
-    dispose() {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    },
-  };
+  return { bus, writer: w, output, abort, lifeline, dispose: () => lifeline.dispose() };
 }
 
-export async function finishSession(s: Session, priceTable: PriceTable): Promise<void> {
+/**
+ * Saves the summary, prints the end, and returns the exit code: the status's, the stopping
+ * signal's (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 lost stdout), or 1 when a completed run
+ * could not be saved. What was not saved is the last line on stderr.
+ */
+export async function finishSession(s: Session, priceTable: PriceTable): Promise<number> {
   if (s.bus.state.meta) s.writer.finish(summarizeSession(s.bus.state, priceTable));
   else s.writer.close();
-  await s.output.finish(s.writer.error ? undefined : s.writer.path);
+  const unsaved = s.writer.unsaved();
+  await s.output.finish(unsaved.length ? undefined : s.writer.path);
+  const status = s.bus.state.status;
+  const stopped = s.lifeline.stopped;
+  if (s.lifeline.stdoutLost) {
+    // The summary went nowhere: the end goes to stderr (and the session file has it all).
+    s.lifeline.say(`nimble: session ${s.writer.id} ${status}${s.bus.state.endReason ? `: ${s.bus.state.endReason}` : ''}; cleanup ${cleanupWord(s.bus)}${unsaved.length ? '' : `; saved to ${s.writer.path}`}`);
+  }
+  if (unsaved.length) s.lifeline.say(`nimble: NOT SAVED: ${unsaved.join('; ')}`);
   s.dispose();
+  if (status === 'aborted' && stopped) return STOP_EXIT[stopped.cause];
+  const code = exitCode(status);
+  return code === 0 && unsaved.length ? 1 : code;
+}
+
+function cleanupWord(bus: EventBus): string {
+  const st = bus.state.stages.cleanup;
+  return st === undefined ? 'not needed' : st.ok ? 'finished' : 'did not finish (run `nimble status`)';
+}
+
+/** A wrong --theme is a usage error (exit 2), found before anything is created. */
+export function themeFlag(value: string | undefined, usage: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    loadTheme(value, {});
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err), usage);
+  }
+  return value;
 }
 
 export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
   const promptTokens = intFlag('prompt-tokens', prompt, usage);
   const outputTokens = intFlag('output-tokens', output, usage);
   return promptTokens || outputTokens ? { promptTokens, outputTokens } : undefined;
+}
+
+/**
+ * What `nimble run` cleans up: the NGC key never outlives the run unless asked; the namespace goes
+ * too when nimble made it and nothing kept lives there (src/kube/cleanup.ts planCredentialCleanup).
+ */
+export function runCleanupOptions(o: { keepCache: boolean; keepSecrets: boolean }): CleanupOptions {
+  return { keepCache: o.keepCache, removeSecrets: !o.keepSecrets, removeNamespace: true };
 }
 
 export function exitCode(status: string): number {
@@ -253,6 +301,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (f.fail && f.fail !== 'insufficient-gpu' && f.fail !== 'image-pull-auth') throw new UsageError(`--fail must be insufficient-gpu or image-pull-auth`, RUN_USAGE);
   if (f.fail && !sim) throw new UsageError('--fail only applies to the simulator (--sim)', RUN_USAGE);
   const loadFrom = parseLoadFrom(f, RUN_USAGE, { cluster: !sim });
+  themeFlag(f.theme, RUN_USAGE);
+  // Every flag is checked before the session folder exists: a usage error leaves nothing on disk.
+  const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE);
 
   const config = await loadPriceTable();
   const priceTable = config.table;
@@ -289,6 +340,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       context: f.context,
       namespace: spec.namespace,
       kubeconfig: f.kubeconfig,
+      kubectl: f.kubectl,
+      helm: f.helm,
       ngcKeyFile: f['ngc-key-file'],
       yes: Boolean(f.yes),
       json: Boolean(f.json),
@@ -347,8 +400,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       shapes,
       maxConcurrency,
       sweepTiming,
-      tokens: tokenOverrides(f['prompt-tokens'], f['output-tokens'], RUN_USAGE),
-      cleanup: { keepCache: spec.cache.keep, removeSecrets: false, removeNamespace: false },
+      tokens,
+      cleanup: runCleanupOptions({ keepCache: spec.cache.keep, keepSecrets: Boolean(f['keep-secrets']) }),
       priceTable,
       budgetUsd,
       maxDurationMs,
@@ -360,6 +413,5 @@ export async function runCommand(argv: string[]): Promise<number> {
     { cluster: cluster!, bus: session.bus, load },
     session.abort.signal,
   );
-  await finishSession(session, priceTable);
-  return exitCode(status);
+  return await finishSession(session, priceTable);
 }

@@ -20,7 +20,7 @@ async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
-import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { exitCode, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -82,6 +82,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], SWEEP_USAGE) ?? 256;
   const gpus = intFlag('gpus', f.gpus, SWEEP_USAGE) ?? 1;
   const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], SWEEP_USAGE);
+  themeFlag(f.theme, SWEEP_USAGE);
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
   const timing = f['sweep-timing'] ?? 'standard';
   if (timing !== 'quick' && timing !== 'standard') throw new UsageError('--sweep-timing must be quick or standard', SWEEP_USAGE);
@@ -167,7 +168,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
     if (signal.aborted) {
       status = 'aborted';
-      reason = 'stopped by the user';
+      reason = stopWhy(signal);
     } else if (!smokeOk) {
       status = 'failed';
       reason = `smoke test failed (${smoke.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')})`;
@@ -200,19 +201,22 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted, note: signal.aborted ? 'stopped' : undefined });
       if (signal.aborted) {
         status = 'aborted';
-        reason = 'stopped by the user';
+        reason = stopWhy(signal);
       }
     }
   } catch (err) {
     const aborted = signal.aborted || (err instanceof Error && err.name === 'AbortError');
     status = aborted ? 'aborted' : 'failed';
-    reason = aborted ? 'stopped by the user' : errorText(err);
+    reason = aborted ? stopWhy(signal) : errorText(err);
     if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
   }
   cluster?.close();
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
-  await finishSession(session, priceTable);
-  return exitCode(status);
+  return await finishSession(session, priceTable);
+}
+
+function stopWhy(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'stopped by the user';
 }

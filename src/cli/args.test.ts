@@ -19,3 +19,13 @@ test('integers are checked', () => {
   assert.throws(() => intFlag('n', '0', ''), UsageError);
   assert.throws(() => intFlag('n', '2.5', ''), UsageError);
 });
+
+test('a negative number is named as such, not as Node\'s "ambiguous argument"', () => {
+  const opts = { budget: { type: 'string' }, sim: { type: 'boolean' } } as const;
+  assert.throws(() => parse(['--budget', '-5'], opts, 'usage'), (e: unknown) => e instanceof UsageError && e.message === "--budget must not be negative, got '-5'");
+  assert.throws(() => parse(['--budget', '--sim'], opts, 'usage'), (e: unknown) => e instanceof UsageError && /--budget needs a value/.test(e.message) && !/ambiguous/.test(e.message));
+});
+
+test('a zero duration is refused (a time box of nothing)', () => {
+  for (const v of ['0', '0m', '0h0m0s', '0.0']) assert.throws(() => durationFlag('max-duration', v, ''), (e: unknown) => e instanceof UsageError && /longer than zero/.test(e.message), v);
+});

@@ -17,6 +17,16 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
     return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {
     const msg = err instanceof Error ? err.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(err);
+    // Node's "argument is ambiguous" is what `--budget -5` gives: say what is wrong instead.
+    const amb = /Option '(?:-\w, )?--([\w-]+)[^']*' argument is ambiguous/.exec(msg);
+    if (amb) {
+      const at = argv.findIndex((a) => a === `--${amb[1]}`);
+      const value = at >= 0 ? argv[at + 1] : undefined;
+      throw new UsageError(
+        value !== undefined && /^-\d/.test(value) ? `--${amb[1]} must not be negative, got '${value}'` : `--${amb[1]} needs a value, got the option '${value}'`,
+        usage,
+      );
+    }
     throw new UsageError(msg, usage);
   }
 }
@@ -38,8 +48,13 @@ export function numFlag(name: string, value: string | undefined, usage: string, 
 /** "90m", "1h30m", "45s", "2h", or plain minutes ("20"). */
 export function durationFlag(name: string, value: string | undefined, usage: string): number | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 60_000;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    if (Number(value) <= 0) throw new UsageError(`--${name} must be longer than zero, got '${value}'`, usage);
+    return Number(value) * 60_000;
+  }
   const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value);
   if (!m || value === '') throw new UsageError(`--${name} must be a duration like 90m, 1h30m or 45s, got '${value}'`, usage);
-  return (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000 + Number(m[3] ?? 0) * 1000;
+  const ms = (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000 + Number(m[3] ?? 0) * 1000;
+  if (ms <= 0) throw new UsageError(`--${name} must be longer than zero, got '${value}'`, usage);
+  return ms;
 }

@@ -3,6 +3,7 @@
 
 import { UsageError } from './args.ts';
 import { inCi } from '../util/ci.ts';
+import { lifelineActive } from '../app/lifeline.ts';
 
 const USAGE = `nimble — from an NVIDIA NIM to a measured, costed answer
 
@@ -84,6 +85,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed stdout (`nimble sessions | head -1`) ends a plain command quietly, as SIGPIPE would; a run
+// or sweep handles it itself (stop, clean up, save: src/app/lifeline.ts).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (lifelineActive()) return;
+  if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') process.exit(141);
+  throw err;
+});
 process.exitCode = await main(process.argv.slice(2));
 // Workers, sockets or timers left by a failed command must not keep the process alive.
 setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();

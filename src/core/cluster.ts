@@ -129,6 +129,8 @@ export interface CleanupReport {
   /** What is still there afterwards (and costs money), if anything. */
   leftovers: Leftover[];
   keptCache?: { claim: string; sizeGi: number; monthlyUsd: number };
+  /** What nimble created and left in the cluster on purpose (secrets, namespace), with why. */
+  kept?: Leftover[];
 }
 
 export interface Leftover {

@@ -280,6 +280,7 @@ export function importResults(raws: unknown[], opts: ImportOptions, format?: Imp
   }
   if (!model) notes.push('model not in the file: unknown (pass --model)');
   if (!opts.gpuShape) notes.push('GPU shape not in the file: unknown (pass --gpu-shape)');
+  levels.forEach(checkLevelNumbers);
   levels.sort((a, b) => a.concurrency - b.concurrency);
 
   const meta: SessionMeta = {
@@ -310,4 +311,34 @@ export function importResults(raws: unknown[], opts: ImportOptions, format?: Imp
   bodies.push({ type: 'session.ended', status: 'completed', reason: `imported from ${fmt}` });
   const events = bodies.map((b, seq) => ({ ...b, seq, t: 0, wall: 0 }) as NimbleEvent);
   return { format: fmt, events, notes };
+}
+
+// What a real benchmark can report: a negative count, a zero-length run or a latency of 1e308 ms is
+// a broken or hostile file, not a measurement; importing it would show it as a completed session.
+const MAX_MS = 1e8; // about 28 hours
+const MAX_COUNT = 1e9;
+const MAX_RATE = 1e9;
+
+/** Throws ImportError naming the level, the field, the value and the rule. */
+export function checkLevelNumbers(l: LevelResult, i: number): void {
+  const where = `level ${i + 1}${Number.isFinite(l.concurrency) ? ` (concurrency ${l.concurrency})` : ''}`;
+  const bad = (field: string, v: number, rule: string) => {
+    throw new ImportError(`${where}: ${field} ${Number.isNaN(v) ? 'is missing' : `is ${v}`}, must be ${rule}`);
+  };
+  // 0 stands for "unknown" (no --max-concurrency, a rate-based GuideLLM run): such a level is invalid.
+  if (!Number.isInteger(l.concurrency) || l.concurrency < 0 || l.concurrency > 1e6 || (l.concurrency === 0 && l.valid)) bad('concurrency', l.concurrency, 'a whole number from 1 to 1000000');
+  if (!Number.isInteger(l.completed) || l.completed < 0 || l.completed > MAX_COUNT) bad('completed requests', l.completed, `a whole number from 0 to ${MAX_COUNT}`);
+  if (!Number.isInteger(l.failed) || l.failed < 0 || l.failed > MAX_COUNT) bad('failed requests', l.failed, `a whole number from 0 to ${MAX_COUNT}`);
+  if (l.completed + l.failed === 0) bad('completed + failed requests', 0, 'at least 1');
+  if (known(l.windowMs) && !(l.windowMs > 0 && l.windowMs <= 1e10)) bad('duration (ms)', l.windowMs, 'above 0 and at most 1e10');
+  for (const [name, p] of [['TTFT', l.ttft], ['TPOT', l.tpot], ['ITL', l.itl], ['request latency', l.e2el]] as const) {
+    const positive = name === 'TTFT' || name === 'request latency';
+    for (const q of ['mean', 'p50', 'p90', 'p95', 'p99', 'min', 'max'] as const) {
+      const v = p[q];
+      if (known(v) && !((positive ? v > 0 : v >= 0) && v <= MAX_MS)) bad(`${name} ${q} (ms)`, v, `${positive ? 'above 0' : '0 or more'} and at most ${MAX_MS}`);
+    }
+  }
+  for (const [name, v] of [['requests/s', l.reqPerS], ['output tokens/s', l.outputTokPerS], ['total tokens/s', l.totalTokPerS], ['mean output tokens', l.meanOutputTokens], ['mean prompt tokens', l.meanPromptTokens]] as const) {
+    if (known(v) && !(v >= 0 && v <= MAX_RATE)) bad(name, v, `0 or more and at most ${MAX_RATE}`);
+  }
 }

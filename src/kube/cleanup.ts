@@ -147,24 +147,33 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   }
   stop('pvc'); // a kept cache is billed outside the session: reported as monthly cost
 
-  // 5. Secrets / namespace, on request
-  if (opts.removeSecrets) {
-    step('secrets', false, 'deleting the NGC secrets');
-    await exec.kubectl(['delete', 'secret', REGISTRY_SECRET, API_KEY_SECRET, '-n', ns, '--ignore-not-found'], { allowFail: true });
-    step('secrets', true, 'NGC secrets deleted');
-  }
-  if (opts.removeNamespace) {
-    const nsObj = await exec.kubectl(['get', 'namespace', ns, '-o', 'json'], { allowFail: true, quiet: true });
-    const ours = nsObj.exitCode === 0 && JSON.parse(nsObj.stdout).metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
-    if (nsObj.exitCode !== 0) step('namespace', true, 'namespace already gone');
-    else if (!ours) step('namespace', true, `kept namespace ${ns}: nimble did not create it`);
-    else if (opts.keepCache && keptCache) step('namespace', true, `kept namespace ${ns}: it holds the kept model cache`);
-    else {
-      step('namespace', false, `deleting namespace ${ns}`);
-      await exec.kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
-      const gone = await waitGone('namespace', async () => (await exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true })).exitCode !== 0);
-      step('namespace', gone, gone ? 'namespace deleted' : 'namespace still terminating');
+  // 5. Secrets / namespace: the NGC key goes unless the user asked to keep it; the namespace goes
+  // when nimble created it and nothing that stays lives in it.
+  const nsObj = await exec.kubectl(['get', 'namespace', ns, '-o', 'json'], { allowFail: true, quiet: true });
+  const nsFacts: NamespaceFacts = { exists: nsObj.exitCode === 0, ours: false, foreign: [] };
+  if (nsFacts.exists) {
+    nsFacts.ours = JSON.parse(nsObj.stdout).metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY;
+    if (nsFacts.ours && opts.removeNamespace) {
+      const r = await exec.kubectl(['get', NAMESPACE_CONTENT_KINDS, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true });
+      // Could not look inside: never delete what might hold someone else's work.
+      nsFacts.foreign = r.exitCode === 0 ? foreignObjects(JSON.parse(r.stdout).items ?? []) : ['(contents could not be listed)'];
     }
+  }
+  const plan = planCredentialCleanup(opts, ns, nsFacts, keptCache?.claim);
+  if (plan.deleteSecrets) {
+    step('secrets', false, 'deleting the NGC secrets');
+    const del = await exec.kubectl(['delete', 'secret', REGISTRY_SECRET, API_KEY_SECRET, '-n', ns, '--ignore-not-found'], { allowFail: true });
+    if (del.exitCode !== 0) problems.push(`secrets: ${del.stderr.trim().split('\n').pop()}`);
+    step('secrets', del.exitCode === 0, del.exitCode === 0 ? 'NGC secrets deleted' : 'NGC secrets could not be deleted');
+  }
+  if (plan.deleteNamespace) {
+    step('namespace', false, `deleting namespace ${ns}`);
+    await exec.kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
+    const gone = await waitGone('namespace', async () => (await exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true })).exitCode !== 0);
+    step('namespace', gone, gone ? 'namespace deleted' : 'namespace still terminating');
+  } else if (opts.removeNamespace) {
+    const why = plan.kept.find((k) => k.kind === 'namespace')?.detail ?? (nsFacts.exists ? 'nimble did not create it' : 'already gone');
+    step('namespace', true, `kept namespace ${ns}: ${why}`);
   }
 
   const left = (await findLeftovers(exec, { namespace: ns, table }).catch((e) => {
@@ -176,7 +185,71 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   );
   const real = left.filter((l) => !(keptCache && (l.kind === 'pvc' || l.kind === 'nimcache') && l.name === keptCache.claim));
   for (const p of problems) exec.log('nimble', `cleanup: ${p}`);
-  return { ok: problems.length === 0 && real.length === 0, leftovers: real, keptCache };
+  return { ok: problems.length === 0 && real.length === 0, leftovers: real, keptCache, kept: plan.kept };
+}
+
+/** What cleanup learnt about the namespace before deciding on it. */
+export interface NamespaceFacts {
+  exists: boolean;
+  /** Created by nimble (it carries nimble's label). */
+  ours: boolean;
+  /** Objects in it nimble did not create ("kind/name"). */
+  foreign: string[];
+}
+
+/** The kinds looked at before deleting a namespace nimble created. */
+export const NAMESPACE_CONTENT_KINDS = 'deployments,statefulsets,daemonsets,jobs,cronjobs,pods,services,pvc,secrets,configmaps';
+
+/**
+ * Pure: which credentials and namespace cleanup removes, and what it leaves with a reason. The NGC
+ * secrets go unless asked to keep them; the namespace goes when nimble created it and nothing that
+ * stays (kept secrets, a kept cache, someone else's objects) lives in it.
+ */
+export function planCredentialCleanup(opts: CleanupOptions, ns: string, facts: NamespaceFacts, keptCacheClaim?: string): { deleteSecrets: boolean; deleteNamespace: boolean; kept: Leftover[] } {
+  const kept: Leftover[] = [];
+  if (!facts.exists) return { deleteSecrets: false, deleteNamespace: false, kept };
+  const deleteSecrets = opts.removeSecrets;
+  if (!deleteSecrets) {
+    for (const name of [API_KEY_SECRET, REGISTRY_SECRET]) kept.push({ kind: 'secret', name, namespace: ns, detail: 'holds the NGC API key; kept on request', hourlyUsd: 0 });
+  }
+  if (!facts.ours) return { deleteSecrets, deleteNamespace: false, kept };
+  const holds = [
+    ...(!deleteSecrets ? ['the kept NGC secrets'] : []),
+    ...(keptCacheClaim ? [`the kept model cache ${keptCacheClaim}`] : []),
+    ...(facts.foreign.length ? [`${facts.foreign.length} object(s) nimble did not create (${facts.foreign.slice(0, 3).join(', ')}${facts.foreign.length > 3 ? ', …' : ''})`] : []),
+  ];
+  const why = !opts.removeNamespace ? 'kept on request' : holds.length ? `it holds ${holds.join(' and ')}` : null;
+  if (why) kept.push({ kind: 'namespace', name: ns, namespace: ns, detail: `created by nimble; ${why}`, hourlyUsd: 0 });
+  return { deleteSecrets, deleteNamespace: why === null, kept };
+}
+
+/** Pure: the objects of a namespace's listing that nimble did not create (and Kubernetes did not add). */
+export function foreignObjects(items: K8sObject[]): string[] {
+  return items
+    .filter((o) => o.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY)
+    .filter((o) => !(o.metadata as { ownerReferences?: unknown[] } | undefined)?.ownerReferences?.length) // goes with its owner, which is listed itself
+    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt'))
+    .filter((o) => !(o.kind === 'Secret' && (o.type === 'kubernetes.io/service-account-token' || o.type === 'helm.sh/release.v1')))
+    .map((o) => `${String(o.kind).toLowerCase()}/${o.metadata.name}`);
+}
+
+/** nimble-labelled secrets and namespaces: no running cost, but a credential or a place left behind. */
+export async function findKept(exec: KubeExec, q: LeftoverQuery = {}): Promise<Leftover[]> {
+  const sel = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+  const scope = q.namespace ? ['-n', q.namespace] : ['-A'];
+  const out: Leftover[] = [];
+  const sec = await exec.kubectl(['get', 'secrets', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
+  if (sec.exitCode === 0) {
+    for (const o of JSON.parse(sec.stdout).items ?? []) out.push({ kind: 'secret', name: o.metadata.name, namespace: o.metadata.namespace ?? '', detail: 'NGC credential (remove: nimble cleanup --remove-secrets)', hourlyUsd: 0 });
+  }
+  const nss = await exec.kubectl(['get', 'namespaces', '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
+  if (nss.exitCode === 0) {
+    for (const o of JSON.parse(nss.stdout).items ?? []) {
+      if (q.namespace && o.metadata.name !== q.namespace) continue;
+      out.push({ kind: 'namespace', name: o.metadata.name, namespace: o.metadata.name, detail: 'created by nimble (remove: nimble cleanup --remove-namespace)', hourlyUsd: 0 });
+    }
+  }
+  return out;
 }
 
 async function cacheClaims(exec: KubeExec, ns: string, t: CleanupTarget): Promise<K8sObject[]> {

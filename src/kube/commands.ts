@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CleanupReport, ClusterSignal, Leftover } from '../core/cluster.ts';
 import { formatUsd } from '../core/cost.ts';
-import { cleanupRelease, findLeftovers } from './cleanup.ts';
+import { cleanupRelease, findKept, findLeftovers } from './cleanup.ts';
 import { KubeCommandError, KubeExec } from './exec.ts';
 import { kubeTarget } from './preflight.ts';
 import { NIMCACHE_RESOURCE } from './operator.ts';
@@ -38,6 +38,12 @@ export function formatLeftovers(list: Leftover[]): string {
   const line = (r: string[]) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`;
   const total = list.reduce((a, l) => a + l.hourlyUsd, 0);
   return [line(['KIND', 'NAME', 'COST', 'DETAIL']), ...rows.map(line), '', `Running cost of what is left: ${formatUsd(total)}/h (${formatUsd(total * 24 * 30)} per 30 days). Remove it with: nimble cleanup`].join('\n');
+}
+
+/** Secrets and namespaces nimble left (no running cost, but a credential or a place). Empty: nothing. */
+export function formatKept(list: Leftover[]): string {
+  if (!list.length) return '';
+  return ['', 'Also left by nimble (no running cost):', ...list.map((k) => `  ${k.kind.padEnd(9)} ${k.kind === 'namespace' ? k.name : `${k.namespace}/${k.name}`}  ${k.detail}`)].join('\n');
 }
 
 const STATUS_USAGE =
@@ -81,10 +87,12 @@ export async function statusCommand(argv: string[], io: CommandIO = defaultIO())
   try {
     const t = await kubeTarget(exec);
     const list = await findLeftovers(exec, { namespace: v.namespace, fallbackNamespace: t.namespace });
-    if (v.json) io.out(JSON.stringify({ context: t.context, leftovers: list, hourlyUsd: list.reduce((a, l) => a + l.hourlyUsd, 0) }, null, 2));
+    const kept = await findKept(exec, { namespace: v.namespace });
+    if (v.json) io.out(JSON.stringify({ context: t.context, leftovers: list, kept, hourlyUsd: list.reduce((a, l) => a + l.hourlyUsd, 0) }, null, 2));
     else {
       io.out(`Context ${t.context} (${t.server})${v.namespace ? `, namespace ${v.namespace}` : ', all namespaces'}`);
       io.out(formatLeftovers(list));
+      if (kept.length) io.out(formatKept(kept));
     }
     return 0;
   } catch (e) {
@@ -154,6 +162,8 @@ export async function cleanupCommand(argv: string[], io: CommandIO = defaultIO()
     else {
       for (const r of reports) if (r.report.keptCache) io.out(`Kept model cache ${r.namespace}/${r.report.keptCache.claim}: ${r.report.keptCache.sizeGi} GiB, ≈ ${formatUsd(r.report.keptCache.monthlyUsd)}/month while kept.`);
       io.out(remaining.length ? `Still there (may still be terminating; run nimble status again):\n${formatLeftovers(remaining)}` : 'Clean: nothing nimble created is left running.');
+      const kept = await findKept(exec, { namespace: v.namespace }).catch(() => []);
+      if (kept.length) io.out(formatKept(kept));
     }
     return remaining.length ? 1 : 0;
   } catch (e) {

@@ -17,6 +17,7 @@ import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } fro
 import { findSessionId, listSessions, readSession, resolveSessionsDir, saveSession, SessionReadError, type LoadedSession } from './store.ts';
 import { tierLabelOrDash } from '../core/session-summary.ts';
 import type { ReplaySpeed } from '../ui/sessions/replay-controller.ts';
+import { sanitizeDeep } from '../util/sanitize-deep.ts';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -102,7 +103,8 @@ async function run(argv: string[], io: CommandIo | undefined, spec: FlagSpec, bo
 function load(ctx: Ctx, ref: string): LoadedSession {
   const found = findSessionId(ctx.dir, ref);
   if ('error' in found) throw new SessionReadError(ref, found.error);
-  const s = readSession(ctx.dir, found.id, { priceTable: ctx.config.priceTable });
+  // Everything a session holds may come from a server or an imported file: cleaned for display.
+  const s = sanitizeDeep(readSession(ctx.dir, found.id, { priceTable: ctx.config.priceTable }));
   for (const w of s.warnings) ctx.io.stderr.write(`nimble: ${s.id}: ${w}\n`);
   return s;
 }
@@ -134,7 +136,7 @@ export function sessionsCommand(argv: string[], io?: CommandIo): Promise<number>
       const { runSessionsBrowser } = await import('../ui/sessions/browser.tsx');
       return runSessionsBrowser({ dir: ctx.dir, priceTable: ctx.config.priceTable, env: ctx.io.env });
     }
-    const list = listSessions(ctx.dir, { priceTable: ctx.config.priceTable });
+    const list = sanitizeDeep(listSessions(ctx.dir, { priceTable: ctx.config.priceTable }));
     if (p.flags.json) {
       ctx.io.stdout.write(JSON.stringify({ dir: ctx.dir, ...list }, null, 2) + '\n');
       return 0;

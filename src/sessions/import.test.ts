@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import { compareSessions } from '../core/compare.ts';
-import { detectFormat } from '../core/import-results.ts';
+import { detectFormat, ImportError } from '../core/import-results.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { fixtureEvents } from './fixtures.ts';
@@ -124,4 +124,29 @@ test('markdown export of a nimble session names the price table and the tiers', 
   const json = JSON.parse(exportSession(s, fixtureEvents(), 'json'));
   assert.equal(json.summary.id, s.id);
   assert.ok(json.events.length > 10);
+});
+
+test('imports validate their numbers: negative, zero and absurd values are refused with the field named; nothing is saved', () => {
+  const good = JSON.parse(readFileSync(join(FX, 'vllm-bench-serve-c4.json'), 'utf8'));
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-import-bad-'));
+  try {
+    for (const [patch, message] of [
+      [{ completed: -5 }, /level 1 \(concurrency 4\): completed requests is -5, must be a whole number from 0 to/],
+      [{ completed: 0, failed: 0 }, /completed \+ failed requests is 0, must be at least 1/],
+      [{ duration: 0 }, /duration \(ms\) is 0, must be above 0/],
+      [{ mean_ttft_ms: 1e308 }, /TTFT mean \(ms\) is 1e\+308, must be above 0 and at most 100000000/],
+      [{ median_ttft_ms: -1 }, /TTFT p50 \(ms\) is -1/],
+      [{ output_throughput: 1e308 }, /output tokens\/s is 1e\+308/],
+      [{ max_concurrency: -4 }, /concurrency is -4, must be a whole number from 1/],
+    ] as const) {
+      const file = join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify({ ...good, ...patch }));
+      assert.throws(() => importResultFiles([file], base), (err: Error) => err instanceof ImportError && message.test(err.message), JSON.stringify(patch));
+    }
+    // The file as it came still imports.
+    writeFileSync(join(dir, 'ok.json'), JSON.stringify(good));
+    assert.equal(importResultFiles([join(dir, 'ok.json')], base).summary.levels.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

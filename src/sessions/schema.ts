@@ -81,6 +81,33 @@ const KNOWN_EVENT_TYPES = new Set([
   'cleanup.finished', 'log', 'error', 'guard', 'session.ended',
 ]);
 
+type Kind = 'object' | 'string' | 'number' | 'boolean' | 'array';
+const EVENT_BODY: Record<string, [string, Kind][]> = {
+  'session.started': [['meta', 'object']],
+  'stage.started': [['stage', 'string']],
+  'stage.ended': [['stage', 'string'], ['ok', 'boolean']],
+  'preflight.check': [['check', 'object']],
+  'cluster.signal': [['signal', 'object']],
+  endpoint: [['endpoint', 'object']],
+  'smoke.check': [['check', 'object']],
+  'sweep.started': [['shapes', 'array'], ['maxConcurrency', 'number']],
+  'level.started': [['shape', 'string'], ['concurrency', 'number']],
+  'level.progress': [['progress', 'object']],
+  'level.finished': [['level', 'object']],
+  'server.sample': [['sample', 'object']],
+  'sweep.finished': [['shape', 'string'], ['breakingPoint', 'object']],
+  'cleanup.finished': [['report', 'object']],
+  log: [['line', 'string']],
+  error: [['message', 'string']],
+  guard: [['kind', 'string'], ['message', 'string']],
+  'session.ended': [['status', 'string']],
+};
+function hasKind(v: unknown, kind: Kind): boolean {
+  if (kind === 'array') return Array.isArray(v);
+  if (kind === 'object') return !!v && typeof v === 'object' && !Array.isArray(v);
+  return typeof v === kind;
+}
+
 const eventHead = z.looseObject({ type: z.string(), seq: z.number(), t: z.number(), wall: z.number() });
 
 /** One path.to.field: message, for error lines that name the field. */
@@ -114,6 +141,9 @@ export function parseEventLine(line: string): ParseResult<NimbleEvent> {
   const head = eventHead.safeParse(raw);
   if (!head.success) return { ok: false, reason: `not an event: ${describeZodError(head.error)}` };
   if (!KNOWN_EVENT_TYPES.has(head.data.type)) return { ok: false, reason: `unknown event type '${head.data.type}'` };
+  // A valid header is not an event: its body must be there too (the reducer reads it unchecked).
+  const missing = (EVENT_BODY[head.data.type] ?? []).filter(([k, kind]) => !hasKind((raw as Record<string, unknown>)[k], kind));
+  if (missing.length) return { ok: false, reason: `'${head.data.type}' event without ${missing.map(([k, kind]) => `${k} (${kind})`).join(', ')}` };
   if (head.data.type === 'session.started') {
     const m = metaSchema.safeParse((raw as { meta?: unknown }).meta);
     if (!m.success) return { ok: false, reason: `session.started with invalid meta: ${describeZodError(m.error)}` };

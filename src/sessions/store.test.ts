@@ -95,7 +95,8 @@ test('killed mid-sweep: readable, marked aborted, everything up to the kill', (t
   assert.deepEqual(s.summary.levels.map((l) => l.concurrency), [1, 2, 4]);
   assert.ok(s.summary.stages.deploy.durationMs! > 0, 'deploy time survives the kill');
   assert.ok(s.summary.cost.totalUsd > 0, 'cost up to the kill');
-  assert.ok(s.warnings.some((w) => /not seen stopped/.test(w)), 'warns that paid resources were never seen stopped');
+  // A simulator run leaves nothing in any cluster: no "check the cluster" (a cluster run: below).
+  assert.ok(!s.warnings.some((w) => /not seen stopped|nimble cleanup/.test(w)), s.warnings.join('; '));
   const { rows } = listSessions(dir);
   assert.equal(rows.length, 1);
   assert.equal(rows[0].partial, true);
@@ -105,6 +106,17 @@ test('killed mid-sweep: readable, marked aborted, everything up to the kill', (t
   const live = readSession(dir, w.id);
   assert.equal(live.running, true);
   assert.equal(live.summary.status, 'running');
+});
+
+test('a cluster run killed mid-sweep warns that paid resources were never seen stopped', (t) => {
+  const dir = tmp(t);
+  const all = fixtureEvents();
+  const killAt = all.findIndex((e) => e.type === 'level.finished' && e.level.concurrency === 4) + 1;
+  const events = all.slice(0, killAt).map((e) => (e.type === 'session.started' ? { ...e, meta: { ...e.meta, mode: 'cluster' as const } } : e));
+  const w = record(dir, events, false);
+  writeFileSync(join(w.path, LOCK_FILE), '2147483646');
+  const s = readSession(dir, w.id);
+  assert.ok(s.warnings.some((x) => /not seen stopped: .* — check the cluster \(nimble cleanup\)/.test(x)), s.warnings.join('; '));
 });
 
 test('a truncated last line is ignored and reported, not fatal', (t) => {

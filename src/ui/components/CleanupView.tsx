@@ -79,6 +79,11 @@ export function CleanupView({ width: w, height }: { width?: number; height?: num
                 <Text color={theme.roles.muted}>{` · ${formatUsd(report.keptCache.monthlyUsd)}/month · next deploy starts warm`}</Text>
               </Text>
             ) : null}
+            {(report.kept ?? []).map((k) => (
+              <Text key={`kept ${k.kind}/${k.name}`} color={theme.roles.warning} wrap="truncate-end">
+                {truncate(`◆ Kept ${k.kind} ${k.namespace}/${k.name} · ${k.detail}`, width)}
+              </Text>
+            ))}
           </>
         ) : running.length ? (
           <>

@@ -10,6 +10,7 @@ import { formatUsd, type PriceTable } from '../../core/cost.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
 import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../../sessions/rows.ts';
 import { deleteSession, listSessions, readSession, type SessionList } from '../../sessions/store.ts';
+import { sanitizeDeep } from '../../util/sanitize-deep.ts';
 
 export type SortKey = 'date' | 'cost' | 'deploy' | 'total' | 'model';
 const SORTS: SortKey[] = ['date', 'cost', 'deploy', 'total', 'model'];
@@ -61,7 +62,7 @@ export function browserColumns(width: number): { columns: typeof BROWSER_COLUMNS
 export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONOCHROME }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void; width?: number; theme?: Theme }) {
   const { stdout } = useStdout();
   const tableWidth = width ?? (stdout?.columns || 100);
-  const [list, setList] = useState<SessionList>(() => listSessions(dir, { priceTable }));
+  const [list, setList] = useState<SessionList>(() => sanitizeDeep(listSessions(dir, { priceTable })));
   const [sort, setSort] = useState<SortKey>('date');
   const [filter, setFilter] = useState('');
   const [typing, setTyping] = useState(false);
@@ -98,7 +99,7 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
             setMessage((err as Error).message);
           }
           keep({ marked: marked.filter((x) => x !== confirm) });
-          setList(listSessions(dir, { priceTable }));
+          setList(sanitizeDeep(listSessions(dir, { priceTable })));
         }
         keep({ confirm: null });
         return;
@@ -120,7 +121,7 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
       else if (input === 'c') {
         if (marked.length < 2) return setMessage('mark two or more sessions with space, then c');
         try {
-          onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => readSession(dir, id, { priceTable, summaryOnly: true }).summary)) });
+          onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => sanitizeDeep(readSession(dir, id, { priceTable, summaryOnly: true }).summary))) });
         } catch (err) {
           setMessage((err as Error).message);
         }
@@ -179,7 +180,7 @@ export async function runSessionsBrowser(o: { dir: string; priceTable: PriceTabl
     if (a.type === 'replay') {
       const s = readSession(o.dir, a.id, { priceTable: o.priceTable });
       const { replayInTerminal } = await import('./replay.tsx');
-      await replayInTerminal({ events: s.events, speed: 10, priceTable: o.priceTable, env: o.env });
+      await replayInTerminal({ events: sanitizeDeep(s.events), speed: 10, priceTable: o.priceTable, env: o.env });
     } else {
       const { showCompare } = await import('./compare-view.tsx');
       await showCompare(a.comparison, o.env);

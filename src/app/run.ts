@@ -11,6 +11,7 @@ import type { PriceTable } from '../core/cost.ts';
 import { loadConfig } from './config.ts';
 import { spentOnDay } from '../core/guard.ts';
 import { summarizeSession } from '../core/session-summary.ts';
+import { MAX_CONCURRENCY } from '../core/sweep.ts';
 import { createSimCluster } from '../sim/cluster.ts';
 import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
 import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
@@ -48,7 +49,7 @@ Both:
   --gpu-shape <shape>        GPU node shape for pricing (default VM.GPU.A10.1)   --gpus <n> (default 1)
   --cache-size <GiB>         model cache volume (default 50)    --keep-cache  keep it on cleanup
   --shape <list>             workload shapes: support,summary,coding (default support)
-  --max-concurrency <n>      highest concurrency the sweep tries (default 256)
+  --max-concurrency <n>      highest concurrency the sweep tries (default 256, at most 4096)
   --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --no-sweep                 deploy, smoke test and clean up only
@@ -207,6 +208,13 @@ export async function finishSession(s: Session, priceTable: PriceTable): Promise
   s.dispose();
 }
 
+/** --max-concurrency: 1 … MAX_CONCURRENCY (default 256); above it a usage error, exit 2. */
+export function concurrencyFlag(value: string | undefined, usage: string): number {
+  const n = intFlag('max-concurrency', value, usage) ?? 256;
+  if (n > MAX_CONCURRENCY) throw new UsageError(`--max-concurrency must be at most ${MAX_CONCURRENCY} (got '${value}'): one nimble process cannot drive more users faithfully`, usage);
+  return n;
+}
+
 export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
   const promptTokens = intFlag('prompt-tokens', prompt, usage);
   const outputTokens = intFlag('output-tokens', output, usage);
@@ -229,7 +237,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const timeScale = sim ? (numFlag('time-scale', f['time-scale'], RUN_USAGE, 1) ?? autoTimeScale(profile)) : 1;
   const seed = intFlag('seed', f.seed, RUN_USAGE, 0) ?? 1;
   const shapes = parseShapes(f.shape, RUN_USAGE);
-  const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], RUN_USAGE) ?? 256;
+  const maxConcurrency = concurrencyFlag(f['max-concurrency'], RUN_USAGE);
   const budgetUsd = numFlag('budget', f.budget, RUN_USAGE);
   const maxDurationMs = durationFlag('max-duration', f['max-duration'], RUN_USAGE);
   const gpus = intFlag('gpus', f.gpus, RUN_USAGE) ?? 1;

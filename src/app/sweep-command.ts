@@ -3,10 +3,11 @@
 
 import type { SessionMeta, SessionStatus } from '../core/events.ts';
 import { parseTier } from '../core/tiers.ts';
+import { sweepAnswer } from '../core/result-text.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { errorText } from './cycle.ts';
-import { exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { concurrencyFlag, exitCode, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -15,7 +16,7 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --target <url>             base URL of the server (with or without /v1)
   --model <id>               model to send (default: the first id of /v1/models)
   --shape <list>             support,summary,coding (default support)
-  --max-concurrency <n>      highest concurrency to try (default 256)
+  --max-concurrency <n>      highest concurrency to try (default 256, at most 4096)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --gpu-shape <shape>        GPU shape behind the server, for $ per token (default VM.GPU.A10.1)
   --gpus <n>                 GPUs behind the server (default 1)
@@ -53,7 +54,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!f.target) throw new UsageError('--target is required', SWEEP_USAGE);
   const baseUrl = normalizeTarget(f.target);
   const shapes = parseShapes(f.shape, SWEEP_USAGE);
-  const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], SWEEP_USAGE) ?? 256;
+  const maxConcurrency = concurrencyFlag(f['max-concurrency'], SWEEP_USAGE);
   const gpus = intFlag('gpus', f.gpus, SWEEP_USAGE) ?? 1;
   const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], SWEEP_USAGE);
   const gpuShape = f['gpu-shape'] ?? 'VM.GPU.A10.1';
@@ -130,10 +131,16 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         bus.clock,
         signal,
       );
-      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted, note: signal.aborted ? 'stopped' : undefined });
+      // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
+      const answer = sweepAnswer(bus.state.sweep.breakingPoints);
+      const noAnswer = !signal.aborted && answer.status === 'none';
+      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted && !noAnswer, note: signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined });
       if (signal.aborted) {
         status = 'aborted';
         reason = 'stopped by the user';
+      } else if (noAnswer) {
+        status = 'failed';
+        reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
       }
     }
   } catch (err) {

@@ -1,7 +1,8 @@
 // Pure sweep decisions: which level next, when a level has measured enough, whether a level's
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
-import type { BreakingPoint, BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
+import type { BreakingPoint, BreakRule, LevelOutcome, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
+import { binomialLowerBound, minSamplesForQuantile } from './stats.ts';
 
 export interface SweepTiming {
   /** Measure at least k·N completions (plus failures) per level. */
@@ -37,17 +38,28 @@ export interface SweepTiming {
   resolutionShare: number;
   /** Level growth before the first failure: 2 gives 1, 2, 4, 8, … (both presets). */
   growth: number;
+  /** Fewest failures before an early "failure rate clearly above the limit" stop. */
+  minFailures: number;
+  /** Pause before re-measuring a level the client could not drive (lets a CPU spike pass). */
+  coolDownMs: number;
 }
+
+/**
+ * The most users one nimble process drives: beyond it one client's sockets and event loop decide
+ * the numbers, not the server (and --max-concurrency 1e9 is a typo, not a plan).
+ */
+export const MAX_CONCURRENCY = 4096;
 
 export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
   // quick: the simulator demo. Same rules on fewer numbers: levels 1, 2, 4, … then the
   // bisect; one round of completions per level (k = 1) after the warm-up round; windows of 1–6 s;
   // a queue verdict after 1.5 s of uninterrupted queueing; bisect to 1/4 of the last passing level
-  // (±25%) instead of 1/8.
+  // (±25%) instead of 1/8. A pass still needs the 59 TTFT samples a p95 bound takes: windows run
+  // up to 20 s for them, and a level that cannot collect them by then stops early as inconclusive.
   quick: {
     k: 1,
     minMs: 1000,
-    maxMs: 6000,
+    maxMs: 20000,
     // Long enough for one round at the demo's highest levels (~14 s per request at 56 users).
     warmupMaxMs: 30000,
     scrapeMs: 250,
@@ -61,6 +73,8 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     minQueueSamples: 5,
     resolutionShare: 1 / 4,
     growth: 2,
+    minFailures: 5,
+    coolDownMs: 2000,
   },
   standard: {
     k: 4,
@@ -76,6 +90,8 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     minQueueSamples: 10,
     resolutionShare: 1 / 8,
     growth: 2,
+    minFailures: 10,
+    coolDownMs: 5000,
   },
 };
 
@@ -85,7 +101,8 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
 
 export interface LevelVerdict {
   concurrency: number;
-  pass: boolean;
+  /** null: measured but inconclusive — it does not bracket the breaking point. */
+  pass: boolean | null;
 }
 
 /** Default bisect resolution: 1 user up to 8, then 1/8 of the last passing level (±12.5%). */
@@ -105,18 +122,30 @@ export function bracket(history: LevelVerdict[]): { lastPassing: number; firstFa
 export function nextLevel(history: LevelVerdict[], maxConcurrency: number, resolution?: number, resolutionShare?: number, growth = 2): number | null {
   if (!(maxConcurrency >= 1)) throw new Error(`maxConcurrency must be ≥ 1, got ${maxConcurrency}`);
   if (history.length === 0) return 1;
-  const { lastPassing, firstFailing } = bracket(history);
+  const { lastPassing, firstFailing } = bracket(history.filter((h) => h.pass !== null));
   const tried = new Set(history.map((h) => h.concurrency));
   if (firstFailing === null) {
-    if (lastPassing >= maxConcurrency) return null;
-    const next = Math.min(maxConcurrency, Math.max(1, lastPassing * growth));
+    // Climb from the highest level that did not break: an inconclusive level (too few samples at
+    // a low level) is passed over, not taken as a pass.
+    const top = Math.max(lastPassing, ...history.map((h) => h.concurrency));
+    if (top >= maxConcurrency) return null;
+    const next = Math.min(maxConcurrency, Math.max(1, top * growth));
     return tried.has(next) ? null : next;
   }
   if (lastPassing === 0 && firstFailing <= 1) return null; // even one user breaks
   const res = resolution ?? defaultResolution(lastPassing, resolutionShare);
   if (firstFailing - lastPassing <= Math.max(1, res)) return null;
   const mid = Math.floor((lastPassing + firstFailing) / 2);
-  return tried.has(mid) ? null : mid;
+  if (!tried.has(mid)) return mid;
+  // The middle was measured but left no answer: try its nearest untried neighbour (higher first:
+  // more users collect samples faster), at most twice per bracket.
+  const undecidedInside = history.filter((h) => h.pass === null && h.concurrency > lastPassing && h.concurrency < firstFailing).length;
+  if (undecidedInside > 2) return null;
+  for (let d = 1; mid + d < firstFailing || mid - d > lastPassing; d++) {
+    if (mid + d < firstFailing && !tried.has(mid + d)) return mid + d;
+    if (mid - d > lastPassing && !tried.has(mid - d)) return mid - d;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,9 +172,16 @@ export interface LevelStatus {
    * how many, how many showed requests waiting, and the time they span. Absent: no early verdict.
    */
   queue?: { samples: number; queued: number; spanMs: number };
+  /** Failed requests among `done` (absent: no early error-rate verdict). */
+  failed?: number;
 }
 
-export type StopDecision = { stop: false } | { stop: true; reason: string; early: 'above' | 'below' | null };
+export type StopDecision = { stop: false } | { stop: true; reason: string; early: 'above' | 'below' | null; rule?: BreakRule };
+
+/** TTFT samples a level needs before its p95 can pass: a one-sided upper bound must exist. */
+export function minPassSamples(timing: Pick<SweepTiming, 'confidence'>): number {
+  return minSamplesForQuantile(0.95, timing.confidence);
+}
 
 export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaConfig = DEFAULT_SLA): StopDecision {
   const slaMs = sla.ttftBreakMs;
@@ -155,20 +191,25 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
     return { stop: false };
   }
   const clearlyAbove = s.ttft.n >= timing.minEarlySamples && s.ttft.low > slaMs;
+  // A failing target: enough failures that the failure rate is clearly over the limit — stop now
+  // rather than hammer it for a whole level.
+  const failed = s.failed ?? 0;
+  if (failed >= timing.minFailures && binomialLowerBound(failed, s.done, timing.confidence) > 1 - sla.successBreak)
+    return { stop: true, reason: `${s.phase === 'warmup' ? 'stopped in warm-up' : 'early stop'}: ${failed} of ${s.done} requests failed — failure rate clearly over ${fmtPct(1 - sla.successBreak)}`, early: 'above', rule: 'success' };
   const q = s.queue;
   const queuedThroughout = !!q && q.samples >= timing.minQueueSamples && q.queued === q.samples && q.spanMs >= timing.queueEarlyMs;
   const queueText = () => `server queue > 0 in all ${q!.samples} scrapes over ${fmtS(q!.spanMs)}`;
   if (s.phase === 'warmup') {
     // Requests still waiting after the warm-up's first queueEarlyMs, in every scrape: more users
     // than the server runs at once. The burst of a level's first requests drains in a few steps.
-    if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above' };
+    if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above', rule: 'queue' };
     // An overloaded level can take very long to complete N requests; its answer is already clear.
-    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
+    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
     if (s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
     return { stop: false };
   }
-  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
-  if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above' };
+  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
+  if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above', rule: 'queue' };
   // A window with nothing finished yet has no numbers: when a round of requests lasts longer than
   // maxMs (long outputs, users in step), wait for completions, up to warmupMaxMs more.
   if (s.done === 0 && s.measuringMs < timing.maxMs + timing.warmupMaxMs) return { stop: false };
@@ -176,10 +217,17 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
   const enough = s.done >= kN && s.measuringMs >= timing.minMs;
   if (enough) {
     if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
-    // Too few samples for a distribution-free upper bound on p95 (needs ≥ 59 at 95%): accept the
-    // level when every sample is under half the SLA — far from the line, so more samples would not flip it.
-    if (s.ttft.n > 0 && s.ttft.high === Infinity && s.ttft.max < slaMs / 2) return { stop: true, reason: `every TTFT under ${fmtS(slaMs / 2)} (${s.ttft.n} samples)`, early: 'below' };
     if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
+    // A pass needs an upper bound on p95, which needs ≥ 59 samples (at 95%): a level that will not
+    // collect them by its time cap stops now as inconclusive instead of running to the cap.
+    const need = minPassSamples(timing);
+    if (s.ttft.n < need) {
+      const capMs = windowCapMs(s, timing);
+      const warm = s.warmupMs ?? 0;
+      const rate = (s.done + s.concurrency) / Math.max(1, s.measuringMs + warm); // per ms, warm-up's N included
+      const expected = s.ttft.n + rate * Math.max(0, capMs - s.measuringMs);
+      if (expected < need) return { stop: true, reason: `too few samples: ${s.ttft.n} TTFT so far, about ${Math.floor(expected)} by the ${fmtS(capMs)} cap; p95 needs ≥ ${need}`, early: null };
+    }
   }
   // Undecided: stop at maxMs once k·N requests are in; when requests outlast maxMs, at the
   // k-round cap instead, so the window is not just the fastest few.
@@ -200,6 +248,9 @@ export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'>, timing: SweepTimin
   return Math.min(timing.maxMs + timing.warmupMaxMs, Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25));
 }
 
+function fmtPct(x: number): string {
+  return `${+(x * 100).toFixed(1)}%`;
+}
 function fmtS(ms: number): string {
   return `${+(ms / 1000).toFixed(2)} s`;
 }
@@ -221,6 +272,9 @@ export interface LevelMeasurement {
    * the TTFT p95 lower bound above the SLA): the level is a valid break without a window.
    */
   decidedInWarmup?: boolean;
+  /** Set by the runner: the stop decision's direction and rule when it stopped early. */
+  early?: 'above' | 'below' | null;
+  stopRule?: BreakRule;
   windowMs: number;
   completed: number;
   failed: number;
@@ -241,6 +295,10 @@ export interface LevelMeasurement {
   meanInFlight: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** Share of the window the load worker's event loop was busy (0..1; absent from old engines). */
+  clientBusyShare?: number;
+  /** The worker's busy (CPU) time in the window, ms: with outputTokens, its cost per streamed token. */
+  clientActiveMs?: number;
   stopReason: string;
   requestedOutputTokens: number;
   requestedPromptTokens: number;
@@ -260,6 +318,11 @@ export interface ValidityConfig {
   serverDisagreeShare: number;
   /** Delivered output length allowed off the requested length by this share. */
   outputLengthTolerance: number;
+  /**
+   * The load worker's thread busy more than this share of the window: it sets the pace, not the
+   * server. Also the ceiling the runner projects before climbing to a level.
+   */
+  maxClientBusy: number;
 }
 
 export const DEFAULT_VALIDITY: ValidityConfig = {
@@ -269,7 +332,11 @@ export const DEFAULT_VALIDITY: ValidityConfig = {
   serverDisagreeAbs: 2,
   serverDisagreeShare: 0.1,
   outputLengthTolerance: 0.1,
+  maxClientBusy: 0.85,
 };
+
+/** What to do when this machine cannot drive the load (shown with every client-limited answer). */
+export const CLIENT_LIMIT_ADVICE = 'use fewer streams (--max-concurrency), run nimble on a machine with free cores, or load the server from inside its cluster';
 
 export interface ServerWindow {
   samples: number;
@@ -299,13 +366,25 @@ export function summarizeServer(samples: ServerSample[]): ServerWindow {
   };
 }
 
-/** Reasons the level's numbers cannot be taken as truth (empty when valid). */
-export function validityReasons(m: LevelMeasurement, server: ServerWindow, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
+/**
+ * Reasons this client (the machine running nimble) could not drive the level faithfully: its event
+ * loop lagged, it was busy nearly all the time, or it did not hold N requests in flight.
+ */
+export function clientLimitReasons(m: LevelMeasurement, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
   const out: string[] = [];
   const N = m.concurrency;
   if (m.lagP99Ms > v.maxLagMs) out.push(`load generator event loop lagged ${m.lagP99Ms.toFixed(1)} ms (p99) — over ${v.maxLagMs} ms, timestamps are unreliable; lower the concurrency or free the CPU`);
+  if (m.clientBusyShare !== undefined && m.measured && m.clientBusyShare > v.maxClientBusy)
+    out.push(`load generator busy ${(m.clientBusyShare * 100).toFixed(0)}% of the window — over ${(v.maxClientBusy * 100).toFixed(0)}%, it sets the pace, not the server`);
   if (m.maxInFlight < N) out.push(`in-flight requests never reached ${N} (max ${m.maxInFlight})`);
   else if (m.measured && m.meanInFlight < v.minInFlightShare * N) out.push(`client held only ${m.meanInFlight.toFixed(1)} of ${N} requests in flight on average — the client, not the server, is the bottleneck`);
+  return out;
+}
+
+/** Reasons the level's numbers cannot be taken as truth (empty when valid). */
+export function validityReasons(m: LevelMeasurement, server: ServerWindow, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
+  const out: string[] = clientLimitReasons(m, v);
+  const N = m.concurrency;
   if (!m.measured && !m.decidedInWarmup) out.push('no measured window: the level stopped during warm-up');
   const done = m.completed + m.failed;
   // Little's law: N ≈ X·R. Window edges add noise of about 1/(c·√(6N)) with c completions per
@@ -348,7 +427,12 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
   };
   // With nothing finished (a level stopped early on its queue) there is no success rate to judge.
   const brokeBy = breakRules(base, sla).filter((r) => r !== 'success' || done > 0);
+  // An early stop on a clear overload is that rule's verdict even before the window shows it.
+  if (m.early === 'above' && m.stopRule && !brokeBy.includes(m.stopRule)) brokeBy.push(m.stopRule);
   const invalidReasons = validityReasons(m, server, validity);
+  const clientReasons = clientLimitReasons(m, validity);
+  const decision = levelDecision(m, brokeBy, invalidReasons, sla);
+  const active = m.clientActiveMs;
   return {
     shape: m.shape,
     concurrency: m.concurrency,
@@ -375,25 +459,96 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
     brokeBy,
     grades: gradeLevel(base),
     stopReason: m.stopReason,
+    outcome: decision.outcome,
+    outcomeWhy: decision.why,
+    clientLimit: clientReasons.length ? clientReasons.join('; ') : null,
+    client: { busyShare: m.clientBusyShare ?? NaN, cpuUsPerToken: active !== undefined && m.outputTokens > 0 ? (active * 1000) / m.outputTokens : null, lagP99Ms: m.lagP99Ms },
   };
+}
+
+const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '?' : `${Math.round(x)} ms`);
+
+/**
+ * pass / break / inconclusive, and why. A level passes only when valid and its TTFT p95 upper
+ * bound is under the limit (≥ 59 samples at 95%); a TTFT break needs the lower bound over it (or
+ * an early stop that saw it); queue and error-rate breaks come from the server and the counts.
+ */
+export function levelDecision(m: LevelMeasurement, brokeBy: BreakRule[], invalidReasons: string[], sla: SlaConfig = DEFAULT_SLA): { outcome: LevelOutcome; why: string } {
+  if (invalidReasons.length) return { outcome: 'inconclusive', why: `invalid: ${invalidReasons.join('; ')}` };
+  const limit = sla.ttftBreakMs;
+  const [low, high] = m.ttft.ci?.p95 ?? [null, null];
+  const ciText = `${Math.round((m.ttft.ci?.confidence ?? 0.9) * 100)}% CI ${ms(low)}–${high === null ? '∞' : ms(high)}, n=${m.ttft.n}`;
+  const ttftDecided = (low !== null && low > limit) || (m.early === 'above' && m.stopRule === 'ttft');
+  const decided = brokeBy.filter((r) => r !== 'ttft' || ttftDecided);
+  const label: Record<BreakRule, string> = { queue: 'server queue', ttft: `TTFT p95 over ${fmtS(limit)}`, success: `success under ${fmtPct(sla.successBreak)}` };
+  if (decided.length) return { outcome: 'break', why: decided.map((r) => label[r] + (r === 'ttft' ? ` (${ciText})` : r === 'success' ? ` (${m.completed} of ${m.completed + m.failed} ok)` : '')).join(', ') };
+  if (brokeBy.includes('ttft')) return { outcome: 'inconclusive', why: `TTFT p95 ${ms(m.ttft.p95)} is over ${fmtS(limit)} but not clearly (${ciText})` };
+  if (m.completed === 0) return { outcome: 'inconclusive', why: m.failed ? `no request succeeded (${m.failed} failed)` : 'nothing completed: no request finished in the level' };
+  if (high !== null && high < limit) return { outcome: 'pass', why: `TTFT p95 under ${fmtS(limit)} with 95% confidence (${ciText})` };
+  const need = minSamplesForQuantile(0.95, 0.95);
+  if (m.ttft.n < need) return { outcome: 'inconclusive', why: `too few samples: ${m.ttft.n} TTFT, a p95 bound needs ≥ ${need}` };
+  return { outcome: 'inconclusive', why: `TTFT p95 undecided at the time cap (${ciText}, limit ${fmtS(limit)})` };
+}
+
+/** A level's outcome; sessions written before outcomes existed: invalid levels are inconclusive. */
+export function levelOutcome(l: Pick<LevelResult, 'outcome' | 'valid' | 'verdict'>): LevelOutcome {
+  return l.outcome ?? (l.valid === false ? 'inconclusive' : l.verdict);
+}
+
+/** How far a breaking point answers (old sessions have no status: derived from the bracket). */
+export function answerStatus(bp: Pick<BreakingPoint, 'status' | 'firstFailing'>): NonNullable<BreakingPoint['status']> {
+  return bp.status ?? (bp.firstFailing !== null ? 'found' : 'not-reached');
 }
 
 /**
  * The breaking point from a shape's levels. "Which rule tripped first" is the first rule (in
  * breakRules' order) at the lowest failing level.
  */
-export function breakingPoint(shape: ShapeId, levels: LevelResult[], resolution?: number, resolutionShare?: number): BreakingPoint {
-  const { lastPassing, firstFailing } = bracket(levels.map((l) => ({ concurrency: l.concurrency, pass: l.verdict === 'pass' })));
-  const fail = firstFailing === null ? null : levels.find((l) => l.concurrency === firstFailing && l.verdict === 'break') ?? null;
+export function breakingPoint(
+  shape: ShapeId,
+  levels: LevelResult[],
+  resolution?: number,
+  resolutionShare?: number,
+  clientLimit?: { why: string; advice?: string },
+): BreakingPoint {
+  // Only valid, decided levels bracket the answer.
+  const decided = levels.filter((l) => levelOutcome(l) !== 'inconclusive');
+  const { lastPassing, firstFailing } = bracket(decided.map((l) => ({ concurrency: l.concurrency, pass: levelOutcome(l) === 'pass' })));
+  const fail = firstFailing === null ? null : decided.find((l) => l.concurrency === firstFailing && levelOutcome(l) === 'break') ?? null;
   const rule = fail?.brokeBy[0] ?? null;
-  return {
+  const bp: BreakingPoint = {
     shape,
     lastPassing,
     firstFailing,
     rule,
     resolution: firstFailing === null ? resolution ?? defaultResolution(lastPassing, resolutionShare) : Math.max(1, firstFailing - lastPassing),
     limitedBy: fail ? limitedBy(fail) : 'max-concurrency',
+    status: firstFailing !== null ? 'found' : 'not-reached',
+    inconclusive: levels.length - decided.length,
   };
+  const above = levels.filter((l) => l.concurrency > lastPassing && levelOutcome(l) === 'inconclusive');
+  if (firstFailing === null && above.length && !clientLimit) bp.why = `${above.map((l) => l.concurrency).join(', ')} users inconclusive (${above[above.length - 1].outcomeWhy ?? 'invalid'})`;
+  if (firstFailing === null && clientLimit) {
+    Object.assign(bp, { status: 'client-limited', limitedBy: 'client', why: clientLimit.why, advice: clientLimit.advice ?? CLIENT_LIMIT_ADVICE });
+  } else if (decided.length === 0) {
+    // Nothing valid and decided: no answer, whatever the raw numbers said.
+    const whys = levels.map((l) => l.outcomeWhy ?? (l.invalidReasons.length ? `invalid: ${l.invalidReasons.join('; ')}` : 'undecided'));
+    const common = mostCommon(whys);
+    Object.assign(bp, {
+      status: 'no-answer',
+      limitedBy: 'unknown',
+      why: levels.length ? `no level gave a valid, decided result (${levels.length} inconclusive${common ? `; e.g. ${common}` : ''})` : 'no level was measured',
+    });
+  }
+  return bp;
+}
+
+function mostCommon(xs: string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [k, n] of counts) if (best === null || n > counts.get(best)!) best = k;
+  return best;
 }
 
 /** What limited capacity, from the first failing level's readings. */

@@ -37,6 +37,8 @@ export interface LevelConfig {
    * spreads them so it measures the load generator, not that burst. Room for seed 003's ramps.
    */
   startSpreadMs?: number;
+  /** Test hook: block the worker's event loop this many ms every 50 ms (client-limit tests). */
+  testBlockLoopMs?: number;
 }
 
 export interface WorkerProgress {

@@ -10,10 +10,11 @@ import {
   DEFAULT_VALIDITY,
   breakingPoint,
   decideLevelStop,
+  levelOutcome,
+  MAX_CONCURRENCY,
   evaluateLevel,
   nextLevel,
   type StopDecision,
-  type LevelMeasurement,
   type SweepTiming,
   type ValidityConfig,
 } from '../core/sweep.ts';
@@ -49,6 +50,8 @@ export interface SweepOptions {
   forceLength?: boolean;
   /** Level-progress event period (default 250 ms, i.e. ≤ 4 Hz). */
   progressMs?: number;
+  /** Test hook: block the load worker's event loop this long every 50 ms (a CPU-starved client). */
+  testBlockLoopMs?: number;
 }
 
 export interface ShapeOutcome {
@@ -79,6 +82,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   const sla: SlaConfig = { ...DEFAULT_SLA, ...(opts.sla ?? {}) };
   const validity: ValidityConfig = { ...DEFAULT_VALIDITY, ...(opts.validity ?? {}) };
   if (!Number.isInteger(opts.maxConcurrency) || opts.maxConcurrency < 1) throw new Error(`max concurrency must be a whole number ≥ 1, got ${opts.maxConcurrency}`);
+  if (opts.maxConcurrency > MAX_CONCURRENCY) throw new Error(`max concurrency ${opts.maxConcurrency} is over ${MAX_CONCURRENCY}, the most one nimble process can drive: load a bigger deployment from several machines`);
   if (!opts.model) throw new Error('no model given: pass --model or let nimble read it from GET /v1/models');
   try {
     new URL(opts.baseUrl);
@@ -132,12 +136,13 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
     for (const shape of shapes) {
       if (signal.aborted) break;
       const levels: LevelResult[] = [];
-      const history: { concurrency: number; pass: boolean }[] = [];
+      const history: { concurrency: number; pass: boolean | null }[] = [];
       let promptChecked = false;
-      let clientLimited = false;
-      for (;;) {
-        const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
-        if (n === null || signal.aborted) break;
+      let clientLimit: { why: string } | null = null;
+      /** The last level this client drove faithfully: its busy share, to project the next one. */
+      let lastDriven: { concurrency: number; busy: number; usPerToken: number | null } | null = null;
+      /** One level, measured and judged; null when aborted. */
+      const measureLevel = async (n: number, attempt: number): Promise<LevelResult | null> => {
         sink({ type: 'level.started', shape: shape.id, concurrency: n });
         const levelStartT = clock.now();
         let lastEmit = -Infinity;
@@ -161,11 +166,12 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
             confidence: timing.confidence,
             forceLength: opts.forceLength ?? true,
             collectGaps: true,
+            testBlockLoopMs: opts.testBlockLoopMs,
           },
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
             const d = decideLevelStop(
-              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, warmupMs: p.phase === 'measuring' ? p.elapsedMs - p.measuringMs : undefined, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
+              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, warmupMs: p.phase === 'measuring' ? p.elapsedMs - p.measuringMs : undefined, done: p.completed + p.failed, failed: p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
               timing,
               sla,
             );
@@ -187,18 +193,22 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         if (signal.aborted) run.stop('aborted');
         const { m, windowEndEpochMs } = await run.result;
         stopCurrent = null;
-        // A clear overload seen during warm-up (queue in every scrape, or the TTFT p95 bound above
-        // the SLA) is a verdict, not a missing measurement.
+        // A clear overload seen early (queue in every scrape, the TTFT p95 bound above the SLA, or
+        // the failure rate clearly over the limit) is a verdict, not a missing measurement.
         const stop = firstStop as StopDecision | null; // set in the progress callback
-        if (!m.measured && stop?.stop && stop.early === 'above') m.decidedInWarmup = true;
-        if (signal.aborted) break;
+        if (stop?.stop) {
+          m.early = stop.early;
+          if (stop.rule) m.stopRule = stop.rule;
+          if (!m.measured && stop.early === 'above') m.decidedInWarmup = true;
+        }
+        if (signal.aborted) return null;
         const endT = tAt(epochToPerf(windowEndEpochMs));
         const from = m.measured && windowStartT !== null ? windowStartT : levelStartT;
         const samples = scraper.samples.filter((s) => s.t >= from && s.t <= endT);
         const result = evaluateLevel(m, samples, sla, validity);
+        if (attempt > 1) result.attempt = attempt;
         sink({ type: 'level.finished', level: result });
         levels.push(result);
-        history.push({ concurrency: n, pass: result.verdict === 'pass' });
         for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
         if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
         if (!promptChecked && m.completed > 0) {
@@ -206,17 +216,54 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           const mismatch = promptTokenMismatch(shape.promptTokens, Math.round(result.meanPromptTokens));
           if (mismatch) log('warn', `${shape.id}: ${mismatch}`);
         }
-        if (result.verdict === 'pass' && isClientLimited(m, validity)) {
-          // Higher levels would only be less trustworthy: stop this shape here.
-          clientLimited = true;
-          log('warn', `${shape.id}: stopping at ${n} users — the load generator, not the server, is the limit here`);
+        return result;
+      };
+      for (;;) {
+        const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
+        if (n === null || signal.aborted) break;
+        // Before climbing: would this client stay able to drive n users? Its busy share grows with
+        // the streams it serves; refuse a level it would drive at its limit rather than measure noise.
+        if (lastDriven && n > lastDriven.concurrency && lastDriven.busy > 0) {
+          const projected = (lastDriven.busy * n) / lastDriven.concurrency;
+          if (projected > validity.maxClientBusy) {
+            const cost = lastDriven.usPerToken === null ? '' : `, ${lastDriven.usPerToken.toFixed(0)} µs CPU per streamed token`;
+            clientLimit = { why: `${n} users would keep the load generator ~${Math.round(projected * 100)}% busy (measured ${Math.round(lastDriven.busy * 100)}% at ${lastDriven.concurrency} users${cost}) — over its ${Math.round(validity.maxClientBusy * 100)}% limit, so ${n} was not measured` };
+            log('warn', `${shape.id}: not measuring ${n} users: ${clientLimit.why}`);
+            break;
+          }
+        }
+        let result: LevelResult | null = null;
+        for (let attempt = 1; attempt <= 2 && !signal.aborted; attempt++) {
+          if (attempt === 2) {
+            // An invalid client measurement is re-measured once, after a short cool-down.
+            log('warn', `${shape.id} @${n}: the client could not drive this level (${result!.clientLimit}); re-measuring after ${timing.coolDownMs / 1000} s`);
+            await sleep(timing.coolDownMs, signal);
+            if (signal.aborted) break;
+          }
+          const r = await measureLevel(n, attempt);
+          if (!r) break;
+          result = r;
+          if (!r.clientLimit) break;
+        }
+        if (!result || signal.aborted) break;
+        const outcome = levelOutcome(result);
+        history.push({ concurrency: n, pass: outcome === 'pass' ? true : outcome === 'break' ? false : null });
+        if (result.clientLimit) {
+          // Still the client after a cool-down: higher levels would only be less trustworthy.
+          clientLimit = { why: `at ${n} users, ${result.clientLimit}` };
+          log('warn', `${shape.id}: stopping at ${n} users — this client, not the server, is the limit (${result.clientLimit})`);
+          break;
+        }
+        if (result.valid && Number.isFinite(result.client?.busyShare)) lastDriven = { concurrency: n, busy: result.client!.busyShare, usPerToken: result.client!.cpuUsPerToken };
+        if (outcome === 'inconclusive' && result.completed === 0 && result.failed === 0) {
+          // Nothing finished at all (streams that never end): more users cannot do better.
+          log('warn', `${shape.id} @${n}: no request finished — stopping this shape`);
           break;
         }
       }
       if (signal.aborted) break;
-      const bp = breakingPoint(shape.id, levels, opts.resolution, timing.resolutionShare);
-      if (clientLimited && bp.firstFailing === null) bp.limitedBy = 'unknown';
-      const lastPass = levels.find((l) => l.concurrency === bp.lastPassing && l.verdict === 'pass') ?? null;
+      const bp = breakingPoint(shape.id, levels, opts.resolution, timing.resolutionShare, clientLimit ?? undefined);
+      const lastPass = bp.lastPassing > 0 ? levels.find((l) => l.concurrency === bp.lastPassing && levelOutcome(l) === 'pass') ?? null : null;
       const econ = economics(lastPass, { gpuCount: opts.gpuCount, gpuHourlyUsd: opts.gpuHourlyUsd, priceTable: opts.priceTable });
       sink({ type: 'sweep.finished', shape: shape.id, breakingPoint: bp, economics: econ });
       outcome.shapes.push({ shape, levels, breakingPoint: bp, economics: econ });
@@ -230,10 +277,16 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   return outcome;
 }
 
-function isClientLimited(m: LevelMeasurement, v: ValidityConfig): boolean {
-  // Lag alone marks the level INVALID but does not end the shape: on a shared machine it is often
-  // a passing neighbour, not this process.
-  return m.maxInFlight < m.concurrency || (m.measured && m.meanInFlight < v.minInFlightShare * m.concurrency);
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export type { ServerSample };

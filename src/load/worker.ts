@@ -2,7 +2,7 @@
 // thread's monotonic clock, aggregates, and reports a few times a second. Runs in its own thread
 // so the UI's rendering never delays a timestamp. Read workerData, not process.argv.
 import { parentPort, workerData } from 'node:worker_threads';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perf, type EventLoopUtilization } from 'node:perf_hooks';
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { meetsGoodput } from '../core/sla.ts';
@@ -96,6 +96,10 @@ interface Level {
   steadyTtft: number[];
   ticker: NodeJS.Timeout;
   promptBody: string;
+  /** Event-loop utilisation at the window's start (the worker's own busy time, per thread). */
+  elu: EventLoopUtilization;
+  /** Test hook: a timer that blocks this thread (cfg.testBlockLoopMs). */
+  blocker: NodeJS.Timeout | null;
 }
 
 let level: Level | null = null;
@@ -173,6 +177,7 @@ async function runUser(l: Level, user: number): Promise<void> {
       l.windowStart = now();
       l.areaStart = l.windowStart;
       l.area = 0;
+      l.elu = perf.eventLoopUtilization();
       lag.reset();
     }
   }
@@ -242,9 +247,19 @@ function startLevel(cfg: LevelConfig): void {
     notes: extras > 0 ? [extras === 1 ? 'server rejects min_tokens/ignore_eos' : 'server rejects stream_options'] : [],
     ticker: setInterval(() => progress(l), init.progressMs),
     promptBody: buildPrompt(Math.max(1, cfg.promptTokens - 1), cfg.id),
+    elu: perf.eventLoopUtilization(),
+    blocker: cfg.testBlockLoopMs ? setInterval(() => busyWait(cfg.testBlockLoopMs!), 50) : null,
   };
   level = l;
   for (let u = 0; u < cfg.concurrency; u++) void runUser(l, u);
+}
+
+/** Test hook: hold the thread as a CPU-starved machine would (scripts/test-under-load.sh, deterministic). */
+function busyWait(ms: number): void {
+  const end = now() + ms;
+  while (now() < end) {
+    /* spin */
+  }
 }
 
 function stopLevel(l: Level, reason: string): void {
@@ -253,6 +268,8 @@ function stopLevel(l: Level, reason: string): void {
   if (l.windowStart !== null) l.area += l.inFlight * (t - l.areaStart);
   l.active = false;
   clearInterval(l.ticker);
+  if (l.blocker) clearInterval(l.blocker);
+  const elu = perf.eventLoopUtilization(l.elu);
   l.ac.abort(); // cut every in-flight request: they are outside the window
   if (level === l) level = null;
   const measured = l.windowStart !== null;
@@ -280,6 +297,8 @@ function stopLevel(l: Level, reason: string): void {
     meanInFlight: measured && windowMs > 0 ? l.area / windowMs : mean([l.inFlight]),
     lagP99Ms: lag.count > 0 ? lateness(lag.percentile(99)) : 0,
     lagMaxMs: lag.count > 0 ? lateness(lag.max) : 0,
+    clientBusyShare: elu.utilization,
+    clientActiveMs: elu.active,
     stopReason: reason,
     requestedOutputTokens: l.cfg.forceLength ? l.cfg.outputTokens : 0,
     requestedPromptTokens: l.cfg.promptTokens,

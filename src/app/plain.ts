@@ -8,6 +8,7 @@ import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../core/
 import { formatUsd, type PriceTable } from '../core/cost.ts';
 import { PHASE_LABEL, PHASE_ORDER, phaseBudgetMs, TIER_LABEL } from '../core/tiers.ts';
 import { formatBudget, formatDuration, formatMs } from '../ui/format.ts';
+import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
@@ -62,17 +63,16 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       return [`${at}   shapes ${e.shapes.join(', ')}, up to ${e.maxConcurrency} users`];
     case 'level.finished': {
       const l = e.level;
-      const verdict = !l.valid ? `INVALID (${l.invalidReasons.join('; ')})` : l.verdict === 'pass' ? 'pass' : `BREAK (${l.brokeBy.join(', ')})`;
+      // Percentiles with n and their interval; too few samples read as such, never as a number.
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users  TTFT p50 ${formatMs(l.ttft.p50)} p95 ${formatMs(l.ttft.p95)}  TPOT ${formatMs(l.tpot.p50)}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}  ${verdict}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}  ${outcomeText(l)}`,
       ];
     }
     case 'sweep.finished': {
       const b = e.breakingPoint;
       const ec = e.economics;
-      const first = b.firstFailing === null ? 'no break up to the maximum' : `breaks at ${b.firstFailing} (${b.rule})`;
       const econ = ec ? `; ${ec.outputTokPerSPerGpu.toFixed(0)} tok/s per GPU, ${formatUsd(ec.usdPerMillionOutputTokens)} per M output tokens` : '';
-      return [`${at}   breaking point ${b.shape}: ${b.lastPassing} users within SLA, ${first}, limited by ${b.limitedBy}${econ}`];
+      return [`${at}   breaking point ${b.shape}: ${breakingPointText(b)}${econ}`];
     }
     case 'cleanup.finished': {
       const r = e.report;
@@ -103,7 +103,7 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
   out.push(row('deploy', st.deploy), row('test', st.test), row('cleanup', st.cleanup), row('total', st.total));
   for (const [shape, b] of Object.entries(s.breakingPoints)) {
     if (!b) continue;
-    out.push(`  breaking point (${shape}): ${b.lastPassing} users${b.firstFailing !== null ? `; ${b.rule} rule tripped at ${b.firstFailing}` : ''}`);
+    out.push(`  breaking point (${shape}): ${breakingPointText(b)}`);
   }
   out.push(`  cost ${formatUsd(s.cost.totalUsd)} (price table ${s.cost.priceTable})`);
   for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${l.hours.toFixed(3).padStart(7)} h  ${formatUsd(l.usd).padStart(8)}`);

@@ -25,7 +25,10 @@ export function enoughFor(p: Pick<Percentiles, 'n'>, q: Q): boolean {
  * is too small, "n<59" (short) or "— (n=3; p95 needs ≥ 59 samples)" (long) — never a number.
  */
 export function quantileText(p: Percentiles | undefined, q: Q, long = false): string {
-  if (!p || !p.n) return '—';
+  if (!p) return '—';
+  // Imported results may not say how many samples they rest on.
+  if (!Number.isFinite(p.n)) return long ? `${msText(p[q])} (n unknown)` : msText(p[q]);
+  if (!p.n) return '—';
   const need = minSamplesForQuantile(Q_VALUE[q]);
   if (p.n < need) return long ? `— (n=${p.n}; ${q} needs ≥ ${need} samples)` : `n<${need}`;
   const v = msText(p[q]);

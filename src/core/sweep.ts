@@ -474,6 +474,10 @@ const ms = (x: number | null | undefined) => (x === null || x === undefined || !
  * an early stop that saw it); queue and error-rate breaks come from the server and the counts.
  */
 export function levelDecision(m: LevelMeasurement, brokeBy: BreakRule[], invalidReasons: string[], sla: SlaConfig = DEFAULT_SLA): { outcome: LevelOutcome; why: string } {
+  // A failure rate clearly over the limit does not depend on the client's timing: it stands even
+  // where the client could not drive the level faithfully (a tight loop of instant 500s).
+  if (m.early === 'above' && m.stopRule === 'success' && brokeBy.includes('success'))
+    return { outcome: 'break', why: `success under ${fmtPct(sla.successBreak)} (${m.completed} of ${m.completed + m.failed} ok; failure rate clearly over the limit)` };
   if (invalidReasons.length) return { outcome: 'inconclusive', why: `invalid: ${invalidReasons.join('; ')}` };
   const limit = sla.ttftBreakMs;
   const [low, high] = m.ttft.ci?.p95 ?? [null, null];

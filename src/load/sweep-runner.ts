@@ -243,12 +243,12 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           const r = await measureLevel(n, attempt);
           if (!r) break;
           result = r;
-          if (!r.clientLimit) break;
+          if (!r.clientLimit || levelOutcome(r) !== 'inconclusive') break;
         }
         if (!result || signal.aborted) break;
         const outcome = levelOutcome(result);
         history.push({ concurrency: n, pass: outcome === 'pass' ? true : outcome === 'break' ? false : null });
-        if (result.clientLimit) {
+        if (result.clientLimit && outcome === 'inconclusive') {
           // Still the client after a cool-down: higher levels would only be less trustworthy.
           clientLimit = { why: `at ${n} users, ${result.clientLimit}` };
           log('warn', `${shape.id}: stopping at ${n} users — this client, not the server, is the limit (${result.clientLimit})`);

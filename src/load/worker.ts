@@ -127,6 +127,13 @@ function setInFlight(l: Level, delta: number): void {
   if (l.inFlight > l.maxInFlight) l.maxInFlight = l.inFlight;
 }
 
+function pause(l: Level, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    l.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
 async function runUser(l: Level, user: number): Promise<void> {
   const delay = ((l.cfg.startSpreadMs ?? 0) * user) / l.cfg.concurrency;
   if (delay > 0) {
@@ -135,6 +142,7 @@ async function runUser(l: Level, user: number): Promise<void> {
       l.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
   }
+  let storm = 0; // consecutive 5xx/429 answers for this user
   while (l.active) {
     // A varying head per request: no two prompts share a prefix, so a prefix cache cannot help.
     const burst = l.counter < l.cfg.concurrency;
@@ -170,6 +178,10 @@ async function runUser(l: Level, user: number): Promise<void> {
     }
     l.doneSinceStart++;
     l.all.add(rec, l.cfg);
+    // A server answering 5xx/429 at once would be hammered in a tight loop (and so would this
+    // thread): back off 10 ms, 20 ms, … up to 1 s per user until it answers again.
+    storm = !rec.ok && rec.status !== null && (rec.status >= 500 || rec.status === 429) ? storm + 1 : 0;
+    if (storm > 0) await pause(l, Math.min(1000, 10 * 2 ** (storm - 1)));
     if (l.windowStart === null && !burst && rec.ok) l.steadyTtft.push(rec.firstToken! - rec.start);
     if (l.windowStart !== null) l.win.add(rec, l.cfg);
     else if (l.maxInFlight >= l.cfg.concurrency && l.doneSinceStart >= l.cfg.concurrency) {

@@ -182,7 +182,7 @@ test('case 5: levels the client cannot drive are not an answer — "≥ N (limit
   assert.equal(limited.status, 'client-limited');
   assert.equal(limited.limitedBy, 'client');
   assert.equal(limited.lastPassing, 8);
-  assert.match(breakingPointText(limited), /^≥ 8 users \(limited by this client: at 16 users, load generator event loop lagged 40\.0 ms \(p99\)\) — use fewer streams \(--max-concurrency\), run nimble on a machine with free cores, or load the server from inside its cluster/);
+  assert.match(breakingPointText(limited), /^≥ 8 users \(limited by this client: at 16 users, load generator event loop lagged 40\.0 ms \(p99\) — use fewer streams \(--max-concurrency\), run nimble on a machine with free cores, or load the server from inside its cluster/);
   assert.equal(breakingPointShort(limited), '≥8 (client-limited)');
   const v = validateSession(sessionWith([...ok, judge(meas(16, { lagP99Ms: 40 }))].map((l) => l)), 'fast');
   // sessionWith judges without the client limit: build one that carries it.

@@ -69,20 +69,34 @@ export function breakingPointUsers(bp: BreakingPoint): number | null {
   return st === 'no-answer' || (st === 'client-limited' && bp.lastPassing === 0) ? null : bp.lastPassing;
 }
 
-/** The breaking point said in full, with its bracket (or why there is none and what to do). */
-export function breakingPointText(bp: BreakingPoint): string {
-  const left = bp.inconclusive ? `; ${bp.inconclusive} inconclusive level${bp.inconclusive > 1 ? 's' : ''} left out` : '';
+/** What follows the short headline: the bracket (or why there is none) and what limited it. */
+export function breakingPointDetail(bp: BreakingPoint): string {
+  const left = bp.inconclusive ? ` · ${bp.inconclusive} inconclusive level${bp.inconclusive > 1 ? 's' : ''} left out` : '';
   switch (answerStatus(bp)) {
     case 'found':
-      if (bp.lastPassing === 0)
-        return bp.firstFailing === 1 ? `fewer than 1 user: 1 user already breaks (${bp.rule ?? '?'} rule)${left}` : `under ${bp.firstFailing} users: ${bp.firstFailing} break (${bp.rule ?? '?'} rule), no valid pass below${left}`;
-      return `${bp.lastPassing} users (bracket: ${bp.lastPassing} pass, ${bp.firstFailing} break by the ${bp.rule ?? '?'} rule, ±${bp.resolution}; limited by ${bp.limitedBy})${left}`;
+      if (bp.lastPassing === 0) return `${bp.firstFailing} break${bp.firstFailing === 1 ? 's' : ''} by the ${bp.rule ?? '?'} rule, no valid pass below${left}`;
+      return `${bp.lastPassing} pass, ${bp.firstFailing} break by the ${bp.rule ?? '?'} rule · ±${bp.resolution} · limited by ${bp.limitedBy}${left}`;
     case 'not-reached':
-      return `≥ ${bp.lastPassing} users (${bp.lastPassing} pass${bp.why ? `; ${bp.why}` : ', no break up to the sweep maximum'})${left}`;
+      return `${bp.lastPassing} pass${bp.why ? `; ${bp.why}` : ', no break up to the sweep maximum'}${left}`;
     case 'client-limited':
-      return `${bp.lastPassing > 0 ? `≥ ${bp.lastPassing} users` : 'no answer'} (limited by this client: ${bp.why ?? 'it could not drive more load faithfully'}) — ${bp.advice ?? 'use fewer streams or another machine'}${left}`;
+      return `limited by this client: ${bp.why ?? 'it could not drive more load faithfully'} — ${bp.advice ?? 'use fewer streams or another machine'}${left}`;
     case 'no-answer':
-      return `no answer: ${bp.why ?? 'no level gave a valid, decided result'}`;
+      return bp.why ?? 'no level gave a valid, decided result';
+  }
+}
+
+/** The breaking point said in full, with its bracket (or why there is none and what to do). */
+export function breakingPointText(bp: BreakingPoint): string {
+  const detail = breakingPointDetail(bp);
+  switch (answerStatus(bp)) {
+    case 'found':
+      return bp.lastPassing === 0 ? `under ${bp.firstFailing} user${bp.firstFailing === 1 ? '' : 's'} (${detail})` : `${bp.lastPassing} users (${detail})`;
+    case 'not-reached':
+      return `≥ ${bp.lastPassing} users (${detail})`;
+    case 'client-limited':
+      return `${bp.lastPassing > 0 ? `≥ ${bp.lastPassing} users` : 'no answer'} (${detail})`;
+    case 'no-answer':
+      return `no answer: ${detail}`;
   }
 }
 

@@ -13,7 +13,7 @@ import { useSession } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
 import { Table, type Cell } from './Table.tsx';
 import { answerStatus } from '../../core/sweep.ts';
-import { breakingPointShort, breakingPointText, breakingPointUsers } from '../../core/result-text.ts';
+import { breakingPointDetail, breakingPointShort, breakingPointUsers } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
@@ -113,7 +113,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
           // limits the answer and what to do — never a bare number over inconclusive levels.
           const status = answerStatus(bp);
           const detail = [
-            breakingPointText(bp),
+            breakingPointDetail(bp),
             eco ? `${formatUsd(eco.usdPerMillionOutputTokens)}/M output tokens` : null,
           ]
             .filter(Boolean)

@@ -1,8 +1,13 @@
 // Pure sweep decisions: which level next, when a level has measured enough, whether a level's
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
-import type { BreakingPoint, BreakRule, LevelOutcome, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
+import type { BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
 import { binomialLowerBound, minSamplesForQuantile } from './stats.ts';
+import { clientLimitReasons, DEFAULT_VALIDITY, summarizeServer, validityReasons, type ValidityConfig } from './validity.ts';
+
+export * from './validity.ts';
+export { answerStatus, breakingPoint, levelDecision, levelOutcome, limitedBy } from './verdict.ts';
+import { levelDecision } from './verdict.ts';
 
 export interface SweepTiming {
   /** Measure at least k·N completions (plus failures) per level. */
@@ -248,12 +253,6 @@ export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'>, timing: SweepTimin
   return Math.min(timing.maxMs + timing.warmupMaxMs, Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25));
 }
 
-function fmtPct(x: number): string {
-  return `${+(x * 100).toFixed(1)}%`;
-}
-function fmtS(ms: number): string {
-  return `${+(ms / 1000).toFixed(2)} s`;
-}
 function ciText(s: LevelStatus, timing: SweepTiming): string {
   const f = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : x > 0 ? '∞' : '−∞');
   return `one-sided ${Math.round(timing.confidence * 100)}% bounds ${f(s.ttft.low)}–${f(s.ttft.high)}, n=${s.ttft.n}`;
@@ -304,106 +303,6 @@ export interface LevelMeasurement {
   requestedPromptTokens: number;
   /** Notes from the engine (e.g. "server rejected min_tokens"), not validity failures. */
   notes: string[];
-}
-
-export interface ValidityConfig {
-  /** Worker event-loop delay p99 above this makes timestamps untrustworthy. */
-  maxLagMs: number;
-  /** Client time-averaged in-flight below this share of N: the client did not hold N users. */
-  minInFlightShare: number;
-  /** Little's law tolerance. */
-  littleTolerance: number;
-  /** Client vs server in-flight disagreement allowed: max(abs, share·N). */
-  serverDisagreeAbs: number;
-  serverDisagreeShare: number;
-  /** Delivered output length allowed off the requested length by this share. */
-  outputLengthTolerance: number;
-  /**
-   * The load worker's thread busy more than this share of the window: it sets the pace, not the
-   * server. Also the ceiling the runner projects before climbing to a level.
-   */
-  maxClientBusy: number;
-}
-
-export const DEFAULT_VALIDITY: ValidityConfig = {
-  maxLagMs: 25,
-  minInFlightShare: 0.9,
-  littleTolerance: 0.1,
-  serverDisagreeAbs: 2,
-  serverDisagreeShare: 0.1,
-  outputLengthTolerance: 0.1,
-  maxClientBusy: 0.85,
-};
-
-/** What to do when this machine cannot drive the load (shown with every client-limited answer). */
-export const CLIENT_LIMIT_ADVICE = 'use fewer streams (--max-concurrency), run nimble on a machine with free cores, or load the server from inside its cluster';
-
-export interface ServerWindow {
-  samples: number;
-  queuedShare: number | null;
-  waitingMax: number | null;
-  runningMax: number | null;
-  kvCacheMax: number | null;
-  engine: ServerSample['engine'];
-  /** Mean of running + waiting over samples that have both. */
-  busyMean: number | null;
-}
-
-export function summarizeServer(samples: ServerSample[]): ServerWindow {
-  const engine = samples.find((s) => s.engine !== 'unknown')?.engine ?? (samples[0]?.engine ?? 'unknown');
-  const waits = samples.map((s) => s.waiting).filter((v): v is number => v !== null);
-  const runs = samples.map((s) => s.running).filter((v): v is number => v !== null);
-  const kvs = samples.map((s) => s.kvCache).filter((v): v is number => v !== null);
-  const both = samples.filter((s) => s.running !== null && s.waiting !== null);
-  return {
-    samples: samples.length,
-    queuedShare: waits.length ? waits.filter((w) => w > 0).length / waits.length : null,
-    waitingMax: waits.length ? Math.max(...waits) : null,
-    runningMax: runs.length ? Math.max(...runs) : null,
-    kvCacheMax: kvs.length ? Math.max(...kvs) : null,
-    engine,
-    busyMean: both.length ? both.reduce((a, s) => a + s.running! + s.waiting!, 0) / both.length : null,
-  };
-}
-
-/**
- * Reasons this client (the machine running nimble) could not drive the level faithfully: its event
- * loop lagged, it was busy nearly all the time, or it did not hold N requests in flight.
- */
-export function clientLimitReasons(m: LevelMeasurement, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
-  const out: string[] = [];
-  const N = m.concurrency;
-  if (m.lagP99Ms > v.maxLagMs) out.push(`load generator event loop lagged ${m.lagP99Ms.toFixed(1)} ms (p99) — over ${v.maxLagMs} ms, timestamps are unreliable; lower the concurrency or free the CPU`);
-  if (m.clientBusyShare !== undefined && m.measured && m.clientBusyShare > v.maxClientBusy)
-    out.push(`load generator busy ${(m.clientBusyShare * 100).toFixed(0)}% of the window — over ${(v.maxClientBusy * 100).toFixed(0)}%, it sets the pace, not the server`);
-  if (m.maxInFlight < N) out.push(`in-flight requests never reached ${N} (max ${m.maxInFlight})`);
-  else if (m.measured && m.meanInFlight < v.minInFlightShare * N) out.push(`client held only ${m.meanInFlight.toFixed(1)} of ${N} requests in flight on average — the client, not the server, is the bottleneck`);
-  return out;
-}
-
-/** Reasons the level's numbers cannot be taken as truth (empty when valid). */
-export function validityReasons(m: LevelMeasurement, server: ServerWindow, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
-  const out: string[] = clientLimitReasons(m, v);
-  const N = m.concurrency;
-  if (!m.measured && !m.decidedInWarmup) out.push('no measured window: the level stopped during warm-up');
-  const done = m.completed + m.failed;
-  // Little's law: N ≈ X·R. Window edges add noise of about 1/(c·√(6N)) with c completions per
-  // user, so it is judged only where that noise is under a third of the tolerance (done ≥ 12·√N at 10%).
-  if (m.measured && m.windowMs > 0 && done >= (0.3 / v.littleTolerance) * 4 * Math.sqrt(N)) {
-    const L = (done / (m.windowMs / 1000)) * (m.allDoneMeanMs / 1000);
-    if (Math.abs(L - N) / N > v.littleTolerance) out.push(`Little's law off: throughput × latency = ${L.toFixed(2)} in flight, but ${N} users were running (${(((L - N) / N) * 100).toFixed(0)}%)`);
-  }
-  if (server.busyMean !== null && m.measured) {
-    const allowed = Math.max(v.serverDisagreeAbs, v.serverDisagreeShare * N);
-    if (Math.abs(server.busyMean - m.meanInFlight) > allowed)
-      out.push(`server reports ${server.busyMean.toFixed(1)} running + waiting, client had ${m.meanInFlight.toFixed(1)} in flight — another client on the endpoint, or requests lost on the way`);
-  }
-  if (m.completed > 0 && m.requestedOutputTokens > 0) {
-    const meanOut = m.outputTokens / m.completed;
-    if (Math.abs(meanOut - m.requestedOutputTokens) / m.requestedOutputTokens > v.outputLengthTolerance)
-      out.push(`server delivered ${meanOut.toFixed(1)} output tokens per request on average, ${m.requestedOutputTokens} requested (by ${m.tokenSource === 'usage' ? 'server usage' : 'chunk count'}) — output length not honoured`);
-  }
-  return out;
 }
 
 /** The level's full result: grades, break rules, validity. */
@@ -466,101 +365,9 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
   };
 }
 
-const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '?' : `${Math.round(x)} ms`);
-
-/**
- * pass / break / inconclusive, and why. A level passes only when valid and its TTFT p95 upper
- * bound is under the limit (≥ 59 samples at 95%); a TTFT break needs the lower bound over it (or
- * an early stop that saw it); queue and error-rate breaks come from the server and the counts.
- */
-export function levelDecision(m: LevelMeasurement, brokeBy: BreakRule[], invalidReasons: string[], sla: SlaConfig = DEFAULT_SLA): { outcome: LevelOutcome; why: string } {
-  // A failure rate clearly over the limit does not depend on the client's timing: it stands even
-  // where the client could not drive the level faithfully (a tight loop of instant 500s).
-  if (m.early === 'above' && m.stopRule === 'success' && brokeBy.includes('success'))
-    return { outcome: 'break', why: `success under ${fmtPct(sla.successBreak)} (${m.completed} of ${m.completed + m.failed} ok; failure rate clearly over the limit)` };
-  if (invalidReasons.length) return { outcome: 'inconclusive', why: `invalid: ${invalidReasons.join('; ')}` };
-  const limit = sla.ttftBreakMs;
-  const [low, high] = m.ttft.ci?.p95 ?? [null, null];
-  const ciText = `${Math.round((m.ttft.ci?.confidence ?? 0.9) * 100)}% CI ${ms(low)}–${high === null ? '∞' : ms(high)}, n=${m.ttft.n}`;
-  const ttftDecided = (low !== null && low > limit) || (m.early === 'above' && m.stopRule === 'ttft');
-  const decided = brokeBy.filter((r) => r !== 'ttft' || ttftDecided);
-  const label: Record<BreakRule, string> = { queue: 'server queue', ttft: `TTFT p95 over ${fmtS(limit)}`, success: `success under ${fmtPct(sla.successBreak)}` };
-  if (decided.length) return { outcome: 'break', why: decided.map((r) => label[r] + (r === 'ttft' ? ` (${ciText})` : r === 'success' ? ` (${m.completed} of ${m.completed + m.failed} ok)` : '')).join(', ') };
-  if (brokeBy.includes('ttft')) return { outcome: 'inconclusive', why: `TTFT p95 ${ms(m.ttft.p95)} is over ${fmtS(limit)} but not clearly (${ciText})` };
-  if (m.completed === 0) return { outcome: 'inconclusive', why: m.failed ? `no request succeeded (${m.failed} failed)` : 'nothing completed: no request finished in the level' };
-  if (high !== null && high < limit) return { outcome: 'pass', why: `TTFT p95 under ${fmtS(limit)} with 95% confidence (${ciText})` };
-  const need = minSamplesForQuantile(0.95, 0.95);
-  if (m.ttft.n < need) return { outcome: 'inconclusive', why: `too few samples: ${m.ttft.n} TTFT, a p95 bound needs ≥ ${need}` };
-  return { outcome: 'inconclusive', why: `TTFT p95 undecided at the time cap (${ciText}, limit ${fmtS(limit)})` };
+export function fmtPct(x: number): string {
+  return `${+(x * 100).toFixed(1)}%`;
 }
-
-/** A level's outcome; sessions written before outcomes existed: invalid levels are inconclusive. */
-export function levelOutcome(l: Pick<LevelResult, 'outcome' | 'valid' | 'verdict'>): LevelOutcome {
-  return l.outcome ?? (l.valid === false ? 'inconclusive' : l.verdict);
-}
-
-/** How far a breaking point answers (old sessions have no status: derived from the bracket). */
-export function answerStatus(bp: Pick<BreakingPoint, 'status' | 'firstFailing'>): NonNullable<BreakingPoint['status']> {
-  return bp.status ?? (bp.firstFailing !== null ? 'found' : 'not-reached');
-}
-
-/**
- * The breaking point from a shape's levels. "Which rule tripped first" is the first rule (in
- * breakRules' order) at the lowest failing level.
- */
-export function breakingPoint(
-  shape: ShapeId,
-  levels: LevelResult[],
-  resolution?: number,
-  resolutionShare?: number,
-  clientLimit?: { why: string; advice?: string },
-): BreakingPoint {
-  // Only valid, decided levels bracket the answer.
-  const decided = levels.filter((l) => levelOutcome(l) !== 'inconclusive');
-  const { lastPassing, firstFailing } = bracket(decided.map((l) => ({ concurrency: l.concurrency, pass: levelOutcome(l) === 'pass' })));
-  const fail = firstFailing === null ? null : decided.find((l) => l.concurrency === firstFailing && levelOutcome(l) === 'break') ?? null;
-  const rule = fail?.brokeBy[0] ?? null;
-  const bp: BreakingPoint = {
-    shape,
-    lastPassing,
-    firstFailing,
-    rule,
-    resolution: firstFailing === null ? resolution ?? defaultResolution(lastPassing, resolutionShare) : Math.max(1, firstFailing - lastPassing),
-    limitedBy: fail ? limitedBy(fail) : 'max-concurrency',
-    status: firstFailing !== null ? 'found' : 'not-reached',
-    inconclusive: levels.length - decided.length,
-  };
-  const above = levels.filter((l) => l.concurrency > lastPassing && levelOutcome(l) === 'inconclusive');
-  if (firstFailing === null && above.length && !clientLimit) bp.why = `${above.map((l) => l.concurrency).join(', ')} users inconclusive (${above[above.length - 1].outcomeWhy ?? 'invalid'})`;
-  if (firstFailing === null && clientLimit) {
-    Object.assign(bp, { status: 'client-limited', limitedBy: 'client', why: clientLimit.why, advice: clientLimit.advice ?? CLIENT_LIMIT_ADVICE });
-  } else if (decided.length === 0) {
-    // Nothing valid and decided: no answer, whatever the raw numbers said.
-    const whys = levels.map((l) => l.outcomeWhy ?? (l.invalidReasons.length ? `invalid: ${l.invalidReasons.join('; ')}` : 'undecided'));
-    const common = mostCommon(whys);
-    Object.assign(bp, {
-      status: 'no-answer',
-      limitedBy: 'unknown',
-      why: levels.length ? `no level gave a valid, decided result (${levels.length} inconclusive${common ? `; e.g. ${common}` : ''})` : 'no level was measured',
-    });
-  }
-  return bp;
-}
-
-function mostCommon(xs: string[]): string | null {
-  const counts = new Map<string, number>();
-  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
-  let best: string | null = null;
-  for (const [k, n] of counts) if (best === null || n > counts.get(best)!) best = k;
-  return best;
-}
-
-/** What limited capacity, from the first failing level's readings. */
-export function limitedBy(fail: LevelResult): BreakingPoint['limitedBy'] {
-  if (fail.brokeBy.includes('success')) return 'errors';
-  if (fail.server.kvCacheMax !== null && fail.server.kvCacheMax >= 0.95) return 'kv-cache';
-  const rules: BreakRule[] = fail.brokeBy;
-  if (rules.includes('queue') || (fail.server.waitingMax ?? 0) > 0) return 'queueing';
-  if (rules.includes('ttft')) return fail.server.waitingMax === null ? 'unknown' : 'decode-speed';
-  return 'unknown';
+export function fmtS(ms: number): string {
+  return `${+(ms / 1000).toFixed(2)} s`;
 }

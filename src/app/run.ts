@@ -12,6 +12,8 @@ import { loadConfig } from './config.ts';
 import { spentOnDay } from '../core/guard.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { MAX_CONCURRENCY } from '../core/sweep.ts';
+import { sweepAnswer } from '../core/result-text.ts';
+import type { SessionState } from '../core/session-state.ts';
 import { createSimCluster } from '../sim/cluster.ts';
 import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
 import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
@@ -221,7 +223,13 @@ export function tokenOverrides(prompt: string | undefined, output: string | unde
   return promptTokens || outputTokens ? { promptTokens, outputTokens } : undefined;
 }
 
-export function exitCode(status: string): number {
+/**
+ * 0 completed, 1 failed (a sweep with no answer included), 130 aborted — and 3 for a completed
+ * session whose breaking point is only a lower bound because this client was the limit (as
+ * `nimble validate` says for it).
+ */
+export function exitCode(status: string, breakingPoints?: SessionState['sweep']['breakingPoints']): number {
+  if (status === 'completed' && breakingPoints && sweepAnswer(breakingPoints).status === 'limited') return 3;
   return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
 }
 
@@ -350,5 +358,5 @@ export async function runCommand(argv: string[]): Promise<number> {
     session.abort.signal,
   );
   await finishSession(session, priceTable);
-  return exitCode(status);
+  return exitCode(status, session.bus.state.sweep.breakingPoints);
 }

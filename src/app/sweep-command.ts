@@ -153,5 +153,5 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
   await finishSession(session, priceTable);
-  return exitCode(status);
+  return exitCode(status, bus.state.sweep.breakingPoints);
 }

@@ -101,7 +101,7 @@ export function breakingPointText(bp: BreakingPoint): string {
 }
 
 export interface SweepAnswer {
-  /** answered: every shape has a found/not-reached answer; limited: some are client-limited; none: some have none. */
+  /** answered: every shape has a found/not-reached answer; limited: some are client-limited; none: some have no valid result. */
   status: 'answered' | 'limited' | 'none';
   lines: string[];
 }
@@ -110,6 +110,8 @@ export interface SweepAnswer {
 export function sweepAnswer(bps: Partial<Record<ShapeId, BreakingPoint>>): SweepAnswer {
   const entries = Object.entries(bps).filter((e): e is [string, BreakingPoint] => !!e[1]);
   const sts = entries.map(([, bp]) => answerStatus(bp));
-  const status = sts.includes('no-answer') || (entries.length > 0 && entries.every(([, bp]) => breakingPointUsers(bp) === null)) ? 'none' : sts.includes('client-limited') ? 'limited' : 'answered';
+  // A client-limited sweep is inconclusive (a lower bound, or nothing this machine could vouch
+  // for), not a failure of the server: 'limited'. Only a sweep with no valid result at all is 'none'.
+  const status = sts.includes('no-answer') ? 'none' : sts.includes('client-limited') ? 'limited' : 'answered';
   return { status, lines: entries.map(([shape, bp]) => `${shape}: ${breakingPointText(bp)}`) };
 }

@@ -8,6 +8,11 @@ import type { BreakingPoint, LevelResult, Percentiles, ShapeId } from './sweep-t
 type Q = 'p50' | 'p95' | 'p99';
 const Q_VALUE: Record<Q, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
+/** "1 user", "8 users". */
+export function usersText(n: number): string {
+  return `${n} user${n === 1 ? '' : 's'}`;
+}
+
 export function msText(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;

@@ -18,6 +18,7 @@ import {
   type SweepTiming,
   type ValidityConfig,
 } from '../core/sweep.ts';
+import { usersText } from '../core/result-text.ts';
 import { promptTokenMismatch, resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { LoadEngine, epochToPerf } from './engine.ts';
 import { startScraper } from './scraper.ts';
@@ -227,8 +228,8 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           const projected = (lastDriven.busy * n) / lastDriven.concurrency;
           if (projected > validity.maxClientBusy) {
             const cost = lastDriven.usPerToken === null ? '' : `, ${lastDriven.usPerToken.toFixed(0)} µs CPU per streamed token`;
-            clientLimit = { why: `${n} users would keep the load generator ~${Math.round(projected * 100)}% busy (measured ${Math.round(lastDriven.busy * 100)}% at ${lastDriven.concurrency} users${cost}) — over its ${Math.round(validity.maxClientBusy * 100)}% limit, so ${n} was not measured` };
-            log('warn', `${shape.id}: not measuring ${n} users: ${clientLimit.why}`);
+            clientLimit = { why: `${usersText(n)} would keep the load generator ~${Math.round(projected * 100)}% busy (measured ${Math.round(lastDriven.busy * 100)}% at ${usersText(lastDriven.concurrency)}${cost}) — over its ${Math.round(validity.maxClientBusy * 100)}% limit, so ${n} was not measured` };
+            log('warn', `${shape.id}: not measuring ${usersText(n)}: ${clientLimit.why}`);
             break;
           }
         }
@@ -250,8 +251,8 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         history.push({ concurrency: n, pass: outcome === 'pass' ? true : outcome === 'break' ? false : null });
         if (result.clientLimit && outcome === 'inconclusive') {
           // Still the client after a cool-down: higher levels would only be less trustworthy.
-          clientLimit = { why: `at ${n} users, ${result.clientLimit}` };
-          log('warn', `${shape.id}: stopping at ${n} users — this client, not the server, is the limit (${result.clientLimit})`);
+          clientLimit = { why: `at ${usersText(n)}, ${result.clientLimit}` };
+          log('warn', `${shape.id}: stopping at ${usersText(n)} — this client, not the server, is the limit (${result.clientLimit})`);
           break;
         }
         if (result.valid && Number.isFinite(result.client?.busyShare)) lastDriven = { concurrency: n, busy: result.client!.busyShare, usPerToken: result.client!.cpuUsPerToken };

@@ -114,7 +114,7 @@ test('a client that cannot keep up (event loop blocked by the test hook) is re-m
     assert.equal(bp.status, 'client-limited');
     assert.equal(bp.limitedBy, 'client');
     assert.equal(economics, null);
-    assert.match(breakingPointText(bp), /^no answer \(limited by this client: at 1 users, load generator event loop lagged .* — use fewer streams/);
+    assert.match(breakingPointText(bp), /^no answer \(limited by this client: at 1 user, load generator event loop lagged .* — use fewer streams/);
     assert.ok(events.some((e) => e.type === 'log' && /re-measuring after 0\.1 s/.test(e.line)));
   } finally {
     await s.close();

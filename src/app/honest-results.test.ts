@@ -7,7 +7,7 @@ import { reduceAll } from '../core/session-state.ts';
 import { reassessSweep, summarizeSession, type SessionSummary } from '../core/session-summary.ts';
 import { fixtureEvents } from '../sessions/fixtures.ts';
 import { binomialLowerBound, minSamplesForQuantile, summarize } from '../core/stats.ts';
-import { TIMING, breakingPoint, decideLevelStop, evaluateLevel, levelOutcome, nextLevel, type LevelMeasurement } from '../core/sweep.ts';
+import { TIMING, breakingPoint, clientRefusal, decideLevelStop, evaluateLevel, levelOutcome, nextLevel, type LevelMeasurement } from '../core/sweep.ts';
 import type { LevelResult, ServerSample } from '../core/sweep-types.ts';
 import { breakingPointShort, breakingPointText, quantileText, sweepAnswer } from '../core/result-text.ts';
 import { VALIDATE_EXIT, validateSession, validationToText } from '../core/validate.ts';
@@ -216,4 +216,11 @@ test('the sweep climbs past inconclusive levels and bisects around them, from va
   // The middle undecided: its nearest untried neighbour, higher first.
   assert.equal(nextLevel([...h, { concurrency: 6, pass: null }], 64, 1), 7);
   assert.equal(nextLevel([...h, { concurrency: 6, pass: null }, { concurrency: 7, pass: null }, { concurrency: 5, pass: null }], 64, 1), null);
+});
+
+test('client capacity: a level projected past the busy limit is refused with the measured cost', () => {
+  assert.equal(clientRefusal(null, 2), null);
+  assert.equal(clientRefusal({ concurrency: 8, busy: 0.4, usPerToken: 30 }, 16), null); // 80% ≤ 85%
+  assert.equal(clientRefusal({ concurrency: 8, busy: 0.4, usPerToken: 30 }, 8), null); // not a climb
+  assert.equal(clientRefusal({ concurrency: 8, busy: 0.5, usPerToken: 30 }, 16), '16 users would keep the load generator ~100% busy (measured 50% at 8 users, 30 µs CPU per streamed token) — over its 85% limit, so 16 was not measured');
 });

@@ -103,3 +103,25 @@ export function validityReasons(m: LevelMeasurement, server: ServerWindow, v: Va
   return out;
 }
 
+
+/** What the last faithfully driven level cost this client, to project the next one. */
+export interface ClientCost {
+  concurrency: number;
+  /** Busy share of the load worker's thread over the window (0..1). */
+  busy: number;
+  usPerToken: number | null;
+}
+
+/**
+ * Would this client still drive n users faithfully? Its busy share grows with the streams it
+ * serves (about linearly: each streamed token costs the same CPU), so the projection is
+ * busy × n / N. A reason when it would pass the limit, null when n is fine.
+ */
+export function clientRefusal(last: ClientCost | null, n: number, v: Pick<ValidityConfig, 'maxClientBusy'> = DEFAULT_VALIDITY): string | null {
+  if (!last || n <= last.concurrency || !(last.busy > 0)) return null;
+  const projected = (last.busy * n) / last.concurrency;
+  if (projected <= v.maxClientBusy) return null;
+  const users = (k: number) => `${k} user${k === 1 ? '' : 's'}`;
+  const cost = last.usPerToken === null ? '' : `, ${last.usPerToken.toFixed(0)} µs CPU per streamed token`;
+  return `${users(n)} would keep the load generator ~${Math.round(projected * 100)}% busy (measured ${Math.round(last.busy * 100)}% at ${users(last.concurrency)}${cost}) — over its ${Math.round(v.maxClientBusy * 100)}% limit, so ${n} was not measured`;
+}

@@ -9,12 +9,14 @@ import {
   TIMING,
   DEFAULT_VALIDITY,
   breakingPoint,
+  clientRefusal,
   decideLevelStop,
   levelOutcome,
   MAX_CONCURRENCY,
   evaluateLevel,
   nextLevel,
   type StopDecision,
+  type ClientCost,
   type SweepTiming,
   type ValidityConfig,
 } from '../core/sweep.ts';
@@ -141,7 +143,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
       let promptChecked = false;
       let clientLimit: { why: string } | null = null;
       /** The last level this client drove faithfully: its busy share, to project the next one. */
-      let lastDriven: { concurrency: number; busy: number; usPerToken: number | null } | null = null;
+      let lastDriven: ClientCost | null = null;
       /** One level, measured and judged; null when aborted. */
       const measureLevel = async (n: number, attempt: number): Promise<LevelResult | null> => {
         sink({ type: 'level.started', shape: shape.id, concurrency: n });
@@ -222,16 +224,13 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
       for (;;) {
         const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
         if (n === null || signal.aborted) break;
-        // Before climbing: would this client stay able to drive n users? Its busy share grows with
-        // the streams it serves; refuse a level it would drive at its limit rather than measure noise.
-        if (lastDriven && n > lastDriven.concurrency && lastDriven.busy > 0) {
-          const projected = (lastDriven.busy * n) / lastDriven.concurrency;
-          if (projected > validity.maxClientBusy) {
-            const cost = lastDriven.usPerToken === null ? '' : `, ${lastDriven.usPerToken.toFixed(0)} µs CPU per streamed token`;
-            clientLimit = { why: `${usersText(n)} would keep the load generator ~${Math.round(projected * 100)}% busy (measured ${Math.round(lastDriven.busy * 100)}% at ${usersText(lastDriven.concurrency)}${cost}) — over its ${Math.round(validity.maxClientBusy * 100)}% limit, so ${n} was not measured` };
-            log('warn', `${shape.id}: not measuring ${usersText(n)}: ${clientLimit.why}`);
-            break;
-          }
+        // Before climbing: would this client stay able to drive n users? Refuse a level it would
+        // drive at its limit rather than measure noise.
+        const refusal = clientRefusal(lastDriven, n, validity);
+        if (refusal) {
+          clientLimit = { why: refusal };
+          log('warn', `${shape.id}: not measuring ${usersText(n)}: ${refusal}`);
+          break;
         }
         let result: LevelResult | null = null;
         for (let attempt = 1; attempt <= 2 && !signal.aborted; attempt++) {

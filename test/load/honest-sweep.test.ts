@@ -84,7 +84,8 @@ test('case 4: streams that never end after a good smoke test — nothing complet
     const { sink, events } = collect();
     const smoke = await runSmokeTest(s.url, MODEL, undefined, sink, new AbortController().signal);
     assert.ok(smoke.find((c) => c.name === 'chat')!.ok, JSON.stringify(smoke));
-    const out = await runSweep(opts(s.url, { timingOverrides: { warmupMaxMs: 1500, minMs: 300 } }), sink, createSessionClock(), new AbortController().signal);
+    // The machine is shared: lag must not decide this test (a lagging level would be re-measured).
+    const out = await runSweep(opts(s.url, { validity: { maxLagMs: 1000 }, timingOverrides: { warmupMaxMs: 1500, minMs: 300 } }), sink, createSessionClock(), new AbortController().signal);
     const { levels, breakingPoint: bp, economics } = out.shapes[0];
     assert.deepEqual(levels.map((l) => l.concurrency), [1], 'a level where nothing finished ends the climb');
     assert.equal(levels[0].completed, 0);
@@ -116,6 +117,29 @@ test('a client that cannot keep up (event loop blocked by the test hook) is re-m
     assert.equal(economics, null);
     assert.match(breakingPointText(bp), /^no answer \(limited by this client: at 1 user, load generator event loop lagged .* — use fewer streams/);
     assert.ok(events.some((e) => e.type === 'log' && /re-measuring after 0\.1 s/.test(e.line)));
+  } finally {
+    await s.close();
+  }
+});
+
+test('before climbing, a level this client would drive past its busy limit is refused, not measured', async () => {
+  const s = await server('fast');
+  try {
+    const { sink, events } = collect();
+    // The hook keeps the worker busy ~25 ms in every ~50 (about half the time, under the 85% limit):
+    // level 1 is driven faithfully, and 2 users would need about twice that.
+    const out = await runSweep(opts(s.url, { testBlockLoopMs: 25, validity: { maxLagMs: 1000 }, timingOverrides: { minMs: 300, maxMs: 8000 } }), sink, createSessionClock(), new AbortController().signal);
+    const { levels, breakingPoint: bp } = out.shapes[0];
+    assert.equal(bp.status, 'client-limited');
+    assert.equal(levels.filter((l) => l.concurrency === 2).length, 0, 'level 2 never measured');
+    if (levels[0].valid) {
+      // Level 1 driven faithfully at about half busy: 2 users projected past 85% — refused.
+      assert.match(bp.why!, /^2 users would keep the load generator ~\d+% busy \(measured \d+% at 1 user, \d+ µs CPU per streamed token\) — over its 85% limit/);
+      assert.ok(events.some((e) => e.type === 'log' && /not measuring 2 users/.test(e.line)));
+    } else {
+      // On a loaded machine the hook plus the work can pass 85% at 1 user already: then level 1 is the limit.
+      assert.match(levels[0].clientLimit!, /load generator busy \d+% of the window/);
+    }
   } finally {
     await s.close();
   }

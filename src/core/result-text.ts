@@ -68,6 +68,12 @@ export function breakingPointShort(bp: BreakingPoint): string {
   }
 }
 
+/** The headline as views show it: "48–56 users", "≥ 32 users (client-limited)", "no answer". */
+export function breakingPointHeadline(bp: BreakingPoint): string {
+  const short = breakingPointShort(bp);
+  return breakingPointUsers(bp) === null ? short : short.replace(/^([^ ]+)/, (n) => `${n} users`);
+}
+
 /** The headline number alone, or null where there is none to state. */
 export function breakingPointUsers(bp: BreakingPoint): number | null {
   const st = answerStatus(bp);

@@ -13,7 +13,7 @@ import { useSession } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
 import { Table, type Cell } from './Table.tsx';
 import { answerStatus } from '../../core/sweep.ts';
-import { breakingPointDetail, breakingPointShort, breakingPointUsers } from '../../core/result-text.ts';
+import { breakingPointDetail, breakingPointHeadline, breakingPointUsers } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
@@ -123,7 +123,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
             <Text key={shape} wrap="truncate-end">
               {'  '}
               <Text>{shape.padEnd(8)}</Text>
-              <Text bold color={!answered ? theme.roles.danger : status === 'client-limited' ? theme.roles.warning : theme.roles.success}>{`${breakingPointShort(bp)} users`.padEnd(10)}</Text>
+              <Text bold color={!answered ? theme.roles.danger : status === 'client-limited' ? theme.roles.warning : theme.roles.success}>{breakingPointHeadline(bp).padEnd(10)}</Text>
               <Text color={theme.roles.muted}>{` ${truncate(detail, Math.max(10, width - 22))}`}</Text>
             </Text>
           );

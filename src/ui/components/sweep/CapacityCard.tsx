@@ -7,7 +7,7 @@ import type { BreakingPoint, Economics, LevelResult, ShapeId } from '../../../co
 import { formatUsd } from '../../../core/cost.ts';
 import { formatRate } from '../../format.ts';
 import { levelOutcome } from '../../../core/sweep.ts';
-import { breakingPointShort, breakingPointText, breakingPointUsers } from '../../../core/result-text.ts';
+import { breakingPointHeadline, breakingPointText, breakingPointUsers } from '../../../core/result-text.ts';
 import { useTheme } from '../../theme.ts';
 
 export const LIMIT_LABEL: Record<BreakingPoint['limitedBy'], string> = {
@@ -56,7 +56,7 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
         }
         // The headline carries its bracket or its caveat: "48–56", "≥ 32 (client-limited)", "no answer".
         const answered = breakingPointUsers(bp) !== null;
-        const users = <Text bold color={answered && bp.lastPassing > 0 ? (bp.status === 'client-limited' ? theme.roles.warning : theme.roles.success) : theme.roles.danger}>{`${breakingPointShort(bp)} users`}</Text>;
+        const users = <Text bold color={answered && bp.lastPassing > 0 ? (bp.status === 'client-limited' ? theme.roles.warning : theme.roles.success) : theme.roles.danger}>{breakingPointHeadline(bp)}</Text>;
         const limited = ` · ${LIMIT_LABEL[bp.limitedBy]}`;
         const money = eco ? `${formatRate(eco.outputTokPerSPerGpu)} tok/s/GPU · ${formatUsd(eco.usdPerMillionOutputTokens)}/M out tok` : 'economics unknown';
         if (compact) {

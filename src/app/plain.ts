@@ -65,7 +65,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const l = e.level;
       // Percentiles with n and their interval; too few samples read as such, never as a number.
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}  ${outcomeText(l)}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
       ];
     }
     case 'sweep.finished': {
@@ -92,6 +92,13 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
     default:
       return [];
   }
+}
+
+/** The load generator's own cost at a level: "client 12% busy, 35 µs/token" (absent in old sessions). */
+function clientCost(l: { client?: { busyShare: number; cpuUsPerToken: number | null } }): string {
+  const c = l.client;
+  if (!c || !Number.isFinite(c.busyShare)) return '';
+  return `  client ${Math.round(c.busyShare * 100)}% busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
 }
 
 /** The closing block: times and tiers, breaking points, cost by item with the price table. */

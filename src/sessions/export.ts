@@ -94,7 +94,7 @@ const CSV_COLUMNS = [
   'shape', 'concurrency', 'window_s', 'completed', 'failed', 'success_rate', 'ttft_p50_ms', 'ttft_p90_ms', 'ttft_p95_ms', 'ttft_p99_ms',
   'tpot_p50_ms', 'tpot_p95_ms', 'itl_p50_ms', 'e2el_p50_ms', 'e2el_p95_ms', 'req_per_s', 'output_tok_per_s', 'total_tok_per_s', 'goodput_req_per_s',
   'queued_share', 'kv_cache_max', 'valid', 'verdict', 'broke_by', 'invalid_reasons',
-  'ttft_n', 'ttft_p95_ci_low_ms', 'ttft_p95_ci_high_ms', 'outcome', 'outcome_why',
+  'ttft_n', 'ttft_p95_ci_low_ms', 'ttft_p95_ci_high_ms', 'outcome', 'outcome_why', 'client_busy_share', 'client_us_per_token',
 ] as const;
 
 /** One row per sweep level; an unknown value is an empty cell, never 0. */
@@ -110,7 +110,7 @@ export function levelsToCsv(s: SessionSummary): string {
       l.shape, l.concurrency, l.windowMs / 1000, l.completed, l.failed, l.successRate, l.ttft.p50, l.ttft.p90, l.ttft.p95, l.ttft.p99,
       l.tpot.p50, l.tpot.p95, l.itl.p50, l.e2el.p50, l.e2el.p95, l.reqPerS, l.outputTokPerS, l.totalTokPerS, l.goodput,
       l.server.queuedShare, l.server.kvCacheMax, l.valid, l.verdict, l.brokeBy.join(' '), l.invalidReasons.join('; '),
-      l.ttft.n, l.ttft.ci?.p95[0], l.ttft.ci?.p95[1], levelOutcome(l), l.outcomeWhy ?? '',
+      l.ttft.n, l.ttft.ci?.p95[0], l.ttft.ci?.p95[1], levelOutcome(l), l.outcomeWhy ?? '', l.client?.busyShare, l.client?.cpuUsPerToken,
     ].map(q).join(','));
   }
   return lines.join('\n') + '\n';

@@ -32,7 +32,7 @@ export function verdictCell(theme: Theme, l: LevelResult): Cell {
 export function levelRow(theme: Theme, l: LevelResult): Cell[] {
   return [
     { text: l.shape },
-    { text: String(l.concurrency) },
+    { text: l.attempt ? `${l.concurrency} (2nd)` : String(l.concurrency) }, // a re-measurement after a cool-down
     // A percentile with too few samples under it shows as "n<59", never as a number.
     { text: quantileText(l.ttft, 'p50') },
     gradeCell(theme, quantileText(l.ttft, 'p95'), enoughFor(l.ttft, 'p95') ? l.grades.ttft : null),

@@ -48,7 +48,13 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   const slow = { ...base, done: 5, ttft: ci(5, 1200, Infinity, 1400), warmupMs: 4000 };
   assert.equal(windowCapMs(slow, T), 10_000);
   assert.equal(decideLevelStop({ ...slow, measuringMs: 6000 }, T).stop, false);
-  assert.match((decideLevelStop({ ...slow, measuringMs: 10_000 }, T) as { reason: string }).reason, /max time 10 s/);
+  // Short of the 59 samples a pass needs, the window may run the rounds that takes (15 here), up
+  // to maxMs + warmupMaxMs = 13 s.
+  assert.equal(windowCapMs(slow, T, 59), 13_000);
+  assert.equal(windowCapMs({ warmupMs: 1000, concurrency: 16 }, T, 59), 5000); // 4 rounds × 1 s × 1.15 < maxMs
+  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, T, 59), 9200); // 4 rounds × 2 s × 1.15
+  assert.equal(decideLevelStop({ ...slow, measuringMs: 10_000 }, T).stop, false);
+  assert.match((decideLevelStop({ ...slow, measuringMs: 13_000 }, T) as { reason: string }).reason, /max time 13 s/);
   // ...but once k·N requests are in past maxMs, the undecided level stops there.
   const kn = decideLevelStop({ ...slow, measuringMs: 5000, done: 80, ttft: ci(80, 1200, 2400, 2400) }, T);
   assert.ok(kn.stop && /past max time 5 s with k·N = 8/.test(kn.reason), JSON.stringify(kn));

@@ -220,25 +220,25 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
   if (s.done === 0 && s.measuringMs < timing.maxMs + timing.warmupMaxMs) return { stop: false };
   const kN = timing.k * s.concurrency;
   const enough = s.done >= kN && s.measuringMs >= timing.minMs;
+  // A pass needs an upper bound on p95, which needs ≥ 59 samples (at 95%): while short of them the
+  // window may run the rounds it takes to collect them (up to maxMs + warmupMaxMs).
+  const need = minPassSamples(timing);
+  const capMs = windowCapMs(s, timing, s.ttft.n < need ? need : undefined);
   if (enough) {
     if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
     if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
-    // A pass needs an upper bound on p95, which needs ≥ 59 samples (at 95%): a level that will not
-    // collect them by its time cap stops now as inconclusive instead of running to the cap.
-    const need = minPassSamples(timing);
+    // A level that will not collect them even by that cap stops now as inconclusive.
     if (s.ttft.n < need) {
-      const capMs = windowCapMs(s, timing);
       const warm = s.warmupMs ?? 0;
       const rate = (s.done + s.concurrency) / Math.max(1, s.measuringMs + warm); // per ms, warm-up's N included
       const expected = s.ttft.n + rate * Math.max(0, capMs - s.measuringMs);
       if (expected < need) return { stop: true, reason: `too few samples: ${s.ttft.n} TTFT so far, about ${Math.floor(expected)} by the ${fmtS(capMs)} cap; p95 needs ≥ ${need}`, early: null };
     }
   }
-  // Undecided: stop at maxMs once k·N requests are in; when requests outlast maxMs, at the
-  // k-round cap instead, so the window is not just the fastest few.
-  if (s.measuringMs >= timing.maxMs && s.done >= kN)
+  // Undecided: stop at maxMs once k·N requests (and the samples a pass needs) are in; when
+  // requests outlast maxMs, at the k-round cap instead, so the window is not just the fastest few.
+  if (s.measuringMs >= timing.maxMs && s.done >= kN && s.ttft.n >= need)
     return { stop: true, reason: `past max time ${fmtS(timing.maxMs)} with k·N = ${kN} requests done, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
-  const capMs = windowCapMs(s, timing);
   if (s.measuringMs >= capMs) return { stop: true, reason: `max time ${fmtS(capMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
   return { stop: false };
 }
@@ -246,11 +246,16 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
 /**
  * The window's cap. A window shorter than the requests sees only the ones that finish fastest (a
  * biased sample), so where one round of requests (the warm-up's length) outlasts maxMs, the cap
- * becomes k rounds with a quarter to spare — never more than maxMs + warmupMaxMs.
+ * becomes k rounds with a quarter to spare; while a level is short of the samples a pass needs,
+ * the rounds it takes to collect them — never more than maxMs + warmupMaxMs.
  */
-export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'>, timing: SweepTiming): number {
+export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'> & Partial<Pick<LevelStatus, 'concurrency'>>, timing: SweepTiming, needSamples?: number): number {
   if (!s.warmupMs) return timing.maxMs;
-  return Math.min(timing.maxMs + timing.warmupMaxMs, Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25));
+  let cap = Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25);
+  // Closed-loop users finish about N requests per round: the samples a pass needs take
+  // ⌈need / N⌉ rounds (15% to spare for the rounds' spread).
+  if (needSamples && s.concurrency) cap = Math.max(cap, Math.ceil(needSamples / s.concurrency) * s.warmupMs * 1.15);
+  return Math.min(timing.maxMs + timing.warmupMaxMs, cap);
 }
 
 function ciText(s: LevelStatus, timing: SweepTiming): string {

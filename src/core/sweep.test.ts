@@ -51,8 +51,9 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   // Short of the 59 samples a pass needs, the window may run the rounds that takes (15 here), up
   // to maxMs + warmupMaxMs = 13 s.
   assert.equal(windowCapMs(slow, T, 59), 13_000);
-  assert.equal(windowCapMs({ warmupMs: 1000, concurrency: 16 }, T, 59), 5000); // 4 rounds × 1 s × 1.15 < maxMs
-  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, T, 59), 9200); // 4 rounds × 2 s × 1.15
+  assert.equal(windowCapMs({ warmupMs: 800, concurrency: 16 }, T, 59), 5000); // (4 + 1) rounds × 0.8 s × 1.15 < maxMs
+  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, T, 59), 11_500); // (4 + 1) rounds × 2 s × 1.15
+  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, { ...T, maxSampleMs: 7000 }, 59), 7000);
   assert.equal(decideLevelStop({ ...slow, measuringMs: 10_000 }, T).stop, false);
   assert.match((decideLevelStop({ ...slow, measuringMs: 13_000 }, T) as { reason: string }).reason, /max time 13 s/);
   // ...but once k·N requests are in past maxMs, the undecided level stops there.

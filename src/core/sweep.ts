@@ -47,6 +47,11 @@ export interface SweepTiming {
   minFailures: number;
   /** Pause before re-measuring a level the client could not drive (lets a CPU spike pass). */
   coolDownMs: number;
+  /**
+   * Longest window a level short of the 59 TTFT samples a pass needs may run to collect them (also
+   * at most maxMs + warmupMaxMs); a level that cannot collect them by then stops early, inconclusive.
+   */
+  maxSampleMs: number;
 }
 
 /**
@@ -80,6 +85,8 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     growth: 2,
     minFailures: 5,
     coolDownMs: 2000,
+    // The demo's levels from 16 users on collect 59 samples in 2–5 rounds; 1–8 users stop early.
+    maxSampleMs: 35000,
   },
   standard: {
     k: 4,
@@ -97,6 +104,7 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     growth: 2,
     minFailures: 10,
     coolDownMs: 5000,
+    maxSampleMs: 150000,
   },
 };
 
@@ -253,8 +261,11 @@ export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'> & Partial<Pick<Leve
   if (!s.warmupMs) return timing.maxMs;
   let cap = Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25);
   // Closed-loop users finish about N requests per round: the samples a pass needs take
-  // ⌈need / N⌉ rounds (15% to spare for the rounds' spread).
-  if (needSamples && s.concurrency) cap = Math.max(cap, Math.ceil(needSamples / s.concurrency) * s.warmupMs * 1.15);
+  // ⌈need / N⌉ rounds, plus one spare (window rounds run longer than the warm-up's first).
+  if (needSamples && s.concurrency) {
+    const rounds = Math.ceil(needSamples / s.concurrency) + 1;
+    cap = Math.max(cap, Math.min(timing.maxSampleMs ?? Infinity, rounds * s.warmupMs * 1.15));
+  }
   return Math.min(timing.maxMs + timing.warmupMaxMs, cap);
 }
 

@@ -60,6 +60,9 @@ Both:
   --sessions-dir <dir>       where sessions are saved (default ./sessions, or $NIMBLE_SESSIONS_DIR)
   --json | --plain           one JSON document at the end | progressive lines (default when not a TTY)
   --theme <name>             dark | light | high-contrast (NO_COLOR is respected)
+
+Exit: 0 answered · 3 completed, but the answer is limited by this client (a lower bound) ·
+1 failed or no valid answer · 2 usage · 130 stopped
 `;
 
 /**

@@ -25,6 +25,9 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
+
+Exit: 0 answered · 3 completed, but the answer is limited by this client (a lower bound) ·
+1 failed or no valid answer · 2 usage · 130 stopped
 `;
 
 const options = {

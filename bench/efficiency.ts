@@ -27,7 +27,7 @@ export async function efficiency(timing: 'quick' | 'standard' = 'quick'): Promis
     const run = async (label: string, o: SweepOptions) => {
       const out = await runSweep(o, () => {}, createSessionClock(), new AbortController().signal);
       const s = out.shapes[0];
-      console.log(`  ${label.padEnd(28)} ${fmt(out.wallMs / 1000, 1).padStart(6)} s  load avg ${load1()}  levels ${s.levels.map((l) => `${l.concurrency}${l.verdict === 'pass' ? '' : '✗'}`).join(' ')}  → last passing ${s.breakingPoint.lastPassing}, first failing ${s.breakingPoint.firstFailing} (${s.breakingPoint.rule})`);
+      console.log(`  ${label.padEnd(28)} ${fmt(out.wallMs / 1000, 1).padStart(6)} s  load avg ${load1()}  levels ${s.levels.map((l) => `${l.concurrency}${l.outcome === 'pass' ? '' : l.outcome === 'break' ? '✗' : '?'}`).join(' ')}  → last passing ${s.breakingPoint.lastPassing}, first failing ${s.breakingPoint.firstFailing} (${s.breakingPoint.rule})`);
       return out;
     };
     const a = await run('adaptive', base);

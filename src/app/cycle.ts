@@ -9,6 +9,7 @@ import type { SessionClock } from '../core/clock.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { STAGE_TARGET_MS } from '../core/tiers.ts';
 import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
+import { sweepAnswer } from '../core/result-text.ts';
 import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
 
@@ -243,7 +244,14 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
           clock,
           work.signal,
         );
-        end('sweep', !work.signal.aborted, work.signal.aborted ? 'stopped' : undefined);
+        // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
+        const answer = sweepAnswer(bus.state.sweep.breakingPoints);
+        const noAnswer = !work.signal.aborted && answer.status === 'none';
+        end('sweep', !work.signal.aborted && !noAnswer, work.signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined);
+        if (noAnswer) {
+          status = 'failed';
+          reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
+        }
       } catch (err) {
         end('sweep', false, isAbort(err) ? 'stopped' : errorText(err));
         if (isAbort(err)) throw err;

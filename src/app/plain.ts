@@ -10,6 +10,7 @@ import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../core/
 import { formatUsd, type PriceTable } from '../core/cost.ts';
 import { PHASE_LABEL, PHASE_ORDER, phaseBudgetMs, TIER_LABEL } from '../core/tiers.ts';
 import { formatBudget, formatDuration, formatMs } from '../ui/format.ts';
+import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
@@ -66,17 +67,16 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
     }
     case 'level.finished': {
       const l = e.level;
-      const verdict = !l.valid ? `INVALID (${l.invalidReasons.join('; ')})` : l.verdict === 'pass' ? 'pass' : `BREAK (${l.brokeBy.join(', ')})`;
+      // Percentiles with n and their interval; too few samples read as such, never as a number.
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users  TTFT p50 ${formatMs(l.ttft.p50)} p95 ${formatMs(l.ttft.p95)}  TPOT ${formatMs(l.tpot.p50)}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}  ${verdict}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
       ];
     }
     case 'sweep.finished': {
       const b = e.breakingPoint;
       const ec = e.economics;
-      const first = b.firstFailing === null ? 'no break up to the maximum' : `breaks at ${b.firstFailing} (${b.rule})`;
       const econ = ec ? `; ${ec.outputTokPerSPerGpu.toFixed(0)} tok/s per GPU, ${formatUsd(ec.usdPerMillionOutputTokens)} per M output tokens` : '';
-      return [`${at}   breaking point ${b.shape}: ${b.lastPassing} users within SLA, ${first}, limited by ${b.limitedBy}${econ}`];
+      return [`${at}   breaking point ${b.shape}: ${breakingPointText(b)}${econ}`];
     }
     case 'cleanup.finished': {
       const r = e.report;
@@ -99,6 +99,13 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
   }
 }
 
+/** The load generator's own cost at a level: "client 12% busy, 35 µs/token" (absent in old sessions). */
+function clientCost(l: { client?: { busyShare: number; cpuUsPerToken: number | null } }): string {
+  const c = l.client;
+  if (!c || !Number.isFinite(c.busyShare)) return '';
+  return `  client ${Math.round(c.busyShare * 100)}% busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
+}
+
 /** The closing block: times and tiers, breaking points, cost by item with the price table. */
 export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
   const st = s.stages;
@@ -108,7 +115,7 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
   out.push(row('deploy', st.deploy), row('test', st.test), row('cleanup', st.cleanup), row('total', st.total));
   for (const [shape, b] of Object.entries(s.breakingPoints)) {
     if (!b) continue;
-    out.push(`  breaking point (${shape}): ${b.lastPassing} users${b.firstFailing !== null ? `; ${b.rule} rule tripped at ${b.firstFailing}` : ''}`);
+    out.push(`  breaking point (${shape}): ${breakingPointText(b)}`);
   }
   const tokens = tokensLine(s.levels);
   if (tokens) out.push(`  tokens: ${tokens}`);

@@ -11,6 +11,9 @@ import type { PriceTable } from '../core/cost.ts';
 import { loadConfig } from './config.ts';
 import { spentOnDay } from '../core/guard.ts';
 import { summarizeSession } from '../core/session-summary.ts';
+import { MAX_CONCURRENCY } from '../core/sweep.ts';
+import { sweepAnswer } from '../core/result-text.ts';
+import type { SessionState } from '../core/session-state.ts';
 import { createSimCluster } from '../sim/cluster.ts';
 import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
 import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
@@ -55,7 +58,7 @@ Both:
   --keep-secrets             keep the NGC secrets (and so the namespace) after the run; by default
                              cleanup deletes them, and the namespace when nimble created it
   --shape <list>             workload shapes: support,summary,coding (default support)
-  --max-concurrency <n>      highest concurrency the sweep tries (default 256)
+  --max-concurrency <n>      highest concurrency the sweep tries (default 256, at most 4096)
   --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --no-sweep                 deploy, smoke test and clean up only
@@ -64,7 +67,10 @@ Both:
   --sessions-dir <dir>       where sessions are saved (default ./sessions, or $NIMBLE_SESSIONS_DIR)
   --json | --plain           one JSON document at the end | progressive lines (default when not a TTY)
   --theme <name>             dark | light | high-contrast (NO_COLOR is respected)
-${LOAD_FROM_USAGE}`;
+${LOAD_FROM_USAGE}
+Exit: 0 answered · 3 completed, but the answer is limited by this client (a lower bound) ·
+1 failed or no valid answer · 2 usage · 130 stopped
+`;
 
 /**
  * Flags `nimble run` and `nimble sweep` both take, with the same meaning (each command still writes
@@ -232,7 +238,7 @@ export async function finishSession(s: Session, priceTable: PriceTable): Promise
   if (unsaved.length) s.lifeline.say(`nimble: NOT SAVED: ${unsaved.join('; ')}`);
   s.dispose();
   if (status === 'aborted' && stopped) return STOP_EXIT[stopped.cause];
-  const code = exitCode(status);
+  const code = exitCode(status, s.bus.state.sweep.breakingPoints);
   return code === 0 && unsaved.length ? 1 : code;
 }
 
@@ -252,6 +258,13 @@ export function themeFlag(value: string | undefined, usage: string): string | un
   return value;
 }
 
+/** --max-concurrency: 1 … MAX_CONCURRENCY (default 256); above it a usage error, exit 2. */
+export function concurrencyFlag(value: string | undefined, usage: string): number {
+  const n = intFlag('max-concurrency', value, usage) ?? 256;
+  if (n > MAX_CONCURRENCY) throw new UsageError(`--max-concurrency must be at most ${MAX_CONCURRENCY} (got '${value}'): one nimble process cannot drive more users faithfully`, usage);
+  return n;
+}
+
 export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
   const promptTokens = intFlag('prompt-tokens', prompt, usage);
   const outputTokens = intFlag('output-tokens', output, usage);
@@ -266,7 +279,13 @@ export function runCleanupOptions(o: { keepCache: boolean; keepSecrets: boolean 
   return { keepCache: o.keepCache, removeSecrets: !o.keepSecrets, removeNamespace: true };
 }
 
-export function exitCode(status: string): number {
+/**
+ * 0 completed, 1 failed (a sweep with no answer included), 130 aborted — and 3 for a completed
+ * session whose breaking point is only a lower bound because this client was the limit (as
+ * `nimble validate` says for it).
+ */
+export function exitCode(status: string, breakingPoints?: SessionState['sweep']['breakingPoints']): number {
+  if (status === 'completed' && breakingPoints && sweepAnswer(breakingPoints).status === 'limited') return 3;
   return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
 }
 
@@ -282,7 +301,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const timeScale = sim ? (numFlag('time-scale', f['time-scale'], RUN_USAGE, 1) ?? autoTimeScale(profile)) : 1;
   const seed = intFlag('seed', f.seed, RUN_USAGE, 0) ?? 1;
   const shapes = parseShapes(f.shape, RUN_USAGE);
-  const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], RUN_USAGE) ?? 256;
+  const maxConcurrency = concurrencyFlag(f['max-concurrency'], RUN_USAGE);
   const budgetUsd = numFlag('budget', f.budget, RUN_USAGE);
   const maxDurationMs = durationFlag('max-duration', f['max-duration'], RUN_USAGE);
   const gpus = intFlag('gpus', f.gpus, RUN_USAGE) ?? 1;

@@ -3,6 +3,7 @@
 
 import type { SessionMeta, SessionStatus } from '../core/events.ts';
 import { parseTier } from '../core/tiers.ts';
+import { sweepAnswer } from '../core/result-text.ts';
 import { newSessionId } from '../sessions/store.ts';
 import { intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { validPrefixCacheHit } from '../core/workloads.ts';
@@ -20,7 +21,7 @@ async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
-import { exitCode, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { concurrencyFlag, exitCode, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -29,7 +30,7 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --target <url>             base URL of the server (with or without /v1)
   --model <id>               model to send (default: the first id of /v1/models)
   --shape <list>             support,summary,coding (default support)
-  --max-concurrency <n>      highest concurrency to try (default 256)
+  --max-concurrency <n>      highest concurrency to try (default 256, at most 4096)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --gpu-shape <shape>        GPU shape behind the server, for $ per token (default VM.GPU.A10.1)
   --gpus <n>                 GPUs behind the server (default 1)
@@ -44,6 +45,9 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
 ${LOAD_FROM_USAGE}  --context <c> --namespace <ns> --kubeconfig <f>   where the loader pods go (--load-from cluster);
                              a target like http://svc.ns.svc.cluster.local:8000 is reached from here by port-forward
   --yes                      do not ask before starting loader pods
+
+Exit: 0 answered · 3 completed, but the answer is limited by this client (a lower bound) ·
+1 failed or no valid answer · 2 usage · 130 stopped
 `;
 
 const options = {
@@ -79,7 +83,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!f.target) throw new UsageError('--target is required', SWEEP_USAGE);
   const baseUrl = normalizeTarget(f.target);
   const shapes = parseShapes(f.shape, SWEEP_USAGE);
-  const maxConcurrency = intFlag('max-concurrency', f['max-concurrency'], SWEEP_USAGE) ?? 256;
+  const maxConcurrency = concurrencyFlag(f['max-concurrency'], SWEEP_USAGE);
   const gpus = intFlag('gpus', f.gpus, SWEEP_USAGE) ?? 1;
   const tokens = tokenOverrides(f['prompt-tokens'], f['output-tokens'], SWEEP_USAGE);
   themeFlag(f.theme, SWEEP_USAGE);
@@ -198,10 +202,16 @@ export async function sweepCommand(argv: string[]): Promise<number> {
         bus.clock,
         signal,
       );
-      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted, note: signal.aborted ? 'stopped' : undefined });
+      // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
+      const answer = sweepAnswer(bus.state.sweep.breakingPoints);
+      const noAnswer = !signal.aborted && answer.status === 'none';
+      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted && !noAnswer, note: signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined });
       if (signal.aborted) {
         status = 'aborted';
         reason = stopWhy(signal);
+      } else if (noAnswer) {
+        status = 'failed';
+        reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
       }
     }
   } catch (err) {

@@ -73,7 +73,7 @@ test('markdown and JSON renderings', () => {
   assert.ok(md.indexOf('What changed') < md.indexOf('Stage times'), 'differences first');
   assert.match(md, /\| Image Pull \| 6m 00s \(Typical\) \| 1m 48s \(Fast\) \| −4m 12s \|/);
   assert.match(md, /Per deployment/);
-  assert.match(md, /support \| 8 \(broke at 16: queueing\) \| 16 \(broke at 32: queueing\) \| \+8 users/);
+  assert.match(md, /support \| 8 users \(8 pass, 16 break by the ttft rule · ±8 · limited by queueing\) \| 16 users \(16 pass, 32 break .*\) \| \+8 users/);
   const json = JSON.parse(JSON.stringify(c));
   assert.equal(json.sessions.length, 2);
   assert.equal(json.phases.length, 6);

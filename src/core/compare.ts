@@ -5,7 +5,9 @@
 
 import { formatUsd } from './cost.ts';
 import type { SessionSummary } from './session-summary.ts';
-import type { LevelResult, ShapeId } from './sweep-types.ts';
+import type { BreakingPoint, LevelResult, ShapeId } from './sweep-types.ts';
+import { answerStatus, levelOutcome } from './sweep.ts';
+import { breakingPointShort, breakingPointText, enoughFor } from './result-text.ts';
 import { PHASE_LABEL, TIER_LABEL, type PhaseId, type StageId, type TierId } from './tiers.ts';
 import { formatDuration } from './validate.ts';
 
@@ -36,11 +38,13 @@ export interface TimedRow {
 }
 
 export type CurveMetric = 'ttftP95' | 'ttftP50' | 'tpotP50' | 'e2elP95' | 'outputTokPerS' | 'successRate';
+// A percentile measured on too few samples is left out of a curve (NaN), not drawn as a number.
+const pct = (p: LevelResult['ttft'], q: 'p50' | 'p95') => (!Number.isFinite(p.n) || enoughFor(p, q) ? p[q] : NaN);
 export const CURVE_METRICS: { id: CurveMetric; label: string; unit: string; pick: (l: LevelResult) => number }[] = [
-  { id: 'ttftP95', label: 'TTFT p95', unit: 'ms', pick: (l) => l.ttft.p95 },
-  { id: 'ttftP50', label: 'TTFT p50', unit: 'ms', pick: (l) => l.ttft.p50 },
-  { id: 'tpotP50', label: 'TPOT p50', unit: 'ms', pick: (l) => l.tpot.p50 },
-  { id: 'e2elP95', label: 'End-to-end latency p95', unit: 'ms', pick: (l) => l.e2el.p95 },
+  { id: 'ttftP95', label: 'TTFT p95', unit: 'ms', pick: (l) => pct(l.ttft, 'p95') },
+  { id: 'ttftP50', label: 'TTFT p50', unit: 'ms', pick: (l) => pct(l.ttft, 'p50') },
+  { id: 'tpotP50', label: 'TPOT p50', unit: 'ms', pick: (l) => pct(l.tpot, 'p50') },
+  { id: 'e2elP95', label: 'End-to-end latency p95', unit: 'ms', pick: (l) => pct(l.e2el, 'p95') },
   { id: 'outputTokPerS', label: 'Output tokens/s', unit: 'tok/s', pick: (l) => l.outputTokPerS },
   { id: 'successRate', label: 'Success rate', unit: '', pick: (l) => l.successRate },
 ];
@@ -56,7 +60,8 @@ export interface Curve {
 
 export interface BreakingPointRow {
   shape: ShapeId;
-  values: ({ lastPassing: number; firstFailing: number | null; limitedBy: string; rule: string | null } | null)[];
+  values: ({ lastPassing: number; firstFailing: number | null; limitedBy: string; rule: string | null; resolution: number; status: NonNullable<BreakingPoint['status']>; text: string; short: string } | null)[];
+  /** vs the baseline; null unless both answers are brackets or lower bounds of the sweep (not client-limited, not missing). */
   deltas: (number | null)[];
 }
 
@@ -179,7 +184,7 @@ export function compareSessions(summaries: SessionSummary[]): Comparison {
         key: keys[i],
         id: s.id,
         points: s.levels
-          .filter((l) => l.shape === shape && l.valid !== false)
+          .filter((l) => l.shape === shape && l.valid !== false && levelOutcome(l) !== 'inconclusive')
           .map((l) => ({ concurrency: l.concurrency, value: m.pick(l) }))
           .filter((p) => known(p.value))
           .sort((a, b) => a.concurrency - b.concurrency),
@@ -191,9 +196,12 @@ export function compareSessions(summaries: SessionSummary[]): Comparison {
   const breakingPoints: BreakingPointRow[] = shapes.map((shape) => {
     const values = summaries.map((s) => {
       const bp = s.breakingPoints[shape];
-      return bp ? { lastPassing: bp.lastPassing, firstFailing: bp.firstFailing, limitedBy: bp.limitedBy, rule: bp.rule } : null;
+      return bp
+        ? { lastPassing: bp.lastPassing, firstFailing: bp.firstFailing, limitedBy: bp.limitedBy, rule: bp.rule, resolution: bp.resolution, status: answerStatus(bp), text: breakingPointText(bp), short: breakingPointShort(bp) }
+        : null;
     });
-    return { shape, values, deltas: values.map((v) => delta(values[0]?.lastPassing, v?.lastPassing)) };
+    const comparable = (v: (typeof values)[number]) => (v && (v.status === 'found' || v.status === 'not-reached') ? v.lastPassing : null);
+    return { shape, values, deltas: values.map((v) => delta(comparable(values[0]), comparable(v))) };
   });
   const capacity: CapacityRow[] = shapes.map((shape) => {
     const values = summaries.map((s) => {
@@ -263,9 +271,9 @@ export function compareToMarkdown(c: Comparison): string {
   out.push(...timedTable('Stage times', c.stages, c), ...timedTable('Deploy phases', c.phases, c));
 
   out.push('### Breaking point and capacity', '');
-  out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} last passing`), ...others.map((s) => `Δ ${s.key}−A`)]));
+  out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} breaking point`), ...others.map((s) => `Δ ${s.key}−A`)]));
   for (const b of c.breakingPoints) {
-    out.push(row([b.shape, ...b.values.map((v) => (v ? `${v.lastPassing}${v.firstFailing === null ? ' (no break)' : ` (broke at ${v.firstFailing}: ${v.limitedBy})`}` : '—')), ...b.deltas.slice(1).map((d) => (d === null ? '—' : d === 0 ? '±0' : `${d > 0 ? '+' : ''}${d} users`))]));
+    out.push(row([b.shape, ...b.values.map((v) => (v ? v.text : '—')), ...b.deltas.slice(1).map((d) => (d === null ? '—' : d === 0 ? '±0' : `${d > 0 ? '+' : ''}${d} users`))]));
   }
   out.push('');
   out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} tok/s/GPU · $/M tok`), ...others.map((s) => `Δ $/M ${s.key}−A`)]));

@@ -8,6 +8,7 @@ import { deploySpan, phaseVerdict } from './phase-tracker.ts';
 import type { SessionState } from './session-state.ts';
 import type { ServerMetricsInfo } from './server-metrics.ts';
 import type { BreakingPoint, Economics, LevelResult, ShapeId } from './sweep-types.ts';
+import { breakingPoint, levelOutcome } from './sweep.ts';
 import { PHASE_ORDER, stageTier, type PhaseId, type StageId, type TierId } from './tiers.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -90,14 +91,41 @@ export function summarizeSession(state: SessionState, table: PriceTable): Sessio
     smoke: state.smoke,
     levels: state.sweep.levels,
     ...(state.sweep.serverMetrics ? { serverMetrics: state.sweep.serverMetrics } : {}),
-    breakingPoints: state.sweep.breakingPoints,
-    economics: state.sweep.economics,
+    ...reassessSweep(state.sweep.breakingPoints, state.sweep.economics, state.sweep.levels),
     cost: costAt(state.resources, state.t, table),
     cleanup: state.cleanup.report,
     errors: state.errors.map(({ message, hint, where }) => ({ message, hint, where })),
     guards: state.guards.map(({ kind, message, action }) => ({ kind, message, action })),
     elapsedMs: state.t,
   };
+}
+
+/**
+ * Sessions written before levels had outcomes stored a breaking point over INVALID levels too:
+ * such a breaking point (no `status`) is judged again from its levels — invalid ones are
+ * inconclusive — and loses its economics when no valid pass is left. New ones pass through.
+ */
+export function reassessSweep(
+  bps: Partial<Record<ShapeId, BreakingPoint>>,
+  economics: Partial<Record<ShapeId, Economics>>,
+  levels: LevelResult[],
+): { breakingPoints: Partial<Record<ShapeId, BreakingPoint>>; economics: Partial<Record<ShapeId, Economics>> } {
+  const outBp: Partial<Record<ShapeId, BreakingPoint>> = {};
+  const outEco: Partial<Record<ShapeId, Economics>> = { ...economics };
+  for (const [shape, bp] of Object.entries(bps) as [ShapeId, BreakingPoint | undefined][]) {
+    if (!bp) continue;
+    const own = levels.filter((l) => l.shape === shape);
+    // Only where the answer rests on an inconclusive level: the level it calls the last pass or the first break.
+    const restsOn = own.filter((l) => l.concurrency === bp.lastPassing || l.concurrency === bp.firstFailing);
+    if (bp.status !== undefined || !restsOn.some((l) => levelOutcome(l) === 'inconclusive')) {
+      outBp[shape] = bp;
+      continue;
+    }
+    const again = breakingPoint(shape, own, bp.firstFailing === null ? bp.resolution : undefined);
+    outBp[shape] = again;
+    if (again.lastPassing !== bp.lastPassing || again.lastPassing === 0) delete outEco[shape];
+  }
+  return { breakingPoints: outBp, economics: outEco };
 }
 
 export function tierLabelOrDash(t: TierId | 'over' | null): string {

@@ -26,12 +26,35 @@ export function sortNumbers(values: ArrayLike<number>): Float64Array {
 
 export const EMPTY_PERCENTILES: Percentiles = { n: 0, mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN, min: NaN, max: NaN };
 
+/**
+ * Confidence of the interval stored with each percentile: two-sided 90 %, i.e. a one-sided 95 %
+ * bound on each side — the bounds the sweep decides on (src/core/sweep.ts).
+ */
+export const PERCENTILE_CI_CONFIDENCE = 0.9;
+
+/**
+ * Fewest samples for which a distribution-free one-sided bound on the q-quantile exists at
+ * `oneSided` confidence: the largest of n samples bounds it only once 1 − q^n ≥ oneSided
+ * (p50: 5, p95: 59, p99: 299 at 95 %). Below that the percentile of the sample is not an estimate.
+ */
+export function minSamplesForQuantile(q: number, oneSided = 0.95): number {
+  return Math.ceil(Math.log(1 - oneSided) / Math.log(q) - 1e-9);
+}
+
+function bound(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
 export function summarize(values: ArrayLike<number>): Percentiles {
   const n = values.length;
   if (n === 0) return { ...EMPTY_PERCENTILES };
   const s = sortNumbers(values);
   let sum = 0;
   for (let i = 0; i < n; i++) sum += s[i];
+  const ci = (q: number): [number | null, number | null] => {
+    const c = quantileCI(s, q, PERCENTILE_CI_CONFIDENCE);
+    return [bound(c.low), bound(c.high)];
+  };
   return {
     n,
     mean: sum / n,
@@ -41,6 +64,7 @@ export function summarize(values: ArrayLike<number>): Percentiles {
     p99: quantileSorted(s, 0.99),
     min: s[0],
     max: s[n - 1],
+    ci: { confidence: PERCENTILE_CI_CONFIDENCE, p50: ci(0.5), p95: ci(0.95), p99: ci(0.99) },
   };
 }
 
@@ -110,6 +134,25 @@ export function quantileCI(sorted: ArrayLike<number>, q: number, confidence = 0.
     highRank: u,
     confidence,
   };
+}
+
+/**
+ * Exact (Clopper–Pearson) one-sided lower confidence bound on a binomial proportion: with x
+ * events in n trials, the true rate is at least this with probability `confidence`.
+ */
+export function binomialLowerBound(x: number, n: number, confidence = 0.95): number {
+  if (n <= 0 || x <= 0) return 0;
+  const alpha = 1 - confidence;
+  // P(X ≥ x | p) grows with p: bisect for the p where it equals alpha.
+  const tail = (p: number) => 1 - (x >= 1 ? binomialCdfTable(n, p)[x - 1] : 0);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (tail(mid) < alpha) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function mean(values: ArrayLike<number>): number {

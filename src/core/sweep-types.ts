@@ -22,9 +22,15 @@ export interface Percentiles {
   p99: number;
   min: number;
   max: number;
+  /**
+   * Distribution-free interval of each percentile from order statistics (src/core/stats.ts), at
+   * `confidence` two-sided; null where n is too small to bound that side. Absent in old sessions.
+   */
+  ci?: { confidence: number; p50: [number | null, number | null]; p95: [number | null, number | null]; p99: [number | null, number | null] };
 }
 
 export type BreakRule = 'ttft' | 'queue' | 'success';
+export type LevelOutcome = 'pass' | 'break' | 'inconclusive';
 export type Grade = 'excellent' | 'acceptable' | 'degraded';
 
 /** One server-metrics scrape. A metric the engine does not expose is null ("unknown"), never 0. */
@@ -72,8 +78,24 @@ export interface LevelResult {
   /** Validity: an INVALID level is shown with its reasons, never taken as truth. */
   valid: boolean;
   invalidReasons: string[];
+  /** What the break rules say about the observed figures; what counts is `outcome`. */
   verdict: 'pass' | 'break';
   brokeBy: BreakRule[];
+  /**
+   * The level's answer: pass or break only when valid and decided by the confidence bounds;
+   * inconclusive (invalid client, too few samples, nothing completed, undecided at the time cap)
+   * otherwise. Only pass/break levels feed the breaking point. Absent in old sessions (see
+   * levelOutcome in src/core/sweep.ts).
+   */
+  outcome?: LevelOutcome;
+  /** Why that outcome, in one line. */
+  outcomeWhy?: string;
+  /** Set when the client (this machine) could not drive the level faithfully: the reason. */
+  clientLimit?: string | null;
+  /** Load generator's own cost: busy share of its thread and CPU µs per streamed token. */
+  client?: { busyShare: number; cpuUsPerToken: number | null; lagP99Ms: number };
+  /** 2 when this is the re-measurement of an invalid level. */
+  attempt?: number;
   grades: { ttft: Grade; outputSpeed: Grade; kvCache: Grade | null; success: Grade };
   /** How the level stopped measuring (min reached, early stop by CI, max time). */
   stopReason: string;
@@ -97,7 +119,19 @@ export interface BreakingPoint {
   rule: BreakRule | null;
   /** Bisect resolution: the answer is exact to within this many users. */
   resolution: number;
-  limitedBy: 'queueing' | 'kv-cache' | 'decode-speed' | 'errors' | 'max-concurrency' | 'unknown';
+  limitedBy: 'queueing' | 'kv-cache' | 'decode-speed' | 'errors' | 'max-concurrency' | 'client' | 'unknown';
+  /**
+   * How far the answer goes: found (a valid pass/break bracket), not-reached (no break up to the
+   * sweep's max: "≥ lastPassing"), client-limited (this machine could not drive more: "≥
+   * lastPassing"), no-answer (no valid, decided level). Absent in old sessions: see answerStatus.
+   */
+  status?: 'found' | 'not-reached' | 'client-limited' | 'no-answer';
+  /** Why the answer is limited or missing (client-limited, no-answer). */
+  why?: string;
+  /** What to do about it. */
+  advice?: string;
+  /** Levels measured but left out of the answer (inconclusive). */
+  inconclusive?: number;
 }
 
 /** Economic throughput at the last passing level. */

@@ -34,9 +34,11 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   assert.equal(decideLevelStop({ ...base, measuringMs: 900, done: 100, ttft: ci(100, 10, 50) }, T).stop, false); // < min time
   const below = decideLevelStop({ ...base, done: 100, ttft: ci(100, 10, 50) }, T);
   assert.ok(below.stop && below.early === 'below');
-  // Few samples: no finite upper bound; accepted only when every sample is far below the SLA.
-  assert.ok(decideLevelStop({ ...base, done: 8, ttft: ci(8, 10, Infinity, 300) }, T).stop);
-  assert.equal(decideLevelStop({ ...base, done: 8, ttft: ci(8, 10, Infinity, 1500) }, T).stop, false);
+  // Few samples: no finite upper bound, so no pass however low they are. A level that cannot
+  // collect the 59 a p95 bound needs by its cap stops now, undecided (inconclusive); one that can, goes on.
+  const few = decideLevelStop({ ...base, done: 8, ttft: ci(8, 10, Infinity, 300), warmupMs: 2000 }, T);
+  assert.ok(few.stop && few.early === null && /too few samples: 8 TTFT.*p95 needs ≥ 59/.test(few.reason), JSON.stringify(few));
+  assert.equal(decideLevelStop({ ...base, done: 40, ttft: ci(40, 10, Infinity, 300), warmupMs: 100 }, T).stop, false);
   const above = decideLevelStop({ ...base, measuringMs: 100, done: 3, ttft: ci(12, 2500, Infinity) }, T);
   assert.ok(above.stop && above.early === 'above');
   const undecided = decideLevelStop({ ...base, measuringMs: 5000, done: 100, ttft: ci(100, 1500, 2500) }, T);
@@ -46,11 +48,21 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   const slow = { ...base, done: 5, ttft: ci(5, 1200, Infinity, 1400), warmupMs: 4000 };
   assert.equal(windowCapMs(slow, T), 10_000);
   assert.equal(decideLevelStop({ ...slow, measuringMs: 6000 }, T).stop, false);
-  assert.match((decideLevelStop({ ...slow, measuringMs: 10_000 }, T) as { reason: string }).reason, /max time 10 s/);
+  // Short of the 59 samples a pass needs, the window may run the rounds that takes (15 here), up
+  // to maxMs + warmupMaxMs = 13 s.
+  assert.equal(windowCapMs(slow, T, 59), 13_000);
+  assert.equal(windowCapMs({ warmupMs: 800, concurrency: 16 }, T, 59), 5000); // (4 + 1) rounds × 0.8 s × 1.15 < maxMs
+  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, T, 59), 11_500); // (4 + 1) rounds × 2 s × 1.15
+  assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, { ...T, maxSampleMs: 7000 }, 59), 7000);
+  assert.equal(decideLevelStop({ ...slow, measuringMs: 10_000 }, T).stop, false);
+  assert.match((decideLevelStop({ ...slow, measuringMs: 13_000 }, T) as { reason: string }).reason, /max time 13 s/);
   // ...but once k·N requests are in past maxMs, the undecided level stops there.
-  const kn = decideLevelStop({ ...slow, measuringMs: 5000, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T);
+  const kn = decideLevelStop({ ...slow, measuringMs: 5000, done: 80, ttft: ci(80, 1200, 2400, 2400) }, T);
   assert.ok(kn.stop && /past max time 5 s with k·N = 8/.test(kn.reason), JSON.stringify(kn));
-  assert.equal(decideLevelStop({ ...slow, measuringMs: 4900, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T).stop, false);
+  assert.equal(decideLevelStop({ ...slow, measuringMs: 4900, done: 80, ttft: ci(80, 1200, 2400, 2400) }, T).stop, false);
+  // Too few samples to pass even by the cap: stopped now as undecided, not run to the cap.
+  const thin = decideLevelStop({ ...slow, measuringMs: 5000, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T);
+  assert.ok(thin.stop && thin.early === null && /too few samples/.test(thin.reason), JSON.stringify(thin));
   assert.equal(windowCapMs({ warmupMs: 60_000 }, T), 13_000);
   assert.equal(windowCapMs({ warmupMs: 1000 }, T), 5000);
   // Warm-up: only an overloaded level (after min time) or the warm-up limit ends it.
@@ -141,7 +153,7 @@ test('breaking point: last pass, first fail, first rule, what limited it', () =>
   const pass = (c: number) => evaluateLevel(measurement({ concurrency: c, maxInFlight: c, meanInFlight: c, allDoneMeanMs: (c / 10) * 1000 }), samples([0, 0], c));
   const q = (c: number, kv: number | null = 0.5) => evaluateLevel(measurement({ concurrency: c, maxInFlight: c, meanInFlight: c, allDoneMeanMs: (c / 10) * 1000 }), samples([1, 1, 1], c, kv));
   const bp = breakingPoint('support', [pass(1), pass(2), pass(4), q(8), pass(6), q(7)]);
-  assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing' });
+  assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing', status: 'found', inconclusive: 0 });
   assert.equal(breakingPoint('support', [pass(1), q(2, 0.97)]).limitedBy, 'kv-cache');
   const none = breakingPoint('support', [pass(1), pass(2)]);
   assert.equal(none.firstFailing, null);

@@ -1,8 +1,14 @@
 // Pure sweep decisions: which level next, when a level has measured enough, whether a level's
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
-import type { BreakingPoint, BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
+import type { BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
 import { levelExtras } from './workloads.ts';
+import { binomialLowerBound, minSamplesForQuantile } from './stats.ts';
+import { clientLimitReasons, DEFAULT_VALIDITY, summarizeServer, validityReasons, type ValidityConfig } from './validity.ts';
+
+export * from './validity.ts';
+export { answerStatus, breakingPoint, levelDecision, levelOutcome, limitedBy } from './verdict.ts';
+import { levelDecision } from './verdict.ts';
 
 export interface SweepTiming {
   /** Measure at least k·N completions (plus failures) per level. */
@@ -38,17 +44,33 @@ export interface SweepTiming {
   resolutionShare: number;
   /** Level growth before the first failure: 2 gives 1, 2, 4, 8, … (both presets). */
   growth: number;
+  /** Fewest failures before an early "failure rate clearly above the limit" stop. */
+  minFailures: number;
+  /** Pause before re-measuring a level the client could not drive (lets a CPU spike pass). */
+  coolDownMs: number;
+  /**
+   * Longest window a level short of the 59 TTFT samples a pass needs may run to collect them (also
+   * at most maxMs + warmupMaxMs); a level that cannot collect them by then stops early, inconclusive.
+   */
+  maxSampleMs: number;
 }
+
+/**
+ * The most users one nimble process drives: beyond it one client's sockets and event loop decide
+ * the numbers, not the server (and --max-concurrency 1e9 is a typo, not a plan).
+ */
+export const MAX_CONCURRENCY = 4096;
 
 export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
   // quick: the simulator demo. Same rules on fewer numbers: levels 1, 2, 4, … then the
   // bisect; one round of completions per level (k = 1) after the warm-up round; windows of 1–6 s;
   // a queue verdict after 1.5 s of uninterrupted queueing; bisect to 1/4 of the last passing level
-  // (±25%) instead of 1/8.
+  // (±25%) instead of 1/8. A pass still needs the 59 TTFT samples a p95 bound takes: windows run
+  // up to 20 s for them, and a level that cannot collect them by then stops early as inconclusive.
   quick: {
     k: 1,
     minMs: 1000,
-    maxMs: 6000,
+    maxMs: 20000,
     // Long enough for one round at the demo's highest levels (~14 s per request at 56 users).
     warmupMaxMs: 30000,
     scrapeMs: 250,
@@ -62,6 +84,10 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     minQueueSamples: 5,
     resolutionShare: 1 / 4,
     growth: 2,
+    minFailures: 5,
+    coolDownMs: 2000,
+    // The demo's levels from 16 users on collect 59 samples in 2–5 rounds; 1–8 users stop early.
+    maxSampleMs: 35000,
   },
   standard: {
     k: 4,
@@ -77,6 +103,9 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
     minQueueSamples: 10,
     resolutionShare: 1 / 8,
     growth: 2,
+    minFailures: 10,
+    coolDownMs: 5000,
+    maxSampleMs: 150000,
   },
 };
 
@@ -86,7 +115,8 @@ export const TIMING: Record<'quick' | 'standard', SweepTiming> = {
 
 export interface LevelVerdict {
   concurrency: number;
-  pass: boolean;
+  /** null: measured but inconclusive — it does not bracket the breaking point. */
+  pass: boolean | null;
 }
 
 /** Default bisect resolution: 1 user up to 8, then 1/8 of the last passing level (±12.5%). */
@@ -106,18 +136,30 @@ export function bracket(history: LevelVerdict[]): { lastPassing: number; firstFa
 export function nextLevel(history: LevelVerdict[], maxConcurrency: number, resolution?: number, resolutionShare?: number, growth = 2): number | null {
   if (!(maxConcurrency >= 1)) throw new Error(`maxConcurrency must be ≥ 1, got ${maxConcurrency}`);
   if (history.length === 0) return 1;
-  const { lastPassing, firstFailing } = bracket(history);
+  const { lastPassing, firstFailing } = bracket(history.filter((h) => h.pass !== null));
   const tried = new Set(history.map((h) => h.concurrency));
   if (firstFailing === null) {
-    if (lastPassing >= maxConcurrency) return null;
-    const next = Math.min(maxConcurrency, Math.max(1, lastPassing * growth));
+    // Climb from the highest level that did not break: an inconclusive level (too few samples at
+    // a low level) is passed over, not taken as a pass.
+    const top = Math.max(lastPassing, ...history.map((h) => h.concurrency));
+    if (top >= maxConcurrency) return null;
+    const next = Math.min(maxConcurrency, Math.max(1, top * growth));
     return tried.has(next) ? null : next;
   }
   if (lastPassing === 0 && firstFailing <= 1) return null; // even one user breaks
   const res = resolution ?? defaultResolution(lastPassing, resolutionShare);
   if (firstFailing - lastPassing <= Math.max(1, res)) return null;
   const mid = Math.floor((lastPassing + firstFailing) / 2);
-  return tried.has(mid) ? null : mid;
+  if (!tried.has(mid)) return mid;
+  // The middle was measured but left no answer: try its nearest untried neighbour (higher first:
+  // more users collect samples faster), at most twice per bracket.
+  const undecidedInside = history.filter((h) => h.pass === null && h.concurrency > lastPassing && h.concurrency < firstFailing).length;
+  if (undecidedInside > 2) return null;
+  for (let d = 1; mid + d < firstFailing || mid - d > lastPassing; d++) {
+    if (mid + d < firstFailing && !tried.has(mid + d)) return mid + d;
+    if (mid - d > lastPassing && !tried.has(mid - d)) return mid - d;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,9 +186,16 @@ export interface LevelStatus {
    * how many, how many showed requests waiting, and the time they span. Absent: no early verdict.
    */
   queue?: { samples: number; queued: number; spanMs: number };
+  /** Failed requests among `done` (absent: no early error-rate verdict). */
+  failed?: number;
 }
 
-export type StopDecision = { stop: false } | { stop: true; reason: string; early: 'above' | 'below' | null };
+export type StopDecision = { stop: false } | { stop: true; reason: string; early: 'above' | 'below' | null; rule?: BreakRule };
+
+/** TTFT samples a level needs before its p95 can pass: a one-sided upper bound must exist. */
+export function minPassSamples(timing: Pick<SweepTiming, 'confidence'>): number {
+  return minSamplesForQuantile(0.95, timing.confidence);
+}
 
 export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaConfig = DEFAULT_SLA): StopDecision {
   const slaMs = sla.ttftBreakMs;
@@ -156,37 +205,49 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
     return { stop: false };
   }
   const clearlyAbove = s.ttft.n >= timing.minEarlySamples && s.ttft.low > slaMs;
+  // A failing target: enough failures that the failure rate is clearly over the limit — stop now
+  // rather than hammer it for a whole level.
+  const failed = s.failed ?? 0;
+  if (failed >= timing.minFailures && binomialLowerBound(failed, s.done, timing.confidence) > 1 - sla.successBreak)
+    return { stop: true, reason: `${s.phase === 'warmup' ? 'stopped in warm-up' : 'early stop'}: ${failed} of ${s.done} requests failed — failure rate clearly over ${fmtPct(1 - sla.successBreak)}`, early: 'above', rule: 'success' };
   const q = s.queue;
   const queuedThroughout = !!q && q.samples >= timing.minQueueSamples && q.queued === q.samples && q.spanMs >= timing.queueEarlyMs;
   const queueText = () => `server queue > 0 in all ${q!.samples} scrapes over ${fmtS(q!.spanMs)}`;
   if (s.phase === 'warmup') {
     // Requests still waiting after the warm-up's first queueEarlyMs, in every scrape: more users
     // than the server runs at once. The burst of a level's first requests drains in a few steps.
-    if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above' };
+    if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above', rule: 'queue' };
     // An overloaded level can take very long to complete N requests; its answer is already clear.
-    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
+    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
     if (s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
     return { stop: false };
   }
-  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above' };
-  if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above' };
+  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
+  if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above', rule: 'queue' };
   // A window with nothing finished yet has no numbers: when a round of requests lasts longer than
   // maxMs (long outputs, users in step), wait for completions, up to warmupMaxMs more.
   if (s.done === 0 && s.measuringMs < timing.maxMs + timing.warmupMaxMs) return { stop: false };
   const kN = timing.k * s.concurrency;
   const enough = s.done >= kN && s.measuringMs >= timing.minMs;
+  // A pass needs an upper bound on p95, which needs ≥ 59 samples (at 95%): while short of them the
+  // window may run the rounds it takes to collect them (up to maxMs + warmupMaxMs).
+  const need = minPassSamples(timing);
+  const capMs = windowCapMs(s, timing, s.ttft.n < need ? need : undefined);
   if (enough) {
     if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
-    // Too few samples for a distribution-free upper bound on p95 (needs ≥ 59 at 95%): accept the
-    // level when every sample is under half the SLA — far from the line, so more samples would not flip it.
-    if (s.ttft.n > 0 && s.ttft.high === Infinity && s.ttft.max < slaMs / 2) return { stop: true, reason: `every TTFT under ${fmtS(slaMs / 2)} (${s.ttft.n} samples)`, early: 'below' };
     if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
+    // A level that will not collect them even by that cap stops now as inconclusive.
+    if (s.ttft.n < need) {
+      const warm = s.warmupMs ?? 0;
+      const rate = (s.done + s.concurrency) / Math.max(1, s.measuringMs + warm); // per ms, warm-up's N included
+      const expected = s.ttft.n + rate * Math.max(0, capMs - s.measuringMs);
+      if (expected < need) return { stop: true, reason: `too few samples: ${s.ttft.n} TTFT so far, about ${Math.floor(expected)} by the ${fmtS(capMs)} cap; p95 needs ≥ ${need}`, early: null };
+    }
   }
-  // Undecided: stop at maxMs once k·N requests are in; when requests outlast maxMs, at the
-  // k-round cap instead, so the window is not just the fastest few.
-  if (s.measuringMs >= timing.maxMs && s.done >= kN)
+  // Undecided: stop at maxMs once k·N requests (and the samples a pass needs) are in; when
+  // requests outlast maxMs, at the k-round cap instead, so the window is not just the fastest few.
+  if (s.measuringMs >= timing.maxMs && s.done >= kN && s.ttft.n >= need)
     return { stop: true, reason: `past max time ${fmtS(timing.maxMs)} with k·N = ${kN} requests done, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
-  const capMs = windowCapMs(s, timing);
   if (s.measuringMs >= capMs) return { stop: true, reason: `max time ${fmtS(capMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
   return { stop: false };
 }
@@ -194,16 +255,21 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
 /**
  * The window's cap. A window shorter than the requests sees only the ones that finish fastest (a
  * biased sample), so where one round of requests (the warm-up's length) outlasts maxMs, the cap
- * becomes k rounds with a quarter to spare — never more than maxMs + warmupMaxMs.
+ * becomes k rounds with a quarter to spare; while a level is short of the samples a pass needs,
+ * the rounds it takes to collect them — never more than maxMs + warmupMaxMs.
  */
-export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'>, timing: SweepTiming): number {
+export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'> & Partial<Pick<LevelStatus, 'concurrency'>>, timing: SweepTiming, needSamples?: number): number {
   if (!s.warmupMs) return timing.maxMs;
-  return Math.min(timing.maxMs + timing.warmupMaxMs, Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25));
+  let cap = Math.max(timing.maxMs, timing.k * s.warmupMs * 1.25);
+  // Closed-loop users finish about N requests per round: the samples a pass needs take
+  // ⌈need / N⌉ rounds, plus one spare (window rounds run longer than the warm-up's first).
+  if (needSamples && s.concurrency) {
+    const rounds = Math.ceil(needSamples / s.concurrency) + 1;
+    cap = Math.max(cap, Math.min(timing.maxSampleMs ?? Infinity, rounds * s.warmupMs * 1.15));
+  }
+  return Math.min(timing.maxMs + timing.warmupMaxMs, cap);
 }
 
-function fmtS(ms: number): string {
-  return `${+(ms / 1000).toFixed(2)} s`;
-}
 function ciText(s: LevelStatus, timing: SweepTiming): string {
   const f = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : x > 0 ? '∞' : '−∞');
   return `one-sided ${Math.round(timing.confidence * 100)}% bounds ${f(s.ttft.low)}–${f(s.ttft.high)}, n=${s.ttft.n}`;
@@ -222,6 +288,9 @@ export interface LevelMeasurement {
    * the TTFT p95 lower bound above the SLA): the level is a valid break without a window.
    */
   decidedInWarmup?: boolean;
+  /** Set by the runner: the stop decision's direction and rule when it stopped early. */
+  early?: 'above' | 'below' | null;
+  stopRule?: BreakRule;
   windowMs: number;
   completed: number;
   failed: number;
@@ -242,6 +311,10 @@ export interface LevelMeasurement {
   meanInFlight: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /** Share of the window the load worker's event loop was busy (0..1; absent from old engines). */
+  clientBusyShare?: number;
+  /** The worker's busy (CPU) time in the window, ms: with outputTokens, its cost per streamed token. */
+  clientActiveMs?: number;
   stopReason: string;
   requestedOutputTokens: number;
   requestedPromptTokens: number;
@@ -250,85 +323,6 @@ export interface LevelMeasurement {
   retried?: number;
   errorExamples?: Record<string, string>;
   promptTokensReported?: number;
-}
-
-export interface ValidityConfig {
-  /** Worker event-loop delay p99 above this makes timestamps untrustworthy. */
-  maxLagMs: number;
-  /** Client time-averaged in-flight below this share of N: the client did not hold N users. */
-  minInFlightShare: number;
-  /** Little's law tolerance. */
-  littleTolerance: number;
-  /** Client vs server in-flight disagreement allowed: max(abs, share·N). */
-  serverDisagreeAbs: number;
-  serverDisagreeShare: number;
-  /** Delivered output length allowed off the requested length by this share. */
-  outputLengthTolerance: number;
-}
-
-export const DEFAULT_VALIDITY: ValidityConfig = {
-  maxLagMs: 25,
-  minInFlightShare: 0.9,
-  littleTolerance: 0.1,
-  serverDisagreeAbs: 2,
-  serverDisagreeShare: 0.1,
-  outputLengthTolerance: 0.1,
-};
-
-export interface ServerWindow {
-  samples: number;
-  queuedShare: number | null;
-  waitingMax: number | null;
-  runningMax: number | null;
-  kvCacheMax: number | null;
-  engine: ServerSample['engine'];
-  /** Mean of running + waiting over samples that have both. */
-  busyMean: number | null;
-}
-
-export function summarizeServer(samples: ServerSample[]): ServerWindow {
-  const engine = samples.find((s) => s.engine !== 'unknown')?.engine ?? (samples[0]?.engine ?? 'unknown');
-  const waits = samples.map((s) => s.waiting).filter((v): v is number => v !== null);
-  const runs = samples.map((s) => s.running).filter((v): v is number => v !== null);
-  const kvs = samples.map((s) => s.kvCache).filter((v): v is number => v !== null);
-  const both = samples.filter((s) => s.running !== null && s.waiting !== null);
-  return {
-    samples: samples.length,
-    queuedShare: waits.length ? waits.filter((w) => w > 0).length / waits.length : null,
-    waitingMax: waits.length ? Math.max(...waits) : null,
-    runningMax: runs.length ? Math.max(...runs) : null,
-    kvCacheMax: kvs.length ? Math.max(...kvs) : null,
-    engine,
-    busyMean: both.length ? both.reduce((a, s) => a + s.running! + s.waiting!, 0) / both.length : null,
-  };
-}
-
-/** Reasons the level's numbers cannot be taken as truth (empty when valid). */
-export function validityReasons(m: LevelMeasurement, server: ServerWindow, v: ValidityConfig = DEFAULT_VALIDITY): string[] {
-  const out: string[] = [];
-  const N = m.concurrency;
-  if (m.lagP99Ms > v.maxLagMs) out.push(`load generator event loop lagged ${m.lagP99Ms.toFixed(1)} ms (p99) — over ${v.maxLagMs} ms, timestamps are unreliable; lower the concurrency or free the CPU`);
-  if (m.maxInFlight < N) out.push(`in-flight requests never reached ${N} (max ${m.maxInFlight})`);
-  else if (m.measured && m.meanInFlight < v.minInFlightShare * N) out.push(`client held only ${m.meanInFlight.toFixed(1)} of ${N} requests in flight on average — the client, not the server, is the bottleneck`);
-  if (!m.measured && !m.decidedInWarmup) out.push('no measured window: the level stopped during warm-up');
-  const done = m.completed + m.failed;
-  // Little's law: N ≈ X·R. Window edges add noise of about 1/(c·√(6N)) with c completions per
-  // user, so it is judged only where that noise is under a third of the tolerance (done ≥ 12·√N at 10%).
-  if (m.measured && m.windowMs > 0 && done >= (0.3 / v.littleTolerance) * 4 * Math.sqrt(N)) {
-    const L = (done / (m.windowMs / 1000)) * (m.allDoneMeanMs / 1000);
-    if (Math.abs(L - N) / N > v.littleTolerance) out.push(`Little's law off: throughput × latency = ${L.toFixed(2)} in flight, but ${N} users were running (${(((L - N) / N) * 100).toFixed(0)}%)`);
-  }
-  if (server.busyMean !== null && m.measured) {
-    const allowed = Math.max(v.serverDisagreeAbs, v.serverDisagreeShare * N);
-    if (Math.abs(server.busyMean - m.meanInFlight) > allowed)
-      out.push(`server reports ${server.busyMean.toFixed(1)} running + waiting, client had ${m.meanInFlight.toFixed(1)} in flight — another client on the endpoint, or requests lost on the way`);
-  }
-  if (m.completed > 0 && m.requestedOutputTokens > 0) {
-    const meanOut = m.outputTokens / m.completed;
-    if (Math.abs(meanOut - m.requestedOutputTokens) / m.requestedOutputTokens > v.outputLengthTolerance)
-      out.push(`server delivered ${meanOut.toFixed(1)} output tokens per request on average, ${m.requestedOutputTokens} requested (by ${m.tokenSource === 'usage' ? 'server usage' : 'chunk count'}) — output length not honoured`);
-  }
-  return out;
 }
 
 /** The level's full result: grades, break rules, validity. */
@@ -352,7 +346,12 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
   };
   // With nothing finished (a level stopped early on its queue) there is no success rate to judge.
   const brokeBy = breakRules(base, sla).filter((r) => r !== 'success' || done > 0);
+  // An early stop on a clear overload is that rule's verdict even before the window shows it.
+  if (m.early === 'above' && m.stopRule && !brokeBy.includes(m.stopRule)) brokeBy.push(m.stopRule);
   const invalidReasons = validityReasons(m, server, validity);
+  const clientReasons = clientLimitReasons(m, validity);
+  const decision = levelDecision(m, brokeBy, invalidReasons, sla);
+  const active = m.clientActiveMs;
   return {
     shape: m.shape,
     concurrency: m.concurrency,
@@ -380,33 +379,16 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
     grades: gradeLevel(base),
     stopReason: m.stopReason,
     ...levelExtras(m),
+    outcome: decision.outcome,
+    outcomeWhy: decision.why,
+    clientLimit: clientReasons.length ? clientReasons.join('; ') : null,
+    client: { busyShare: m.clientBusyShare ?? NaN, cpuUsPerToken: active !== undefined && m.outputTokens > 0 ? (active * 1000) / m.outputTokens : null, lagP99Ms: m.lagP99Ms },
   };
 }
 
-/**
- * The breaking point from a shape's levels. "Which rule tripped first" is the first rule (in
- * breakRules' order) at the lowest failing level.
- */
-export function breakingPoint(shape: ShapeId, levels: LevelResult[], resolution?: number, resolutionShare?: number): BreakingPoint {
-  const { lastPassing, firstFailing } = bracket(levels.map((l) => ({ concurrency: l.concurrency, pass: l.verdict === 'pass' })));
-  const fail = firstFailing === null ? null : levels.find((l) => l.concurrency === firstFailing && l.verdict === 'break') ?? null;
-  const rule = fail?.brokeBy[0] ?? null;
-  return {
-    shape,
-    lastPassing,
-    firstFailing,
-    rule,
-    resolution: firstFailing === null ? resolution ?? defaultResolution(lastPassing, resolutionShare) : Math.max(1, firstFailing - lastPassing),
-    limitedBy: fail ? limitedBy(fail) : 'max-concurrency',
-  };
+export function fmtPct(x: number): string {
+  return `${+(x * 100).toFixed(1)}%`;
 }
-
-/** What limited capacity, from the first failing level's readings. */
-export function limitedBy(fail: LevelResult): BreakingPoint['limitedBy'] {
-  if (fail.brokeBy.includes('success')) return 'errors';
-  if (fail.server.kvCacheMax !== null && fail.server.kvCacheMax >= 0.95) return 'kv-cache';
-  const rules: BreakRule[] = fail.brokeBy;
-  if (rules.includes('queue') || (fail.server.waitingMax ?? 0) > 0) return 'queueing';
-  if (rules.includes('ttft')) return fail.server.waitingMax === null ? 'unknown' : 'decode-speed';
-  return 'unknown';
+export function fmtS(ms: number): string {
+  return `${+(ms / 1000).toFixed(2)} s`;
 }

@@ -1,8 +1,11 @@
 // Validate a session against a tier's targets (seed 000, ../shared/reference/targets-and-prices.md
 // §1), and many sessions against the reliability targets. Pure. `nimble validate` exits 0 only
-// when every counted item passes, so it can gate CI.
+// when every counted item passes, so it can gate CI: 1 when one misses, 3 when nothing misses but
+// an answer is inconclusive (the breaking point is client-limited or missing), 2 on bad usage.
 
 import type { SessionSummary } from './session-summary.ts';
+import { answerStatus } from './sweep.ts';
+import { breakingPointText } from './result-text.ts';
 import { PHASE_LABEL, RELIABILITY_TARGETS, STAGE_TARGET_MS, TIER_LABEL, TIER_SUCCESS_TOTAL_MS, phaseBudgetMs, type PhaseId, type StageId, type TierId } from './tiers.ts';
 
 /** "12m 05s", "45s", "1h 02m" — durations as the tier tables speak them. */
@@ -23,6 +26,8 @@ export interface ValidationItem {
   pass: boolean;
   /** Items that decide the verdict; per-phase budgets are shown for guidance only. */
   counts: boolean;
+  /** Neither pass nor miss: the measurement behind it cannot decide (e.g. a client-limited sweep). */
+  inconclusive?: boolean;
   detail: string;
 }
 
@@ -31,7 +36,12 @@ export interface SessionValidation {
   tier: TierId;
   items: ValidationItem[];
   pass: boolean;
+  /** pass: every counted item passes (exit 0); miss: one fails (1); inconclusive: none fails, one cannot decide (3). */
+  verdict: 'pass' | 'miss' | 'inconclusive';
 }
+
+/** `nimble validate`'s exit code for a verdict. */
+export const VALIDATE_EXIT: Record<SessionValidation['verdict'], number> = { pass: 0, miss: 1, inconclusive: 3 };
 
 const STAGE_LABEL: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total cycle' };
 
@@ -76,7 +86,16 @@ export function validateSession(s: SessionSummary, tier: TierId): SessionValidat
       detail: p.durationMs === null ? p.status : `${formatDuration(p.durationMs)} vs ${formatDuration(budget)}`,
     });
   }
-  return { sessionId: s.id, tier, items, pass: items.every((i) => !i.counts || i.pass) };
+  // The sweep's answer: a breaking point is an answer only when valid, decided levels bracket it.
+  for (const [shape, bp] of Object.entries(s.breakingPoints)) {
+    if (!bp) continue;
+    const st = answerStatus(bp);
+    const ok = st === 'found' || st === 'not-reached';
+    items.push({ id: `breaking-point:${shape}`, label: `Breaking point (${shape}) from valid, decided levels`, measuredMs: null, targetMs: 0, pass: ok, counts: true, inconclusive: !ok, detail: breakingPointText(bp) });
+  }
+  const counted = items.filter((i) => i.counts);
+  const verdict = counted.some((i) => !i.pass && !i.inconclusive) ? 'miss' : counted.some((i) => i.inconclusive) ? 'inconclusive' : 'pass';
+  return { sessionId: s.id, tier, items, pass: verdict === 'pass', verdict };
 }
 
 function tierRank(t: TierId): number {
@@ -147,11 +166,14 @@ export function validationToText(v: SessionValidation): string {
   const labelW = Math.max(52, ...v.items.map((i) => i.label.length + 1));
   for (const i of v.items) {
     // Phase budgets are informative: a phase that never ran is not "over" its budget.
-    const mark = i.counts ? (i.pass ? 'PASS' : 'FAIL') : i.measuredMs === null ? '  — ' : i.pass ? ' ok ' : 'over';
+    const mark = i.counts ? (i.pass ? 'PASS' : i.inconclusive ? ' ?? ' : 'FAIL') : i.measuredMs === null ? '  — ' : i.pass ? ' ok ' : 'over';
     lines.push(`  ${mark}  ${i.label.padEnd(labelW)} ${i.detail}`);
   }
-  const failed = v.items.filter((i) => i.counts && !i.pass).length;
-  lines.push(v.pass ? `All ${v.items.filter((i) => i.counts).length} checks pass.` : `${failed} check${failed === 1 ? '' : 's'} failed.`);
+  const failed = v.items.filter((i) => i.counts && !i.pass && !i.inconclusive).length;
+  const unsure = v.items.filter((i) => i.counts && i.inconclusive).length;
+  if (v.verdict === 'pass') lines.push(`All ${v.items.filter((i) => i.counts).length} checks pass.`);
+  else if (v.verdict === 'miss') lines.push(`${failed} check${failed === 1 ? '' : 's'} failed${unsure ? `, ${unsure} inconclusive` : ''}.`);
+  else lines.push(`Inconclusive: no check failed, but ${unsure} cannot be decided from this session (?? above) — not a pass.`);
   return lines.join('\n');
 }
 

@@ -41,6 +41,8 @@ export interface LevelConfig {
   promptSalt?: string;
   /** Share of prompt tokens shared by every request of the session (default 0). */
   prefixCacheHit?: number;
+  /** Test hook: block the worker's event loop this many ms every 50 ms (client-limit tests). */
+  testBlockLoopMs?: number;
   /** Numbering of this worker's users starts here (a remote loader's share of a level): prompts stay unique across loaders. */
   userOffset?: number;
   /** Send raw samples (progress deltas and the window's arrays) so a coordinator can merge loaders exactly. */

@@ -9,14 +9,18 @@ import {
   TIMING,
   DEFAULT_VALIDITY,
   breakingPoint,
+  clientRefusal,
   decideLevelStop,
+  levelOutcome,
+  MAX_CONCURRENCY,
   evaluateLevel,
   nextLevel,
   type StopDecision,
-  type LevelMeasurement,
+  type ClientCost,
   type SweepTiming,
   type ValidityConfig,
 } from '../core/sweep.ts';
+import { usersText } from '../core/result-text.ts';
 import { promptTokenMismatch, resolveShape, validPrefixCacheHit, type ShapeOverride } from '../core/workloads.ts';
 import { LoadEngine, epochToPerf } from './engine.ts';
 import type { LevelEngine, LevelEngineFactory } from './level-engine.ts';
@@ -61,6 +65,8 @@ export interface SweepOptions {
   engine?: LevelEngineFactory;
   /** Share of each prompt shared by every request of the session, for a stated prefix-cache hit ratio (default 0). */
   prefixCacheHit?: number;
+  /** Test hook: block the load worker's event loop this long every 50 ms (a CPU-starved client). */
+  testBlockLoopMs?: number;
 }
 
 export interface ShapeOutcome {
@@ -91,6 +97,7 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   const sla: SlaConfig = { ...DEFAULT_SLA, ...(opts.sla ?? {}) };
   const validity: ValidityConfig = { ...DEFAULT_VALIDITY, ...(opts.validity ?? {}) };
   if (!Number.isInteger(opts.maxConcurrency) || opts.maxConcurrency < 1) throw new Error(`max concurrency must be a whole number ≥ 1, got ${opts.maxConcurrency}`);
+  if (opts.maxConcurrency > MAX_CONCURRENCY) throw new Error(`max concurrency ${opts.maxConcurrency} is over ${MAX_CONCURRENCY}, the most one nimble process can drive: load a bigger deployment from several machines`);
   if (!opts.model) throw new Error('no model given: pass --model or let nimble read it from GET /v1/models');
   try {
     new URL(opts.baseUrl);
@@ -154,13 +161,15 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
     for (const shape of shapes) {
       if (signal.aborted) break;
       const levels: LevelResult[] = [];
-      const history: { concurrency: number; pass: boolean }[] = [];
+      const history: { concurrency: number; pass: boolean | null }[] = [];
       let promptChecked = false;
-      let clientLimited = false;
-      const rerun = new Set<number>();
-      for (;;) {
-        const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
-        if (n === null || signal.aborted) break;
+      /** Why the path to the server was cut during the last measured level (a port-forward lost), or null. */
+      let lastCut: string | null = null;
+      let clientLimit: { why: string } | null = null;
+      /** The last level this client drove faithfully: its busy share, to project the next one. */
+      let lastDriven: ClientCost | null = null;
+      /** One level, measured and judged; null when aborted. */
+      const measureLevel = async (n: number, attempt: number): Promise<LevelResult | null> => {
         sink({ type: 'level.started', shape: shape.id, concurrency: n });
         const levelStartEpoch = Date.now();
         const levelStartT = clock.now();
@@ -187,11 +196,12 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
             collectGaps: true,
             promptSalt,
             prefixCacheHit,
+            testBlockLoopMs: opts.testBlockLoopMs,
           },
           (p: WorkerProgress) => {
             if (p.windowStartEpochMs !== null && windowStartT === null) windowStartT = tAt(epochToPerf(p.windowStartEpochMs));
             const d = decideLevelStop(
-              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, warmupMs: p.phase === 'measuring' ? p.elapsedMs - p.measuringMs : undefined, done: p.completed + p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
+              { phase: p.phase, concurrency: n, elapsedMs: p.elapsedMs, measuringMs: p.measuringMs, warmupMs: p.phase === 'measuring' ? p.elapsedMs - p.measuringMs : undefined, done: p.completed + p.failed, failed: p.failed, ttft: p.ttft, queue: queueSince(p.phase === 'measuring' && windowStartT !== null ? windowStartT : warmupQueueFrom()) },
               timing,
               sla,
             );
@@ -213,30 +223,29 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
         if (signal.aborted) run.stop('aborted');
         const { m, windowEndEpochMs } = await run.result;
         stopCurrent = null;
-        // A clear overload seen during warm-up (queue in every scrape, or the TTFT p95 bound above
-        // the SLA) is a verdict, not a missing measurement.
+        // A clear overload seen early (queue in every scrape, the TTFT p95 bound above the SLA, or
+        // the failure rate clearly over the limit) is a verdict, not a missing measurement.
         const stop = firstStop as StopDecision | null; // set in the progress callback
-        if (!m.measured && stop?.stop && stop.early === 'above') m.decidedInWarmup = true;
-        if (signal.aborted) break;
+        if (stop?.stop) {
+          m.early = stop.early;
+          if (stop.rule) m.stopRule = stop.rule;
+          if (!m.measured && stop.early === 'above') m.decidedInWarmup = true;
+        }
+        if (signal.aborted) return null;
         const endT = tAt(epochToPerf(windowEndEpochMs));
         const from = m.measured && windowStartT !== null ? windowStartT : levelStartT;
         const samples = scraper.samples.filter((s) => s.t >= from && s.t <= endT);
         const result = evaluateLevel(m, samples, sla, validity);
         const cut = opts.interruptedDuring?.(levelStartEpoch, Date.now()) ?? null;
+        lastCut = cut;
         if (cut) {
+          // Not a verdict on the server: recorded as invalid, then measured again (once).
           result.valid = false;
           result.invalidReasons = [...result.invalidReasons, cut];
-          if (!rerun.has(n)) {
-            // Not a verdict on the server: recorded as invalid, then measured again.
-            rerun.add(n);
-            sink({ type: 'level.finished', level: result });
-            log('warn', `${shape.id} @${n} INVALID: ${cut}; running it again`);
-            continue;
-          }
         }
+        if (attempt > 1) result.attempt = attempt;
         sink({ type: 'level.finished', level: result });
         levels.push(result);
-        history.push({ concurrency: n, pass: result.verdict === 'pass' });
         for (const note of m.notes) log('warn', `${shape.id} @${n}: ${note}`);
         for (const [cls, example] of Object.entries(m.errorExamples ?? {})) log('warn', `${shape.id} @${n}: ${m.errorsByClass[cls] ?? 0}× ${example}`);
         if (!result.valid) log('warn', `${shape.id} @${n} INVALID: ${result.invalidReasons.join('; ')}`);
@@ -246,17 +255,52 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
           const mismatch = promptTokenMismatch(shape.promptTokens, Math.round(result.meanPromptTokens));
           if (mismatch) log('warn', `${shape.id}: ${mismatch}`);
         }
-        if (result.verdict === 'pass' && isClientLimited(m, validity)) {
-          // Higher levels would only be less trustworthy: stop this shape here.
-          clientLimited = true;
-          log('warn', `${shape.id}: stopping at ${n} users — the load generator, not the server, is the limit here`);
+        return result;
+      };
+      for (;;) {
+        const n = nextLevel(history, opts.maxConcurrency, opts.resolution, timing.resolutionShare, timing.growth);
+        if (n === null || signal.aborted) break;
+        // Before climbing: would this client stay able to drive n users? Refuse a level it would
+        // drive at its limit rather than measure noise.
+        const refusal = clientRefusal(lastDriven, n, validity);
+        if (refusal) {
+          clientLimit = { why: refusal };
+          log('warn', `${shape.id}: not measuring ${usersText(n)}: ${refusal}`);
+          break;
+        }
+        let result: LevelResult | null = null;
+        for (let attempt = 1; attempt <= 2 && !signal.aborted; attempt++) {
+          if (attempt === 2) {
+            // An invalid client measurement (or a cut path) is re-measured once, after a short cool-down.
+            if (lastCut) log('warn', `${shape.id} @${n} INVALID: ${lastCut}; running it again`);
+            else log('warn', `${shape.id} @${n}: the client could not drive this level (${result!.clientLimit}); re-measuring after ${timing.coolDownMs / 1000} s`);
+            await sleep(timing.coolDownMs, signal);
+            if (signal.aborted) break;
+          }
+          const r = await measureLevel(n, attempt);
+          if (!r) break;
+          result = r;
+          if (!lastCut && (!r.clientLimit || levelOutcome(r) !== 'inconclusive')) break;
+        }
+        if (!result || signal.aborted) break;
+        const outcome = levelOutcome(result);
+        history.push({ concurrency: n, pass: outcome === 'pass' ? true : outcome === 'break' ? false : null });
+        if (result.clientLimit && outcome === 'inconclusive') {
+          // Still the client after a cool-down: higher levels would only be less trustworthy.
+          clientLimit = { why: `at ${usersText(n)}, ${result.clientLimit}` };
+          log('warn', `${shape.id}: stopping at ${usersText(n)} — this client, not the server, is the limit (${result.clientLimit})`);
+          break;
+        }
+        if (result.valid && Number.isFinite(result.client?.busyShare)) lastDriven = { concurrency: n, busy: result.client!.busyShare, usPerToken: result.client!.cpuUsPerToken };
+        if (outcome === 'inconclusive' && result.completed === 0 && result.failed === 0) {
+          // Nothing finished at all (streams that never end): more users cannot do better.
+          log('warn', `${shape.id} @${n}: no request finished — stopping this shape`);
           break;
         }
       }
       if (signal.aborted) break;
-      const bp = breakingPoint(shape.id, levels, opts.resolution, timing.resolutionShare);
-      if (clientLimited && bp.firstFailing === null) bp.limitedBy = 'unknown';
-      const lastPass = levels.find((l) => l.concurrency === bp.lastPassing && l.verdict === 'pass') ?? null;
+      const bp = breakingPoint(shape.id, levels, opts.resolution, timing.resolutionShare, clientLimit ?? undefined);
+      const lastPass = bp.lastPassing > 0 ? levels.find((l) => l.concurrency === bp.lastPassing && levelOutcome(l) === 'pass') ?? null : null;
       const econ = economics(lastPass, { gpuCount: opts.gpuCount, gpuHourlyUsd: opts.gpuHourlyUsd, priceTable: opts.priceTable });
       sink({ type: 'sweep.finished', shape: shape.id, breakingPoint: bp, economics: econ });
       outcome.shapes.push({ shape, levels, breakingPoint: bp, economics: econ });
@@ -270,10 +314,16 @@ export async function runSweep(opts: SweepOptions, sink: EventSink, clock: Sessi
   return outcome;
 }
 
-function isClientLimited(m: LevelMeasurement, v: ValidityConfig): boolean {
-  // Lag alone marks the level INVALID but does not end the shape: on a shared machine it is often
-  // a passing neighbour, not this process.
-  return m.maxInFlight < m.concurrency || (m.measured && m.meanInFlight < v.minInFlightShare * m.concurrency);
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export type { ServerSample };

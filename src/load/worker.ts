@@ -2,7 +2,7 @@
 // thread's monotonic clock, aggregates, and reports a few times a second. Runs in its own thread
 // so the UI's rendering never delays a timestamp. Read workerData, not process.argv.
 import { parentPort, workerData } from 'node:worker_threads';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as perf, type EventLoopUtilization } from 'node:perf_hooks';
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { meetsGoodput } from '../core/sla.ts';
@@ -109,6 +109,10 @@ interface Level {
   prompts: LevelPrompts;
   /** exportSamples: which TTFT list was last sent and how much of it. */
   sent: { set: 'steady' | 'window'; n: number };
+  /** Event-loop utilisation at the window's start (the worker's own busy time, per thread). */
+  elu: EventLoopUtilization;
+  /** Test hook: a timer that blocks this thread (cfg.testBlockLoopMs). */
+  blocker: NodeJS.Timeout | null;
 }
 
 let level: Level | null = null;
@@ -136,6 +140,13 @@ function setInFlight(l: Level, delta: number): void {
   if (l.inFlight > l.maxInFlight) l.maxInFlight = l.inFlight;
 }
 
+function pause(l: Level, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    l.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
 async function runUser(l: Level, user: number): Promise<void> {
   const delay = ((l.cfg.startSpreadMs ?? 0) * user) / l.cfg.concurrency;
   if (delay > 0) {
@@ -144,6 +155,7 @@ async function runUser(l: Level, user: number): Promise<void> {
       l.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
   }
+  let storm = 0; // consecutive 5xx/429 answers for this user
   while (l.active) {
     // Salted per session, marked per request: a prefix cache gets only the share asked for.
     const burst = l.counter < l.cfg.concurrency;
@@ -182,6 +194,10 @@ async function runUser(l: Level, user: number): Promise<void> {
     }
     l.doneSinceStart++;
     l.all.add(rec, l.cfg);
+    // A server answering 5xx/429 at once would be hammered in a tight loop (and so would this
+    // thread): back off 10 ms, 20 ms, … up to 1 s per user until it answers again.
+    storm = !rec.ok && rec.status !== null && (rec.status >= 500 || rec.status === 429) ? storm + 1 : 0;
+    if (storm > 0) await pause(l, Math.min(1000, 10 * 2 ** (storm - 1)));
     if (l.windowStart === null && !burst && rec.ok) l.steadyTtft.push(rec.firstToken! - rec.start);
     if (l.windowStart !== null) l.win.add(rec, l.cfg);
     else if (l.maxInFlight >= l.cfg.concurrency && l.doneSinceStart >= l.cfg.concurrency) {
@@ -189,6 +205,7 @@ async function runUser(l: Level, user: number): Promise<void> {
       l.windowStart = now();
       l.areaStart = l.windowStart;
       l.area = 0;
+      l.elu = perf.eventLoopUtilization();
       lag.reset();
     }
   }
@@ -271,9 +288,19 @@ function startLevel(cfg: LevelConfig): void {
     ticker: setInterval(() => progress(l), init.progressMs),
     prompts: levelPrompts(cfg.promptTokens, { salt: cfg.promptSalt ?? 'nimble', prefixCacheHit: cfg.prefixCacheHit ?? 0 }, cfg.id),
     sent: { set: 'steady', n: 0 },
+    elu: perf.eventLoopUtilization(),
+    blocker: cfg.testBlockLoopMs ? setInterval(() => busyWait(cfg.testBlockLoopMs!), 50) : null,
   };
   level = l;
   for (let u = 0; u < cfg.concurrency; u++) void runUser(l, u);
+}
+
+/** Test hook: hold the thread as a CPU-starved machine would (scripts/test-under-load.sh, deterministic). */
+function busyWait(ms: number): void {
+  const end = now() + ms;
+  while (now() < end) {
+    /* spin */
+  }
 }
 
 function stopLevel(l: Level, reason: string): void {
@@ -282,6 +309,8 @@ function stopLevel(l: Level, reason: string): void {
   if (l.windowStart !== null) l.area += l.inFlight * (t - l.areaStart);
   l.active = false;
   clearInterval(l.ticker);
+  if (l.blocker) clearInterval(l.blocker);
+  const elu = perf.eventLoopUtilization(l.elu);
   l.ac.abort(); // cut every in-flight request: they are outside the window
   if (level === l) level = null;
   const measured = l.windowStart !== null;
@@ -309,6 +338,8 @@ function stopLevel(l: Level, reason: string): void {
     meanInFlight: measured && windowMs > 0 ? l.area / windowMs : mean([l.inFlight]),
     lagP99Ms: lag.count > 0 ? lateness(lag.percentile(99)) : 0,
     lagMaxMs: lag.count > 0 ? lateness(lag.max) : 0,
+    clientBusyShare: elu.utilization,
+    clientActiveMs: elu.active,
     stopReason: reason,
     requestedOutputTokens: l.cfg.forceLength ? l.cfg.outputTokens : 0,
     requestedPromptTokens: l.cfg.promptTokens,

@@ -41,7 +41,7 @@ test('validate exits 0 for a session that makes its tier and 1 for one that miss
   const dir = setup(t);
   let x = io(dir);
   assert.equal(await validateCommand(['fast', '--tier', 'fast'], x), 0, x.out());
-  assert.match(x.out(), /All 5 checks pass/);
+  assert.match(x.out(), /All 6 checks pass/);
   x = io(dir);
   assert.equal(await validateCommand(['typi', '--tier', 'fast'], x), 1);
   assert.match(x.out(), /FAIL.*Deploy within Fast target/);

@@ -1,6 +1,6 @@
 // The session commands the CLI dispatches to: sessions, replay, compare, validate, export, import.
 // Each takes argv (after the command name) and returns an exit code: 0 ok, 1 failed (validate:
-// a check failed), 2 bad usage. Never throws for a bad file: it says which and why.
+// a check failed), 2 bad usage, 3 (validate) inconclusive. Never throws for a bad file: it says which and why.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { formatUsd } from '../core/cost.ts';
 import { ImportError, type ImportFormat } from '../core/import-results.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, TIER_LABEL, type TierId } from '../core/tiers.ts';
-import { reliability, reliabilityToText, validateSession, validationToText } from '../core/validate.ts';
+import { reliability, reliabilityToText, VALIDATE_EXIT, validateSession, validationToText } from '../core/validate.ts';
 import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
 import { exportSession, type ExportFormat } from './export.ts';
 import { importResultFiles } from './import.ts';
@@ -186,8 +186,25 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
 
 // ---- nimble validate ----
 
+export const VALIDATE_USAGE = `Usage: nimble validate [<id>] [--tier ultra|fast|typical|slow] [--all] [--json]
+
+Checks a session (default: the latest) against a tier's stage targets and checks that its
+breaking point is a valid, decided answer; --all checks the reliability targets over every session.
+
+Exit codes:
+  0  pass: every check passes
+  1  miss: a check fails (a stage over its target, a failed session)
+  3  inconclusive: nothing fails, but an answer cannot be decided from this session — e.g. the
+     breaking point is limited by the machine that ran nimble, or no level gave a valid result
+  2  usage: a bad flag or argument
+`;
+
 export function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
-  return run(argv, io, { tier: 'string', all: 'boolean', json: 'boolean' }, (p, ctx) => {
+  return run(argv, io, { tier: 'string', all: 'boolean', json: 'boolean', help: 'boolean' }, (p, ctx) => {
+    if (p.flags.help) {
+      ctx.io.stdout.write(VALIDATE_USAGE);
+      return 0;
+    }
     let tier: TierId | undefined;
     if (p.flags.tier !== undefined) {
       tier = parseTier(String(p.flags.tier));
@@ -211,7 +228,7 @@ export function validateCommand(argv: string[], io?: CommandIo): Promise<number>
       ctx.io.stdout.write(validationToText(v) + '\n');
       if (!tier) ctx.io.stdout.write(`(tier from the session's target: ${TIER_LABEL[v.tier]}; choose with --tier)\n`);
     }
-    return v.pass ? 0 : 1;
+    return VALIDATE_EXIT[v.verdict];
   });
 }
 

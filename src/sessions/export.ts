@@ -7,6 +7,8 @@ import type { NimbleEvent } from '../core/events.ts';
 import { tierLabelOrDash, type SessionSummary } from '../core/session-summary.ts';
 import { PHASE_LABEL, TIER_LABEL, type PhaseId } from '../core/tiers.ts';
 import { formatDuration, validateSession } from '../core/validate.ts';
+import { levelOutcome } from '../core/sweep.ts';
+import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
 
 export type ExportFormat = 'md' | 'csv' | 'json';
 
@@ -55,16 +57,16 @@ export function sessionToMarkdown(s: SessionSummary, events: NimbleEvent[] = [])
   for (const shape of shapes) {
     out.push(`### Sweep — ${shape}`, '');
     out.push(table(
-      ['Users', 'TTFT p50 ms', 'TTFT p95 ms', 'TPOT p50 ms', 'Output tok/s', 'Success', 'Verdict'],
+      ['Users', 'TTFT p50', 'TTFT p95 (90% CI, n)', 'TPOT p50', 'Output tok/s', 'Success', 'Outcome'],
       s.levels.filter((l) => l.shape === shape).map((l) => [
-        String(l.concurrency), f(l.ttft.p50), f(l.ttft.p95), f(l.tpot.p50, 1), f(l.outputTokPerS, 1),
+        String(l.concurrency), quantileText(l.ttft, 'p50'), quantileText(l.ttft, 'p95', true), quantileText(l.tpot, 'p50'), f(l.outputTokPerS, 1),
         known(l.successRate) ? `${(l.successRate * 100).toFixed(1)}%` : '—',
-        l.valid ? l.verdict + (l.brokeBy.length ? ` (${l.brokeBy.join(', ')})` : '') : `invalid: ${l.invalidReasons.join('; ')}`,
+        outcomeText(l),
       ]),
     ), '');
     const bp = s.breakingPoints[shape];
     const e = s.economics[shape];
-    if (bp) out.push(`**Breaking point:** ${bp.firstFailing === null ? `none up to ${bp.lastPassing} users` : `${bp.lastPassing} users pass, ${bp.firstFailing} break (${bp.rule ?? '?'}; limited by ${bp.limitedBy})`}`);
+    if (bp) out.push(`**Breaking point:** ${breakingPointText(bp)}`);
     else out.push('**Breaking point:** not judged');
     if (e) out.push(`**Capacity:** ${f(e.outputTokPerSPerGpu)} output tok/s per GPU · ${formatUsd(e.usdPerMillionOutputTokens)} per million output tokens (${e.priceTable})`);
     out.push('');
@@ -92,6 +94,7 @@ const CSV_COLUMNS = [
   'shape', 'concurrency', 'window_s', 'completed', 'failed', 'success_rate', 'ttft_p50_ms', 'ttft_p90_ms', 'ttft_p95_ms', 'ttft_p99_ms',
   'tpot_p50_ms', 'tpot_p95_ms', 'itl_p50_ms', 'e2el_p50_ms', 'e2el_p95_ms', 'req_per_s', 'output_tok_per_s', 'total_tok_per_s', 'goodput_req_per_s',
   'queued_share', 'kv_cache_max', 'valid', 'verdict', 'broke_by', 'invalid_reasons',
+  'ttft_n', 'ttft_p95_ci_low_ms', 'ttft_p95_ci_high_ms', 'outcome', 'outcome_why', 'client_busy_share', 'client_us_per_token',
 ] as const;
 
 /** One row per sweep level; an unknown value is an empty cell, never 0. */
@@ -107,6 +110,7 @@ export function levelsToCsv(s: SessionSummary): string {
       l.shape, l.concurrency, l.windowMs / 1000, l.completed, l.failed, l.successRate, l.ttft.p50, l.ttft.p90, l.ttft.p95, l.ttft.p99,
       l.tpot.p50, l.tpot.p95, l.itl.p50, l.e2el.p50, l.e2el.p95, l.reqPerS, l.outputTokPerS, l.totalTokPerS, l.goodput,
       l.server.queuedShare, l.server.kvCacheMax, l.valid, l.verdict, l.brokeBy.join(' '), l.invalidReasons.join('; '),
+      l.ttft.n, l.ttft.ci?.p95[0], l.ttft.ci?.p95[1], levelOutcome(l), l.outcomeWhy ?? '', l.client?.busyShare, l.client?.cpuUsPerToken,
     ].map(q).join(','));
   }
   return lines.join('\n') + '\n';

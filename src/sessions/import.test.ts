@@ -100,7 +100,7 @@ test('an imported session saves, lists, compares with a nimble session and expor
   assert.ok(lines[1].includes(',,'), 'unknown goodput is an empty cell');
   const md = exportSession(back.summary, back.events, 'md');
   assert.match(md, /\(imported\)/);
-  assert.match(md, /Breaking point:\*\* 8 users pass, 32 break/);
+  assert.match(md, /Breaking point:\*\* 8 users \(8 pass, 32 break/);
   assert.match(md, /invalid: GuideLLM constant strategy is rate-based/);
 });
 
@@ -120,7 +120,7 @@ test('markdown export of a nimble session names the price table and the tiers', 
   assert.match(md, /\(SIMULATED\)/);
   assert.match(md, /price table oci-list-2026-01/);
   assert.match(md, /\| deploy \| 8m 43s \| Fast \| 12m 00s ✓ \|/);
-  assert.match(md, /Breaking point:\*\* 16 users pass, 32 break/);
+  assert.match(md, /Breaking point:\*\* 16 users \(16 pass, 32 break/);
   const json = JSON.parse(exportSession(s, fixtureEvents(), 'json'));
   assert.equal(json.summary.id, s.id);
   assert.ok(json.events.length > 10);

@@ -1,7 +1,9 @@
 // One line per session for the browser and `nimble sessions`: what a user scans to pick sessions.
 
 import type { SessionSummary } from '../core/session-summary.ts';
-import type { ShapeId } from '../core/sweep-types.ts';
+import type { BreakingPoint, ShapeId } from '../core/sweep-types.ts';
+import { answerStatus } from '../core/sweep.ts';
+import { breakingPointShort, breakingPointText } from '../core/result-text.ts';
 import type { TierId } from '../core/tiers.ts';
 
 export interface SessionRow {
@@ -19,8 +21,8 @@ export interface SessionRow {
   deployTier: TierId | 'over' | null;
   totalMs: number | null;
   totalTier: TierId | 'over' | null;
-  /** Last passing concurrency per shape (null: the sweep did not break, or did not run). */
-  breakingPoints: Partial<Record<ShapeId, { lastPassing: number; firstFailing: number | null }>>;
+  /** Breaking point per shape with its bracket and how far it answers (status, text). */
+  breakingPoints: Partial<Record<ShapeId, { lastPassing: number; firstFailing: number | null; resolution?: number; status: NonNullable<BreakingPoint['status']>; text: string }>>;
   costUsd: number;
   priceTable: string;
   status: SessionSummary['status'];
@@ -34,7 +36,7 @@ export interface SessionRow {
 export function sessionRow(s: SessionSummary, extra: { partial?: boolean; running?: boolean; warnings?: string[] } = {}): SessionRow {
   const bps: SessionRow['breakingPoints'] = {};
   for (const [shape, bp] of Object.entries(s.breakingPoints)) {
-    if (bp) bps[shape as ShapeId] = { lastPassing: bp.lastPassing, firstFailing: bp.firstFailing };
+    if (bp) bps[shape as ShapeId] = { lastPassing: bp.lastPassing, firstFailing: bp.firstFailing, resolution: bp.resolution, status: answerStatus(bp), text: breakingPointText(bp) };
   }
   return {
     id: s.id,
@@ -68,6 +70,6 @@ export function statusLabel(r: Pick<SessionRow, 'status' | 'partial' | 'running'
 }
 
 export function breakingPointsLabel(r: Pick<SessionRow, 'breakingPoints'>): string {
-  const parts = Object.entries(r.breakingPoints).map(([shape, bp]) => `${shape} ${bp!.firstFailing === null ? `≥${bp!.lastPassing}` : bp!.lastPassing}`);
+  const parts = Object.entries(r.breakingPoints).map(([shape, bp]) => `${shape} ${breakingPointShort({ shape: shape as ShapeId, rule: null, limitedBy: 'unknown', resolution: 1, ...bp! })}`);
   return parts.length ? parts.join(' ') : '—';
 }

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { NimbleEvent } from '../core/events.ts';
-import { SUMMARY_SCHEMA_VERSION, type SessionSummary } from '../core/session-summary.ts';
+import { reassessSweep, SUMMARY_SCHEMA_VERSION, type SessionSummary } from '../core/session-summary.ts';
 
 const num = z
   .number()
@@ -47,6 +47,7 @@ export const levelSchema = z.looseObject({
   invalidReasons: z.array(z.string()),
   verdict: z.enum(['pass', 'break']),
   brokeBy: z.array(z.string()),
+  outcome: z.enum(['pass', 'break', 'inconclusive']).optional(),
 });
 
 const stageSchema = z.looseObject({ durationMs: z.number().nullable(), tier, ok: z.boolean().nullable() });
@@ -127,7 +128,9 @@ export function parseSummary(raw: unknown): ParseResult<SessionSummary> {
   }
   const r = summarySchema.safeParse(raw);
   if (!r.success) return { ok: false, reason: `invalid session summary: ${describeZodError(r.error)}` };
-  return { ok: true, value: r.data as unknown as SessionSummary };
+  const value = r.data as unknown as SessionSummary;
+  // Older files: a breaking point over invalid levels is judged again (see reassessSweep).
+  return { ok: true, value: { ...value, ...reassessSweep(value.breakingPoints, value.economics, value.levels) } };
 }
 
 /** One NDJSON line → an event the reducer knows, or why not. */

@@ -1,6 +1,7 @@
 // Number and text formatting for views. Pure; one place so every view writes "2m00s" the same way.
 
 import stringWidth from 'string-width';
+import { msText } from '../core/result-text.ts';
 
 /** "2m00s", "45s", "1h02m"; null → "—". Sub-10 s keeps one decimal ("4.2s"). */
 export function formatDuration(ms: number | null | undefined): string {
@@ -36,11 +37,9 @@ export function formatClock(ms: number): string {
 }
 
 /** Latency in ms: "84 ms", "1.23 s". */
+/** Milliseconds as every view shows them (one formatter: src/core/result-text.ts). */
 export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 100) return `${Math.round(ms)} ms`;
-  return `${ms.toFixed(1)} ms`;
+  return msText(ms);
 }
 
 export function formatRate(x: number | null | undefined, digits = 0): string {

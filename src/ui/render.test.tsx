@@ -16,7 +16,7 @@ test('renderFinalFrame renders the summary once, deterministically, at the given
   const state = reduceAll(sampleEvents());
   const a = renderFinalFrame(state, theme, 100, { savedTo: 'sessions/x.json' });
   assert.match(a, /COMPLETED/);
-  assert.match(a, /support\s+48 users/);
+  assert.match(a, /support\s+48–56 users/);
   assert.match(a, /Saved to sessions\/x\.json/);
   assert.equal(renderFinalFrame(reduceAll(sampleEvents()), theme, 100, { savedTo: 'sessions/x.json' }), a, 'replay gives the same frame');
   assert.ok(frameWidth(renderFinalFrame(state, theme, 80)) <= 80);

@@ -56,7 +56,10 @@ test('deterministic mode: TTFT and ITL measured within 2% of the true values', a
       assert.equal(l.failed, 0);
       assert.equal(l.verdict, 'pass');
     }
-    assert.equal(out.shapes[0].breakingPoint.limitedBy, 'max-concurrency');
+    // 1.4 s requests give levels 1–4 fewer than the 59 TTFT samples a p95 bound needs within the
+    // quick window: they may be inconclusive (too few samples), but never a break.
+    for (const l of levels) assert.ok(l.outcome === 'pass' || /too few samples/.test(l.outcomeWhy ?? ''), l.outcomeWhy);
+    assert.equal(out.shapes[0].breakingPoint.firstFailing, null);
     const types = new Set(events.map((e) => e.type));
     for (const t of ['sweep.started', 'level.started', 'level.progress', 'server.sample', 'level.finished', 'sweep.finished']) assert.ok(types.has(t as EventBody['type']), t);
   } finally {
@@ -82,7 +85,7 @@ test('max_num_seqs = 6: the queue rule breaks at the first level above 6 and the
     assert.equal(at(6).verdict, 'pass');
     assert.equal(at(6).server.waitingMax, 0);
     assert.ok(at(7).server.waitingMax! >= 1);
-    assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing' });
+    assert.deepEqual({ ...bp, inconclusive: undefined }, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing', status: 'found', inconclusive: undefined });
     assert.ok(economics && economics.outputTokPerSPerGpu > 0);
   } finally {
     await sim.close();
@@ -135,7 +138,9 @@ test('mixed faults in a sweep: counted by class, excluded from latency, the swee
     const { sink } = collect();
     const t0 = performance.now();
     const out = await runSweep(
-      opts(sim.url, { maxConcurrency: 4, timingOverrides: { stallTimeoutMs: 400, minMs: 1500 } }),
+      // minFailures high: the early error-rate stop would end the level before every fault class
+      // came round (test/load/honest-sweep.test.ts covers that stop).
+      opts(sim.url, { maxConcurrency: 4, timingOverrides: { stallTimeoutMs: 400, minMs: 1500, minFailures: 100 } }),
       sink,
       createSessionClock(),
       new AbortController().signal,

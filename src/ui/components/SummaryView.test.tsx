@@ -17,8 +17,8 @@ test('times and tiers per stage, cost by price item with the table named, breaki
   assert.match(f, /1× GPU on VM\.GPU\.A10\.1.*\$2\.00\/h\s+\$0\.39/);
   assert.match(f, /load balancer/);
   assert.match(f, /Total \$0\.40/);
-  assert.match(f, /support\s+48 users\s+broke at 56 \(TTFT p95 > 2 s\) · ±8 · queueing/);
-  assert.match(f, /summary\s+8 users\s+broke at 12 \(server queue > 0\)/);
+  assert.match(f, /support\s+48–56 users\s+48 pass, 56 break by the ttft rule · ±8 · limited by queueing/);
+  assert.match(f, /summary\s+8–12 users\s+8 pass, 12 break by the queue rule/);
   assert.match(f, /Saved to sessions\/2026-01-15T10-00-00-sim-a10\.json/);
   r.unmount();
 });

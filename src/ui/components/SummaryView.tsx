@@ -13,9 +13,9 @@ import { formatBudget, formatDuration, formatHourly, truncate } from '../format.
 import { useTerminalSize, useUiEnv } from '../hooks.ts';
 import { useSession } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
-import { LIMIT_LABEL } from './sweep/CapacityCard.tsx';
-import { RULE_LABEL } from './sweep/LevelTable.tsx';
 import { Table, type Cell } from './Table.tsx';
+import { answerStatus } from '../../core/sweep.ts';
+import { breakingPointDetail, breakingPointHeadline, breakingPointUsers } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
@@ -111,21 +111,22 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
           const bp = sum.breakingPoints[shape];
           const eco = sum.economics[shape];
           if (!bp) return <Text key={shape} color={theme.roles.muted}>{`  ${shape.padEnd(8)} not measured`}</Text>;
-          // "N users" is the last passing level; then what tripped, and where.
+          // The number with its bracket (last valid pass, first valid break, resolution), or what
+          // limits the answer and what to do — never a bare number over inconclusive levels.
+          const status = answerStatus(bp);
           const detail = [
-            bp.firstFailing !== null ? `broke at ${bp.firstFailing}${bp.rule ? ` (${RULE_LABEL[bp.rule]})` : ''}` : 'never broke',
-            `±${bp.resolution}`,
-            LIMIT_LABEL[bp.limitedBy],
+            breakingPointDetail(bp),
             eco ? `${formatUsd(eco.usdPerMillionOutputTokens)}/M output tokens` : null,
           ]
             .filter(Boolean)
             .join(' · ');
+          const answered = breakingPointUsers(bp) !== null && bp.lastPassing > 0;
           return (
             <Text key={shape} wrap="truncate-end">
               {'  '}
               <Text>{shape.padEnd(8)}</Text>
-              <Text bold color={bp.lastPassing > 0 ? theme.roles.success : theme.roles.danger}>{`${bp.lastPassing} users`.padEnd(10)}</Text>
-              <Text color={theme.roles.muted}>{truncate(detail, Math.max(10, width - 20))}</Text>
+              <Text bold color={!answered ? theme.roles.danger : status === 'client-limited' ? theme.roles.warning : theme.roles.success}>{breakingPointHeadline(bp).padEnd(10)}</Text>
+              <Text color={theme.roles.muted}>{` ${truncate(detail, Math.max(10, width - 22))}`}</Text>
             </Text>
           );
         })}

@@ -96,7 +96,7 @@ export function CompareView({ c, colour = true, height }: { c: Comparison; colou
           {chart ? <Text>  users: {chart.xLabels.join(' · ')}</Text> : null}
           <Text bold>Breaking point · cost</Text>
           {c.breakingPoints.map((b) => (
-            <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.lastPassing : '—'}`).join('   ')}</Text>
+            <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.short : '—'}`).join('   ')}</Text>
           ))}
           <Text>  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
           <Text>  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>

@@ -6,6 +6,8 @@ import { Box, Text } from 'ink';
 import type { BreakingPoint, Economics, LevelResult, ShapeId } from '../../../core/sweep-types.ts';
 import { formatUsd } from '../../../core/cost.ts';
 import { formatRate } from '../../format.ts';
+import { levelOutcome } from '../../../core/sweep.ts';
+import { breakingPointHeadline, breakingPointText, breakingPointUsers } from '../../../core/result-text.ts';
 import { useTheme } from '../../theme.ts';
 
 export const LIMIT_LABEL: Record<BreakingPoint['limitedBy'], string> = {
@@ -14,6 +16,7 @@ export const LIMIT_LABEL: Record<BreakingPoint['limitedBy'], string> = {
   'decode-speed': 'decode speed',
   errors: 'errors',
   'max-concurrency': 'sweep max (did not break)',
+  client: 'this client (not the server)',
   unknown: 'unknown',
 };
 
@@ -43,7 +46,7 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
         const eco = economics[shape];
         const mark = <Text color={theme.chart[i % theme.chart.length]}>{shape.padEnd(nameW)}</Text>;
         if (!bp) {
-          const passing = levels.filter((l) => l.shape === shape && l.valid && l.verdict === 'pass').map((l) => l.concurrency);
+          const passing = levels.filter((l) => l.shape === shape && levelOutcome(l) === 'pass').map((l) => l.concurrency);
           return (
             <Text key={shape} wrap="truncate-end">
               {mark}
@@ -51,7 +54,9 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
             </Text>
           );
         }
-        const users = <Text bold color={bp.lastPassing > 0 ? theme.roles.success : theme.roles.danger}>{`${bp.lastPassing} users`}</Text>;
+        // The headline carries its bracket or its caveat: "48–56", "≥ 32 (client-limited)", "no answer".
+        const answered = breakingPointUsers(bp) !== null;
+        const users = <Text bold color={answered && bp.lastPassing > 0 ? (bp.status === 'client-limited' ? theme.roles.warning : theme.roles.success) : theme.roles.danger}>{breakingPointHeadline(bp)}</Text>;
         const limited = ` · ${LIMIT_LABEL[bp.limitedBy]}`;
         const money = eco ? `${formatRate(eco.outputTokPerSPerGpu)} tok/s/GPU · ${formatUsd(eco.usdPerMillionOutputTokens)}/M out tok` : 'economics unknown';
         if (compact) {
@@ -70,6 +75,11 @@ export function CapacityCard({ shapes, breakingPoints, economics, levels, width,
               {users}
               <Text color={theme.roles.muted}>{` ±${bp.resolution}${limited}${bp.firstFailing !== null ? ` · broke at ${bp.firstFailing}` : ''}`}</Text>
             </Text>
+            {bp.status === 'client-limited' || bp.status === 'no-answer' ? (
+              <Text wrap="truncate-end" color={theme.roles.warning}>
+                {' '.repeat(nameW) + breakingPointText(bp)}
+              </Text>
+            ) : null}
             <Text wrap="truncate-end" color={theme.roles.muted}>
               {' '.repeat(nameW) + money + (eco ? ` · ${formatRate(eco.usersPerGpuDollar)} users per GPU-$/h` : '')}
             </Text>

@@ -5,6 +5,8 @@ import React from 'react';
 import { Text } from 'ink';
 import type { BreakRule, Grade, LevelResult } from '../../../core/sweep-types.ts';
 import { formatMs, formatPct, formatRate } from '../../format.ts';
+import { levelOutcome } from '../../../core/sweep.ts';
+import { enoughFor, quantileText } from '../../../core/result-text.ts';
 import { useTheme, type Theme } from '../../theme.ts';
 import { Table, type Cell, type Column } from '../Table.tsx';
 
@@ -20,17 +22,20 @@ export const RULE_SHORT: Record<BreakRule, string> = { ttft: 'TTFT>2s', queue: '
 const gradeCell = (theme: Theme, text: string, g: Grade | null): Cell => ({ text, color: g ? theme.grades[g] : theme.roles.muted });
 
 export function verdictCell(theme: Theme, l: LevelResult): Cell {
-  if (!l.valid) return { text: `INVALID: ${l.invalidReasons.join('; ') || 'unknown reason'}`, color: theme.roles.warning, bold: true };
-  if (l.verdict === 'break') return { text: `BREAK ${l.brokeBy.map((r) => RULE_SHORT[r]).join(', ')}`, color: theme.roles.danger, bold: true };
+  const outcome = levelOutcome(l);
+  if (!l.valid) return { text: `INCONCLUSIVE (invalid): ${l.invalidReasons.join('; ') || 'unknown reason'}`, color: theme.roles.warning, bold: true };
+  if (outcome === 'inconclusive') return { text: `INCONCLUSIVE: ${l.outcomeWhy ?? 'undecided'}`, color: theme.roles.warning, bold: true };
+  if (outcome === 'break') return { text: `BREAK ${l.brokeBy.map((r) => RULE_SHORT[r]).join(', ')}`, color: theme.roles.danger, bold: true };
   return { text: 'pass', color: theme.roles.success };
 }
 
 export function levelRow(theme: Theme, l: LevelResult): Cell[] {
   return [
     { text: l.shape },
-    { text: String(l.concurrency) },
-    { text: formatMs(l.ttft.p50) },
-    gradeCell(theme, formatMs(l.ttft.p95), l.grades.ttft),
+    { text: l.attempt ? `${l.concurrency} (2nd)` : String(l.concurrency) }, // a re-measurement after a cool-down
+    // A percentile with too few samples under it shows as "n<59", never as a number.
+    { text: quantileText(l.ttft, 'p50') },
+    gradeCell(theme, quantileText(l.ttft, 'p95'), enoughFor(l.ttft, 'p95') ? l.grades.ttft : null),
     gradeCell(theme, formatMs(l.tpot.p50), l.grades.outputSpeed),
     { text: formatRate(l.outputTokPerS) },
     l.completed + l.failed > 0 ? gradeCell(theme, formatPct(l.successRate), l.grades.success) : { text: '—', color: theme.roles.muted },

@@ -8,6 +8,8 @@ import type { ServerSample } from '../../../core/sweep-types.ts';
 import { formatDuration, formatMs, formatPct } from '../../format.ts';
 import { useTheme } from '../../theme.ts';
 import { sparkline } from './chart.ts';
+import { enoughFor } from '../../../core/result-text.ts';
+import { minSamplesForQuantile } from '../../../core/stats.ts';
 
 export function LevelProgressLine({ current, width, finished }: { current: LevelProgress | null; width: number; finished?: number }) {
   const theme = useTheme();
@@ -23,7 +25,8 @@ export function LevelProgressLine({ current, width, finished }: { current: Level
       <Text wrap="truncate-end" color={theme.roles.muted}>
         {`  ${current.inFlight} in flight · ${current.completed} done`}
         {current.failed ? <Text color={theme.roles.danger}>{` · ${current.failed} failed`}</Text> : null}
-        {` · p95 ${current.ttftP95 === null ? '—' : formatMs(current.ttftP95)}`}
+        {/* A live p95 over fewer than 59 requests is no estimate yet: say how many there are. */}
+        {` · p95 ${current.ttftP95 === null ? '—' : enoughFor({ n: current.completed }, 'p95') ? formatMs(current.ttftP95) : `n<${minSamplesForQuantile(0.95)}`}`}
       </Text>
     </Box>
   );

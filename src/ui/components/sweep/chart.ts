@@ -6,6 +6,8 @@
 
 import asciichart from 'asciichart';
 import type { LevelResult, ShapeId } from '../../../core/sweep-types.ts';
+import { levelOutcome } from '../../../core/sweep.ts';
+import { enoughFor } from '../../../core/result-text.ts';
 
 export type ChartMetric = 'ttft' | 'tpot' | 'throughput';
 export const CHART_METRICS: readonly ChartMetric[] = ['ttft', 'tpot', 'throughput'];
@@ -22,9 +24,11 @@ export const METRIC_LIMIT: Record<ChartMetric, { value: number; label: string } 
 };
 export const SERIES_MARK = ['●', '■', '▲', '◆'] as const;
 
+/** A percentile over too few samples (or an inconclusive level) is no point on the chart: NaN. */
 export function metricValue(l: LevelResult, m: ChartMetric): number {
-  if (m === 'ttft') return l.ttft.p95;
-  if (m === 'tpot') return l.tpot.p50;
+  if (levelOutcome(l) === 'inconclusive' && !l.valid) return NaN;
+  if (m === 'ttft') return enoughFor(l.ttft, 'p95') ? l.ttft.p95 : NaN;
+  if (m === 'tpot') return enoughFor(l.tpot, 'p50') ? l.tpot.p50 : NaN;
   return l.outputTokPerS;
 }
 

@@ -177,6 +177,11 @@ export function reduceEvent(s: SessionState, e: NimbleEvent): SessionState {
       return { ...base, guards: [...s.guards, { t: e.t, kind: e.kind, message: e.message, action: e.action }] };
     case 'session.ended':
       return { ...base, status: e.status, endReason: e.reason, stage: s.stage };
+    case 'pattern.started':
+    case 'pattern.progress':
+    case 'pattern.window':
+    case 'pattern.finished':
+      return base; // pattern runs have their own reducer (src/core/pattern-state.ts)
   }
 }
 

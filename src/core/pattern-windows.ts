@@ -7,7 +7,7 @@
 // Per phase (and for the whole run) the raw values are kept for pooled percentiles, bounded by a
 // seeded reservoir so an hour-long soak holds a fixed amount of memory.
 import { createRng, type Rng } from '../util/rng.ts';
-import { summarize } from './stats.ts';
+import { quantileCI, sortNumbers, summarize } from './stats.ts';
 import type { Percentiles } from './sweep-types.ts';
 import type { PatternSpec } from './patterns.ts';
 
@@ -95,6 +95,9 @@ export class Pool {
 export interface PoolSummary {
   ttft: Percentiles;
   tpot: Percentiles;
+  /** Distribution-free 95 % CIs of the p95s (stats.ts quantileCI); ±Infinity when n is too small. */
+  ttftP95Ci: { low: number; high: number };
+  tpotP95Ci: { low: number; high: number };
   /** Values the percentiles come from (≤ the reservoir size) and how many were seen. */
   ttftKept: number;
   ttftSeen: number;
@@ -109,9 +112,15 @@ export interface PoolSummary {
 
 export function summarizePool(p: Pool): PoolSummary {
   const done = p.completed + p.failed;
+  const ci = (v: number[]) => {
+    const c = quantileCI(sortNumbers(v), 0.95, 0.95);
+    return { low: c.low, high: c.high };
+  };
   return {
     ttft: summarize(p.ttft),
     tpot: summarize(p.tpot),
+    ttftP95Ci: ci(p.ttft),
+    tpotP95Ci: ci(p.tpot),
     ttftKept: p.ttft.length,
     ttftSeen: p.ttftSeen,
     completed: p.completed,

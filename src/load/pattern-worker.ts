@@ -86,7 +86,10 @@ function loadAt(t: number): number {
   return cfg.phases[0].load;
 }
 
-async function one(user: number): Promise<void> {
+/** Closed loop: a user whose request failed waits this long before the next (no hot spin on a dead server). */
+const FAILURE_PAUSE_MS = 100;
+
+async function one(user: number): Promise<boolean> {
   const start = now();
   batch.sent.push(start - t0);
   inFlight++;
@@ -102,13 +105,14 @@ async function one(user: number): Promise<void> {
     collectGaps: false,
   });
   inFlight--;
-  if (!active || rec.errorClass === 'aborted') return; // cut at the end of the run: outside it
+  if (!active || rec.errorClass === 'aborted') return true; // cut at the end of the run: outside it
   if (rec.firstToken !== null) batch.firsts.push(rec.firstToken - t0, rec.firstToken - rec.start);
   const ttft = rec.firstToken !== null ? rec.firstToken - rec.start : 0;
   const lat = rec.end - rec.start;
   const tpot = rec.ok && rec.outputTokens > 1 ? (lat - ttft) / (rec.outputTokens - 1) : NaN;
   batch.ends.push(rec.end - t0, rec.ok ? 1 : 0, tpot, lat, rec.ok ? rec.outputTokens : 0);
   if (!rec.ok) batch.errorClasses.push(rec.errorClass ?? 'other');
+  return rec.ok;
 }
 
 /** Users whose loop is alive (a retiring user stays here until its last request ends). */
@@ -116,7 +120,9 @@ const live = new Set<number>();
 async function user(i: number): Promise<void> {
   live.add(i);
   try {
-    while (active && users[i]) await one(i);
+    while (active && users[i]) {
+      if (!(await one(i))) await new Promise((r) => setTimeout(r, FAILURE_PAUSE_MS));
+    }
   } finally {
     live.delete(i);
   }

@@ -184,7 +184,9 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
 
 // ---- nimble validate ----
 
-export function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
+export async function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
+  // SLA compliance of a pattern run (nimble load): its own exit codes, see pattern-commands.ts.
+  if (argv.includes('--sla')) return (await import('./pattern-commands.ts')).validateSlaCommand(argv, io);
   return run(argv, io, { tier: 'string', all: 'boolean', json: 'boolean' }, (p, ctx) => {
     let tier: TierId | undefined;
     if (p.flags.tier !== undefined) {

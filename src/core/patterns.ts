@@ -32,6 +32,11 @@ export interface PatternSpec {
   recoveryWindows: number;
   /** Stress: stop at the first step that breaks. */
   stopOnBreak: boolean;
+  /**
+   * Closed loop: users added by a phase join evenly over this many ms instead of all at once
+   * (default 0, a sharp step; soak: one window, so its users do not stay in lock step).
+   */
+  rampMs: number;
   /** The parameters as given (stored with the session, shown in reports). */
   params: Record<string, number | string | boolean>;
 }
@@ -45,7 +50,7 @@ export type PatternInput = Record<string, string | number | boolean | undefined>
 
 export const PATTERN_KEYS = [
   'pattern', 'shape', 'open-loop', 'window', 'base', 'peak', 'hold', 'spike', 'after', 'start', 'step', 'steps',
-  'max', 'users', 'rate', 'duration', 'recovery-tolerance', 'recovery-windows', 'stop-on-break',
+  'max', 'users', 'rate', 'duration', 'recovery-tolerance', 'recovery-windows', 'stop-on-break', 'ramp',
 ] as const;
 
 const DEFAULT_WINDOW_MS = 5000;
@@ -159,6 +164,7 @@ export function parsePattern(input: PatternInput): PatternSpec {
     recoveryTolerance: num(input, 'recovery-tolerance', { fallback: 0.2, min: 0 }),
     recoveryWindows: num(input, 'recovery-windows', { int: true, fallback: 3 }),
     stopOnBreak: bool(input, 'stop-on-break', true),
+    rampMs: input.ramp === undefined || input.ramp === '0' || input.ramp === 0 ? (kind === 'soak' ? windowMs : 0) : dur(input, 'ramp'),
     params,
   };
 }

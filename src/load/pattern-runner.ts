@@ -133,6 +133,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
   const cfg: PatternRunConfig = {
     mode: spec.mode,
     phases: spec.phases.map((p) => ({ startMs: p.startMs, durationMs: p.durationMs, load: p.load })),
+    rampMs: spec.mode === 'closed' ? (spec.rampMs ?? 0) : 0,
     model: opts.model,
     promptTokens: shape.promptTokens,
     outputTokens: shape.outputTokens,

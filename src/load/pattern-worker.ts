@@ -21,6 +21,8 @@ export interface PatternWorkerInit {
 export interface PatternRunConfig {
   mode: 'closed' | 'open';
   phases: Array<{ startMs: number; durationMs: number; load: number }>;
+  /** Closed loop: users a phase adds join evenly over this many ms. */
+  rampMs: number;
   model: string;
   promptTokens: number;
   outputTokens: number;
@@ -86,6 +88,16 @@ function loadAt(t: number): number {
   return cfg.phases[0].load;
 }
 
+/** Closed-loop users wanted at t: a phase's added users join evenly over rampMs. */
+function usersAt(t: number): number {
+  let i = cfg.phases.length - 1;
+  while (i > 0 && t < cfg.phases[i].startMs) i--;
+  const p = cfg.phases[i];
+  const prev = i > 0 ? cfg.phases[i - 1].load : 0;
+  if (p.load <= prev || cfg.rampMs <= 0) return p.load;
+  return Math.min(p.load, prev + Math.ceil(((p.load - prev) * (t - p.startMs + 1)) / cfg.rampMs));
+}
+
 /** Closed loop: a user whose request failed waits this long before the next (no hot spin on a dead server). */
 const FAILURE_PAUSE_MS = 100;
 
@@ -129,7 +141,7 @@ async function user(i: number): Promise<void> {
 }
 
 function controlClosed(t: number): void {
-  const want = loadAt(t);
+  const want = usersAt(t);
   for (let i = 0; i < Math.max(want, users.length); i++) {
     users[i] = i < want;
     // A retiring user told to stay before its request ended simply carries on.

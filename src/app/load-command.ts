@@ -17,6 +17,7 @@ import { createEventBus } from './event-bus.ts';
 import { errorText } from './cycle.ts';
 import { loadConfig } from './config.ts';
 import { NIMBLE_VERSION } from './run.ts';
+import { attachOutput, chooseOutputMode, type Output } from './output.ts';
 import { normalizeTarget } from './sweep-command.ts';
 
 export const LOAD_USAGE = `Usage: nimble load --pattern step|spike|stress|soak (--sim | --target URL) [options]
@@ -50,7 +51,9 @@ Simulator (with --sim):
   --fault <spec>             e.g. 429:0.05 (see nimble sim --help)
 Output:
   --sessions-dir <dir>       where the session is saved
-  --json | --plain           one JSON document at the end | a line per window (the default)
+  --json | --plain           one JSON document at the end | a line per window (the default off a terminal;
+                             on a terminal: the live view over time, q to stop)
+  --theme <name>             dark | light | high-contrast
 `;
 
 const options = {
@@ -69,6 +72,7 @@ const options = {
   'sim-leak': { type: 'string' },
   fault: { type: 'string' },
   'sessions-dir': { type: 'string' },
+  theme: { type: 'string' },
   json: { type: 'boolean' },
   plain: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -132,7 +136,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   if (!f.sim === !f.target) throw new UsageError('give exactly one of --sim or --target URL', LOAD_USAGE);
   const spec = patternFromFlags(flags);
   const prompt = intFlag('prompt-tokens', f['prompt-tokens'] as string | undefined, LOAD_USAGE);
-  const output = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);
+  const outputTokens = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);
   const keyVar = f['api-key-env'] as string | undefined;
   const apiKey = keyVar ? process.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, LOAD_USAGE);
@@ -145,9 +149,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
     sim = await startSimNimInWorker(simOpts);
   }
   const baseUrl = sim ? sim.url : normalizeTarget(String(f.target));
-  const json = !!f.json;
+  const mode = chooseOutputMode({ json: !!f.json, plain: !!f.plain });
+  const json = mode === 'json';
   const print = (line: string) => {
-    if (!json) process.stdout.write(line + '\n');
+    if (mode === 'plain') process.stdout.write(line + '\n');
   };
   try {
     let model = f.model as string | undefined;
@@ -184,6 +189,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
       else if (e.type === 'log' && e.level !== 'info') process.stderr.write(`nimble: ${e.line}\n`);
     });
     const abort = new AbortController();
+    const output: Output | null = mode === 'tui' ? await attachOutput({ mode, bus, priceTable: config.priceTable, theme: f.theme as string | undefined, onQuit: () => abort.abort() }) : null;
     const onSig = () => {
       process.stderr.write('\nnimble: stopping the pattern (the part that ran is kept)\n');
       abort.abort();
@@ -199,7 +205,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
     let result: PatternResult | null = null;
     try {
       const { runPattern } = await import('../load/pattern-runner.ts');
-      result = await runPattern({ baseUrl, model: model!, spec, apiKey, shapeOverride: { promptTokens: prompt, outputTokens: output } }, (b) => bus.emit(b), abort.signal);
+      result = await runPattern({ baseUrl, model: model!, spec, apiKey, shapeOverride: { promptTokens: prompt, outputTokens } }, (b) => bus.emit(b), abort.signal);
       if (result.aborted) {
         status = 'aborted';
         reason = 'stopped by the user';
@@ -215,9 +221,13 @@ export async function loadCommand(argv: string[]): Promise<number> {
     bus.emit({ type: 'stage.ended', stage: 'sweep', ok: status === 'completed' });
     bus.emit({ type: 'session.ended', status, reason });
     writer.finish(summarizeSession(bus.state, config.priceTable));
+    await output?.finish(writer.path);
     const sla = result ? slaReport(result, slaTargetsFor(spec.shape, config.sla)) : null;
     if (json) process.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla }, null, 2) + '\n');
-    else {
+    else if (mode === 'tui') {
+      if (sla) process.stdout.write(slaLines(sla).join('\n') + '\n');
+      process.stdout.write(`saved: ${writer.path}\n`);
+    } else {
       if (result) for (const l of [...figuresLines(result), ...slaLines(sla!)]) print(l);
       if (reason) print(`${status}: ${reason}`);
       print(`saved: ${writer.path}  (nimble report ${meta.id} --format md|html · nimble validate ${meta.id} --sla)`);

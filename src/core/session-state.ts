@@ -6,6 +6,7 @@ import type { NimbleEvent, SessionMeta, SessionStatus, SmokeCheck, Stage, LevelP
 import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId } from './sweep-types.ts';
 import type { PhaseId, TierId } from './tiers.ts';
 import { initialPhases, trackPhase, type PhaseState } from './phase-tracker.ts';
+import { reducePattern, type PatternState } from './pattern-state.ts';
 
 export interface StageState {
   startedAt?: number;
@@ -58,6 +59,8 @@ export interface SessionState {
   errors: { t: number; message: string; hint?: string; where: string }[];
   guards: { t: number; kind: string; message: string; action: string }[];
   eventCount: number;
+  /** A load-pattern run (nimble load), when the session holds one. */
+  pattern?: PatternState | null;
 }
 
 export const MAX_LOG_LINES = 200;
@@ -181,7 +184,7 @@ export function reduceEvent(s: SessionState, e: NimbleEvent): SessionState {
     case 'pattern.progress':
     case 'pattern.window':
     case 'pattern.finished':
-      return base; // pattern runs have their own reducer (src/core/pattern-state.ts)
+      return { ...base, pattern: reducePattern(s.pattern ?? null, e) };
   }
 }
 

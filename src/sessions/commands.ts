@@ -171,7 +171,14 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
   return run(argv, io, { json: 'boolean', md: 'boolean' }, async (p, ctx) => {
     if (p.positional.length < 2) throw new UsageError('usage: nimble compare <id> <id> [...] [--json|--md]');
     if (p.flags.json && p.flags.md) throw new UsageError('--json and --md: pick one');
-    const sessions = p.positional.map((ref) => load(ctx, ref).summary);
+    const loaded = p.positional.map((ref) => load(ctx, ref));
+    // Sessions of nimble load: their pattern runs compared over time (pattern-commands.ts).
+    if (loaded.every((s) => s.events.some((e) => e.type === 'pattern.started'))) {
+      const { comparePatternsText } = await import('./pattern-commands.ts');
+      ctx.io.stdout.write(comparePatternsText(loaded, ctx.config, !!p.flags.json) + '\n');
+      return 0;
+    }
+    const sessions = loaded.map((s) => s.summary);
     const c = compareSessions(sessions);
     if (p.flags.json) ctx.io.stdout.write(JSON.stringify(c, null, 2) + '\n');
     else if (!p.flags.md && ctx.io.stdout.isTTY && ctx.io.stdin?.isTTY) {

@@ -10,6 +10,8 @@ import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
 import { parseArgs, UsageError, type CommandIo } from './commands.ts';
 import { findSessionId, readSession, resolveSessionsDir, SessionReadError } from './store.ts';
 import { reportHtml, reportMarkdown, type ReportInput } from './pattern-report.ts';
+import { comparePatternsMarkdown } from '../core/pattern-compare.ts';
+import type { LoadedSession } from './store.ts';
 
 const defaultIo = (): CommandIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 
@@ -93,4 +95,14 @@ export function validateSlaCommand(argv: string[], io: CommandIo = defaultIo()):
     }
     return code;
   });
+}
+
+/** nimble compare on pattern sessions: the first pattern run of each, side by side. */
+export function comparePatternsText(sessions: LoadedSession[], config: NimbleConfig, json: boolean): string {
+  const runs = sessions.map((s) => {
+    const run = patternRunsFromEvents(s.events)[0];
+    return { id: s.id, run, sla: run.result ? slaReport(run.result, slaTargetsFor(run.spec.shape, config.sla)) : null };
+  });
+  if (json) return JSON.stringify(runs.map((r) => ({ id: r.id, spec: r.run.spec, result: r.run.result, sla: r.sla })), null, 2);
+  return comparePatternsMarkdown(runs);
 }

@@ -11,6 +11,8 @@ import { STAGE_TARGET_MS } from '../core/tiers.ts';
 import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
 import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
+import type { PatternRunOptions } from '../load/pattern-runner.ts';
+import type { PatternSpec } from '../core/patterns.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
@@ -28,6 +30,8 @@ export interface LoadService {
     clock: SessionClock,
     signal: AbortSignal,
   ): Promise<unknown>;
+  /** A load pattern after the sweep (nimble run --pattern). */
+  runPattern?(opts: PatternRunOptions, sink: EventSink, signal: AbortSignal): Promise<unknown>;
 }
 
 export interface CycleOptions {
@@ -50,6 +54,8 @@ export interface CycleOptions {
   healthTimeoutMs: number;
   /** Skip the sweep (deploy + smoke test + cleanup only). */
   skipSweep?: boolean;
+  /** Run this load pattern after the sweep (or instead of it, with skipSweep), in the sweep stage. */
+  pattern?: PatternSpec;
 }
 
 export interface CycleDeps {
@@ -210,11 +216,11 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     }
 
     // ── Sweep ────────────────────────────────────────────────────────────────────────────────
-    if (!opts.skipSweep) {
+    if (!opts.skipSweep || opts.pattern) {
       begin('sweep');
       const gpuRate = opts.priceTable.items[opts.spec.gpuShape];
       try {
-        await load.runSweep(
+        if (!opts.skipSweep) await load.runSweep(
           {
             baseUrl: endpoint.baseUrl,
             model: opts.spec.model,
@@ -231,6 +237,9 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
           clock,
           work.signal,
         );
+        if (opts.pattern && load.runPattern && !work.signal.aborted) {
+          await load.runPattern({ baseUrl: endpoint.baseUrl, model: opts.spec.model, spec: opts.pattern, apiKey: opts.apiKey, shapeOverride: opts.tokens }, sink, work.signal);
+        }
         end('sweep', !work.signal.aborted, work.signal.aborted ? 'stopped' : undefined);
       } catch (err) {
         end('sweep', false, isAbort(err) ? 'stopped' : errorText(err));

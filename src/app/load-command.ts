@@ -1,10 +1,10 @@
 // `nimble load --pattern step|spike|stress|soak`: load that changes over time against the built-in
 // simulator (--sim), any OpenAI-compatible URL or a deployed NIM (--target), saved as a session
 // with its windows, derived figures and SLA report.
-import { readFileSync } from 'node:fs';
 import { createSessionClock } from '../core/clock.ts';
 import type { NimbleEvent, SessionMeta, SessionStatus } from '../core/events.ts';
-import { parsePattern, parsePatternFile, PATTERN_KEYS, PatternError, type PatternInput, type PatternSpec } from '../core/patterns.ts';
+import { PATTERN_KEYS } from '../core/patterns.ts';
+import { patternFromFlags } from './pattern-flags.ts';
 import { figuresLines, slaLines, windowLine, WINDOW_DEFINITION } from '../core/pattern-format.ts';
 import { slaReport, slaTargetsFor } from '../core/sla-report.ts';
 import { summarizeSession } from '../core/session-summary.ts';
@@ -106,26 +106,6 @@ export function simOptions(f: Record<string, string | boolean | undefined>): Sim
   return o;
 }
 
-export function patternFromFlags(f: Record<string, string | boolean | undefined>): PatternSpec {
-  const input: PatternInput = {};
-  for (const k of PATTERN_KEYS) if (f[k] !== undefined) input[k] = f[k] as string | boolean;
-  try {
-    if (f['pattern-file']) {
-      let text: string;
-      try {
-        text = readFileSync(String(f['pattern-file']), 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read --pattern-file ${f['pattern-file']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, LOAD_USAGE);
-      }
-      return parsePatternFile(text, input);
-    }
-    return parsePattern(input);
-  } catch (e) {
-    if (e instanceof PatternError) throw new UsageError(e.message, LOAD_USAGE);
-    throw e;
-  }
-}
-
 export async function loadCommand(argv: string[]): Promise<number> {
   const { values: f } = parse(argv, options, LOAD_USAGE);
   if (f.help) {
@@ -134,7 +114,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   }
   const flags = f as Record<string, string | boolean | undefined>;
   if (!f.sim === !f.target) throw new UsageError('give exactly one of --sim or --target URL', LOAD_USAGE);
-  const spec = patternFromFlags(flags);
+  const spec = patternFromFlags(flags, LOAD_USAGE);
   const prompt = intFlag('prompt-tokens', f['prompt-tokens'] as string | undefined, LOAD_USAGE);
   const outputTokens = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);
   const keyVar = f['api-key-env'] as string | undefined;

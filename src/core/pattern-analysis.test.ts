@@ -101,7 +101,7 @@ test('SLA report: CI decides met / missed / inconclusive; exit codes', () => {
   assert.equal(close.rows[2].verdict, 'inconclusive', 'no KV gauge');
   assert.equal(slaExitCode([close]), 3);
   const bad = slaReport(base({ ttft: { ...EMPTY_PERCENTILES, n: 500, p95: 1500 }, ttftP95Ci: { low: 1400, high: 1600 }, completed: 400, failed: 100 }), slaTargetsFor('coding', { ttftP95Ms: 2000, shapes: { coding: { ttftP95Ms: 1000 } } }));
-  assert.equal(bad.rows[0].target, '< 1000 ms');
+  assert.equal(bad.rows[0].target, '< 1.00 s');
   assert.equal(bad.rows[0].verdict, 'missed');
   assert.equal(bad.rows[3].verdict, 'missed');
   assert.equal(slaExitCode([good, bad]), 1);

@@ -56,7 +56,7 @@ export interface SlaReport {
 }
 
 const fin = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-const ms = (v: number) => `${Math.round(v)} ms`;
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
 const pct = (v: number) => `${+(v * 100).toFixed(v > 0.999 && v < 1 ? 2 : 1)} %`;
 // Stored JSON turns ±Infinity into null: an unbounded side.
 const lo = (v: number | null | undefined) => (fin(v) ? v : -Infinity);

@@ -134,6 +134,8 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
     mode: spec.mode,
     phases: spec.phases.map((p) => ({ startMs: p.startMs, durationMs: p.durationMs, load: p.load })),
     rampMs: spec.mode === 'closed' ? (spec.rampMs ?? 0) : 0,
+    // The first window is the warm-up in every figure: its users join over it, out of lock step.
+    firstRampMs: spec.mode === 'closed' ? spec.windowMs : 0,
     model: opts.model,
     promptTokens: shape.promptTokens,
     outputTokens: shape.outputTokens,

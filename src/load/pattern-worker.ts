@@ -23,6 +23,8 @@ export interface PatternRunConfig {
   phases: Array<{ startMs: number; durationMs: number; load: number }>;
   /** Closed loop: users a phase adds join evenly over this many ms. */
   rampMs: number;
+  /** Closed loop: the first phase's users join evenly over this many ms (they would stay in lock step). */
+  firstRampMs: number;
   model: string;
   promptTokens: number;
   outputTokens: number;
@@ -94,8 +96,9 @@ function usersAt(t: number): number {
   while (i > 0 && t < cfg.phases[i].startMs) i--;
   const p = cfg.phases[i];
   const prev = i > 0 ? cfg.phases[i - 1].load : 0;
-  if (p.load <= prev || cfg.rampMs <= 0) return p.load;
-  return Math.min(p.load, prev + Math.ceil(((p.load - prev) * (t - p.startMs + 1)) / cfg.rampMs));
+  const ramp = i === 0 ? Math.max(cfg.rampMs, cfg.firstRampMs) : cfg.rampMs;
+  if (p.load <= prev || ramp <= 0) return p.load;
+  return Math.min(p.load, prev + Math.ceil(((p.load - prev) * (t - p.startMs + 1)) / ramp));
 }
 
 /** Closed loop: a user whose request failed waits this long before the next (no hot spin on a dead server). */
@@ -115,10 +118,12 @@ async function one(user: number): Promise<boolean> {
     stallTimeoutMs: cfg.stallTimeoutMs,
     now,
     collectGaps: false,
+    // Reported when it comes, not when the request ends: a window closes a moment after its end,
+    // and a queued request's long TTFT belongs to the window in which the user saw it.
+    onFirstToken: (t) => void (active && batch.firsts.push(t - t0, t - start)),
   });
   inFlight--;
   if (!active || rec.errorClass === 'aborted') return true; // cut at the end of the run: outside it
-  if (rec.firstToken !== null) batch.firsts.push(rec.firstToken - t0, rec.firstToken - rec.start);
   const ttft = rec.firstToken !== null ? rec.firstToken - rec.start : 0;
   const lat = rec.end - rec.start;
   const tpot = rec.ok && rec.outputTokens > 1 ? (lat - ttft) / (rec.outputTokens - 1) : NaN;

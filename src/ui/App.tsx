@@ -58,6 +58,8 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
   const status = useSession((s) => s.status);
   const resources = useSession((s) => s.resources);
   const pattern = useSession((s) => s.pattern ?? null);
+  // nimble load: the view over time is the summary too; nimble run keeps its cost summary.
+  const patternOnly = useSession((s) => s.meta?.flags.command === 'load');
   const [picked, setPicked] = useState<ViewId | null>(null);
   const [help, setHelp] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -127,7 +129,7 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
     <TimelineView width={columns} height={bodyH} />
   ) : view === 'smoke' ? (
     <SmokeView width={columns} height={bodyH} />
-  ) : pattern && (view === 'sweep' || view === 'summary') ? (
+  ) : pattern && (view === 'sweep' || (view === 'summary' && patternOnly)) ? (
     // A load-pattern session (nimble load): its view over time stands for the sweep and summary.
     <PatternView pattern={pattern} width={columns} height={bodyH} metric={metric} />
   ) : view === 'sweep' ? (

@@ -72,7 +72,7 @@ export function renderFinalFrame(state: SessionState, theme: Theme, width = 100,
   const rows = opts.rows ?? 200;
   return renderToString(
     <Providers store={store} theme={theme} env={{ size: { columns: width, rows }, savedTo: opts.savedTo, priceTable: opts.priceTable ?? DEFAULT_PRICE_TABLE }}>
-      {state.pattern ? <PatternView pattern={state.pattern} metric="ttft" width={width} height={36} /> : <SummaryView width={width} />}
+      {state.pattern && state.meta?.flags.command === 'load' ? <PatternView pattern={state.pattern} metric="ttft" width={width} height={36} /> : <SummaryView width={width} />}
     </Providers>,
     { columns: width },
   );

@@ -20,28 +20,31 @@ function collect() {
 
 test('spike: recovery time from the simulator’s overload parameters is measured within one window', async () => {
   // Above 4 running requests the server is overloaded; each new request's first token then comes
-  // 600 ms late, and goes on doing so for 3 s after the overload ends. The overload ends when the
+  // 900 ms late, and goes on doing so for 3 s after the overload ends. The overload ends when the
   // spike's surplus users have left (their last, penalised request: at most ttft + penalty +
-  // 4 × itl = 880 ms after the spike); the last late first token is seen penalty + ttft after
-  // the 3 s. So recovery = 3000 + 600 + 200 + drain, drain in (0, 880] ms: 3.8–4.7 s.
-  const ttft = 200;
-  const penalty = 600;
+  // 4 × itl = 1280 ms after the spike); the last late first token is seen penalty + ttft after
+  // the 3 s. So the true recovery lies in [3000 + 900 + 300, that + 1280] ms, and a measurement
+  // with one-window resolution may add up to one window. Tolerance 50 % (baseline 300 → 450 ms,
+  // penalised 1200 ms): a loaded CI host's wake-up delays stay far inside it.
+  const ttft = 300;
+  const penalty = 900;
   const recovery = 3000;
   const drainMax = ttft + penalty + 4 * 20;
   const sim = await startSimNimInWorker({ deterministic: { ttftMs: ttft, itlMs: 20, overload: { aboveRunning: 4, penaltyMs: penalty, recoveryMs: recovery } } });
   try {
-    const spec = parsePattern({ pattern: 'spike', base: '2', peak: '8', hold: '4s', spike: '3s', after: '8s', window: '1s', 'recovery-windows': '2' });
+    const spec = parsePattern({ pattern: 'spike', base: '2', peak: '8', hold: '4s', spike: '3s', after: '9s', window: '1s', 'recovery-windows': '2', 'recovery-tolerance': '0.5' });
     const { sink, events } = collect();
     const r = await runPattern({ baseUrl: sim.url, model: MODEL, spec, shapeOverride: SMALL }, sink, new AbortController().signal);
     const s = r.spike!;
-    const expected = recovery + penalty + ttft + drainMax / 2;
+    const lo = recovery + penalty + ttft;
+    const hi = lo + drainMax;
     assert.ok(Math.abs(s.baselineTtftP95Ms - ttft) < 0.2 * ttft, `baseline ${s.baselineTtftP95Ms}`);
     assert.ok(s.spikeTtftP95Ms > ttft + penalty * 0.9, `p95 during the spike ${s.spikeTtftP95Ms}`);
     assert.equal(s.spikeErrorRate, 0);
     assert.notEqual(s.recoveryMs, null, s.note);
-    assert.ok(Math.abs(s.recoveryMs! - expected) <= spec.windowMs, `recovery ${s.recoveryMs} ms, expected ${expected} ± ${spec.windowMs}`);
+    assert.ok(s.recoveryMs! >= lo && s.recoveryMs! <= hi + spec.windowMs, `recovery ${s.recoveryMs} ms, true recovery in [${lo}, ${hi}] ms, resolution ${spec.windowMs} ms`);
     const wins = events.filter((e) => e.type === 'pattern.window');
-    assert.equal(wins.length, 15);
+    assert.equal(wins.length, 16);
     assert.ok(events.some((e) => e.type === 'pattern.finished'));
   } finally {
     await sim.close();

@@ -41,6 +41,7 @@ Pattern (or --pattern-file f.json with the same keys; flags override the file):
   --open-loop                spike/soak: base/peak/rate are requests per second (Poisson arrivals)
   --rate <r>                 soak with --open-loop: requests per second
   --recovery-tolerance 0.2   spike: p95 back within +20 % of baseline…  --recovery-windows 3  …for 3 windows
+  --ramp <dur>               closed loop: users a phase adds join over this time (default: soak one window)
   --prompt-tokens <n>        override the shape's prompt length   --output-tokens <n>  and output length
 Simulator (with --sim):
   --nim-profile <id>         a10-llama-3.1-8b (default) | a10-llama-3.1-8b-int4 | h100-llama-3.1-8b

@@ -164,7 +164,7 @@ export function parsePattern(input: PatternInput): PatternSpec {
     recoveryTolerance: num(input, 'recovery-tolerance', { fallback: 0.2, min: 0 }),
     recoveryWindows: num(input, 'recovery-windows', { int: true, fallback: 3 }),
     stopOnBreak: bool(input, 'stop-on-break', true),
-    rampMs: input.ramp === undefined || input.ramp === '0' || input.ramp === 0 ? (kind === 'soak' ? windowMs : 0) : dur(input, 'ramp'),
+    rampMs: input.ramp === undefined ? (kind === 'soak' ? windowMs : 0) : input.ramp === '0' || input.ramp === 0 ? 0 : dur(input, 'ramp'),
     params,
   };
 }

@@ -42,7 +42,7 @@ export function reportMarkdown(inputs: ReportInput[]): string {
     out.push(`# nimble pattern report — ${r.run.spec.kind} · session ${r.id}`, '');
     out.push(`- model: ${r.model} · target: ${r.target} · started ${r.startedAt}`, `- pattern: ${describePattern(r.run.spec)}`, `- windows: ${WINDOW_DEFINITION}`, '');
     if (r.run.result) {
-      out.push('## Figures', '', ...figuresLines(r.run.result).map((l) => (l.startsWith('  ') ? `    ${l.trim()}` : `- ${l}`)), '');
+      out.push('## Figures', '', ...figuresLines(r.run.result).slice(1).map((l) => (l.startsWith('  ') ? `    ${l.trim()}` : `- ${l}`)), '');
       if (r.sla) out.push('## SLA compliance', '', slaMarkdown(r.sla), '');
     } else out.push('**The run did not finish: no figures.**', '');
     out.push('## Windows', '', ...windowsTable(r.run.windows, r.run.spec.mode), '');
@@ -158,7 +158,7 @@ export function reportHtml(inputs: ReportInput[]): string {
   for (const r of inputs) {
     body.push(`<h1>${esc(r.run.spec.kind)} · session ${esc(r.id)}</h1>`);
     body.push(`<p>model ${esc(r.model)} · target ${esc(r.target)} · started ${esc(r.startedAt)}<br>pattern: ${esc(describePattern(r.run.spec))}<br><small>windows: ${esc(WINDOW_DEFINITION)}</small></p>`);
-    if (r.run.result) body.push('<h2>Figures</h2><ul>' + figuresLines(r.run.result).map((l) => `<li>${md(l.trim())}</li>`).join('') + '</ul>');
+    if (r.run.result) body.push('<h2>Figures</h2><ul>' + figuresLines(r.run.result).slice(1).map((l) => `<li>${md(l.trim())}</li>`).join('') + '</ul>');
     if (r.sla) {
       body.push(`<h2>SLA compliance: ${r.sla.met} of ${r.sla.total} met</h2><table><tr><th>Metric</th><th>Target</th><th>Measured</th><th>Verdict</th><th>Data</th></tr>`);
       for (const row of r.sla.rows) body.push(`<tr class="${row.verdict}"><td>${esc(row.label)}</td><td>${esc(row.target)}</td><td>${esc(row.measured)}</td><td>${row.verdict}</td><td>${esc(row.detail)}</td></tr>`);

@@ -31,6 +31,8 @@ export interface PatternRunOptions {
 }
 
 const SOURCE = 'pattern';
+// bench soak-rss only (node --expose-gc, NIMBLE_BENCH_GC=1): see pattern-worker.ts.
+const benchGc = process.env.NIMBLE_BENCH_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
 
 /** Resolves with the result (aborted: true when `signal` aborted); rejects only on bad options or a worker failure. */
 export async function runPattern(opts: PatternRunOptions, sink: EventSink, signal: AbortSignal): Promise<PatternResult> {
@@ -58,6 +60,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
   };
   const worker = spawnWorker(new URL('./pattern-worker.ts', import.meta.url), { workerData: init });
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+  const gcTimer = benchGc ? setInterval(benchGc, 60_000) : null;
   const send = (m: PatternToWorker) => {
     try {
       worker.postMessage(m);
@@ -150,6 +153,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
     endT = signal.aborted ? 0 : await done;
   } finally {
     signal.removeEventListener('abort', onAbort);
+    if (gcTimer) clearInterval(gcTimer);
     await (scraper as ReturnType<typeof startScraper> | null)?.stop();
     send({ type: 'stop' });
     const timer = setTimeout(() => void worker.terminate(), 1000);

@@ -181,6 +181,10 @@ function flush(): void {
 
 let control: NodeJS.Timeout | null = null;
 let reporter: NodeJS.Timeout | null = null;
+// bench soak-rss only (node --expose-gc, NIMBLE_BENCH_GC=1): a full collection each minute, so RSS
+// shows retained memory rather than how lazily V8 collects.
+const benchGc = process.env.NIMBLE_BENCH_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
+if (benchGc) setInterval(benchGc, 60_000).unref();
 
 function start(c: PatternRunConfig): void {
   cfg = c;

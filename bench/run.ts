@@ -4,6 +4,7 @@ import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
+import { soakRss } from './soak-rss.ts';
 import { loopbackFloor } from './floor.ts';
 import { FIGURES } from './level.ts';
 import { scaleOut } from './scale-out.ts';
@@ -16,9 +17,11 @@ const all = {
   'efficiency-standard': () => efficiency('standard'),
   'long-window': () => longWindow(),
   'scale-out': () => scaleOut(),
+  'soak-rss': () => soakRss(),
 } as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]);
+// soak-rss takes 10 minutes: only when asked for by name.
+const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]).filter((n) => n !== 'soak-rss');
 for (const n of names) {
   if (!(n in all)) {
     console.error(`unknown benchmark "${n}": use ${Object.keys(all).join(', ')}`);

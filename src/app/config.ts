@@ -8,11 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { sanitizeText } from '../util/sanitize.ts';
 import { z } from 'zod';
 import { DEFAULT_PRICE_TABLE, type PriceItem, type PriceTable } from '../core/cost.ts';
+import type { SlaConfigFile } from '../core/sla-report.ts';
 
 export interface NimbleConfig {
   priceTable: PriceTable;
   dailyBudgetUsd?: number;
   sessionsDir?: string;
+  /** SLA targets for pattern reports (src/core/sla-report.ts), laid over seed 001's. */
+  sla?: SlaConfigFile;
   /** The file read, or null when none exists (defaults). */
   source: string | null;
 }
@@ -43,7 +46,24 @@ const configSchema = z.strictObject({
     .optional(),
   dailyBudgetUsd: z.number().positive().optional(),
   sessionsDir: z.string().min(1).optional(),
+  sla: z
+    .strictObject({
+      ...slaFields(),
+      shapes: z.partialRecord(z.enum(['support', 'summary', 'coding']), z.strictObject(slaFields())).optional(),
+    })
+    .optional(),
 });
+
+function slaFields() {
+  return {
+    ttftP95Ms: z.number().positive().optional(),
+    outputTokPerS: z.number().positive().optional(),
+    kvCacheMax: z.number().min(0).max(1).optional(),
+    successRate: z.number().min(0).max(1).optional(),
+    recoveryS: z.number().nonnegative().optional(),
+    spikeErrorRate: z.number().min(0).max(1).optional(),
+  };
+}
 
 export function configPath(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): { path: string; explicit: boolean } {
   if (env.NIMBLE_CONFIG) return { path: resolve(env.NIMBLE_CONFIG), explicit: true };
@@ -78,7 +98,7 @@ export function parseConfig(raw: unknown, file: string, home: string = homedir()
     const d = c.sessionsDir.startsWith('~/') ? join(home, c.sessionsDir.slice(2)) : c.sessionsDir;
     sessionsDir = resolve(dirname(file), d);
   }
-  return { priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir, source: file };
+  return { priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir, ...(c.sla ? { sla: c.sla as SlaConfigFile } : {}), source: file };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): NimbleConfig {

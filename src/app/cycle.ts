@@ -12,6 +12,8 @@ import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
 import { sweepAnswer } from '../core/result-text.ts';
 import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
+import type { PatternRunOptions } from '../load/pattern-runner.ts';
+import type { PatternSpec } from '../core/patterns.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
@@ -29,6 +31,8 @@ export interface LoadService {
     clock: SessionClock,
     signal: AbortSignal,
   ): Promise<unknown>;
+  /** A load pattern after the sweep (nimble run --pattern). */
+  runPattern?(opts: PatternRunOptions, sink: EventSink, signal: AbortSignal): Promise<unknown>;
 }
 
 export interface CycleOptions {
@@ -53,6 +57,8 @@ export interface CycleOptions {
   skipSweep?: boolean;
   /** Where the sweep's load comes from (default: this process; --load-from). */
   loadEngine?: SweepOptions['engine'];
+  /** Run this load pattern after the sweep (or instead of it, with skipSweep), in the sweep stage. */
+  pattern?: PatternSpec;
 }
 
 export interface CycleDeps {
@@ -221,11 +227,11 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     }
 
     // ── Sweep ────────────────────────────────────────────────────────────────────────────────
-    if (!opts.skipSweep) {
+    if (!opts.skipSweep || opts.pattern) {
       begin('sweep');
       const gpuRate = opts.priceTable.items[opts.spec.gpuShape];
       try {
-        await load.runSweep(
+        if (!opts.skipSweep) await load.runSweep(
           {
             baseUrl: endpoint.baseUrl,
             model: opts.spec.model,
@@ -244,9 +250,12 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
           clock,
           work.signal,
         );
+        if (opts.pattern && load.runPattern && !work.signal.aborted) {
+          await load.runPattern({ baseUrl: endpoint.baseUrl, model: opts.spec.model, spec: opts.pattern, apiKey: opts.apiKey, shapeOverride: opts.tokens }, sink, work.signal);
+        }
         // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
         const answer = sweepAnswer(bus.state.sweep.breakingPoints);
-        const noAnswer = !work.signal.aborted && answer.status === 'none';
+        const noAnswer = !opts.skipSweep && !work.signal.aborted && answer.status === 'none';
         end('sweep', !work.signal.aborted && !noAnswer, work.signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined);
         if (noAnswer) {
           status = 'failed';

@@ -11,6 +11,7 @@ import { formatUsd, type PriceTable } from '../core/cost.ts';
 import { PHASE_LABEL, PHASE_ORDER, phaseBudgetMs, TIER_LABEL } from '../core/tiers.ts';
 import { formatBudget, formatDuration, formatMs } from '../ui/format.ts';
 import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
+import { figuresLines, windowLine } from '../core/pattern-format.ts';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
 
@@ -94,6 +95,10 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       return [`${at}   ${e.kind} guard ${e.action}: ${e.message}`];
     case 'session.ended':
       return [`${at} session ${e.status}${e.reason ? `: ${e.reason}` : ''}`];
+    case 'pattern.window':
+      return [`${at}   ${windowLine(e.window, next.pattern?.spec.mode ?? 'closed')}`];
+    case 'pattern.finished':
+      return figuresLines(e.result).map((l) => `${at}   ${l}`);
     default:
       return [];
   }

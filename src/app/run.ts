@@ -19,6 +19,7 @@ import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
 import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
 import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { createEventBus, type EventBus } from './event-bus.ts';
+import { PATTERN_FLAGS, runPatternFromFlags } from './pattern-flags.ts';
 import { runCycle, type LoadService } from './cycle.ts';
 import { loadTheme } from '../ui/theme.ts';
 import { attachOutput, chooseOutputMode, type Output } from './output.ts';
@@ -62,6 +63,8 @@ Both:
   --sweep-timing <t>         quick | standard (default quick on --sim, standard on a cluster)
   --prompt-tokens <n>        override the shapes' prompt length     --output-tokens <n>  and output length
   --no-sweep                 deploy, smoke test and clean up only
+  --pattern <kind> …         then a load pattern: step | spike | stress | soak (flags as nimble load,
+                             or --pattern-file f.json); with --no-sweep, the pattern instead of the sweep
   --budget <USD>             refuse to start above it; stop and clean up when reached
   --max-duration <time>      time box (e.g. 30m): stop and clean up when reached
   --sessions-dir <dir>       where sessions are saved (default ./sessions, or $NIMBLE_SESSIONS_DIR)
@@ -120,6 +123,8 @@ const runOptions = {
   'keep-cache': { type: 'boolean' },
   'keep-secrets': { type: 'boolean' },
   'no-sweep': { type: 'boolean' },
+  // nimble run --pattern spike …: the load pattern after the sweep (src/app/load-command.ts).
+  ...PATTERN_FLAGS,
   budget: { type: 'string' },
   'max-duration': { type: 'string' },
   ...SWEEP_FLAGS,
@@ -145,7 +150,8 @@ export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudget
 }
 
 export async function loadLoadService(): Promise<LoadService> {
-  return await import('../load/sweep-runner.ts');
+  const { runPattern } = await import('../load/pattern-runner.ts');
+  return { ...(await import('../load/sweep-runner.ts')), runPattern };
 }
 
 interface Session {
@@ -301,6 +307,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const timeScale = sim ? (numFlag('time-scale', f['time-scale'], RUN_USAGE, 1) ?? autoTimeScale(profile)) : 1;
   const seed = intFlag('seed', f.seed, RUN_USAGE, 0) ?? 1;
   const shapes = parseShapes(f.shape, RUN_USAGE);
+  const pattern = runPatternFromFlags(f as Record<string, string | boolean | undefined>, RUN_USAGE, shapes[0]);
   const maxConcurrency = concurrencyFlag(f['max-concurrency'], RUN_USAGE);
   const budgetUsd = numFlag('budget', f.budget, RUN_USAGE);
   const maxDurationMs = durationFlag('max-duration', f['max-duration'], RUN_USAGE);
@@ -428,6 +435,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       healthTimeoutMs: sim ? 60_000 : 15 * 60_000,
       skipSweep: Boolean(f['no-sweep']),
       loadEngine,
+      pattern,
     },
     { cluster: cluster!, bus: session.bus, load },
     session.abort.signal,

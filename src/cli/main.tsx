@@ -12,12 +12,14 @@ Usage: nimble <command> [options]      (nimble <command> --help for its options)
   run --sim                  the whole cycle on the built-in simulator (no cluster, no GPU)
   run                        deploy a NIM to the current kubectl context, test, sweep, clean up
   sweep --target URL         smoke test + concurrency sweep against any OpenAI-compatible server
+  load --pattern spike|...   step / spike / stress / soak load over time (--sim or --target URL)
   sim --port 8000            run the simulated NIM server on its own
   status                     nimble-labelled releases, volumes and load balancers still running
   cleanup                    remove a nimble release (and what it costs)
   sessions                   browse saved sessions        replay <id>    replay a session
   compare <id> <id> [...]    compare sessions             validate [<id>] --tier fast
   export <id> --format md|csv|json                       import <file>  (GuideLLM / vllm bench)
+  report <id> --format md|html                           a pattern run's report     validate <id> --sla
   version | help
 `;
 
@@ -41,6 +43,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('../app/run.ts')).runCommand,
   sweep: async () => (await import('../app/sweep-command.ts')).sweepCommand,
   sim: async () => (await import('../sim/nim/cli.ts')).simCommand,
+  load: async () => (await import('../app/load-command.ts')).loadCommand,
+  report: async () => (await import('../sessions/pattern-commands.ts')).reportCommand,
   status: () => kubeCmd('status'),
   cleanup: () => kubeCmd('cleanup'),
   sessions: () => sessionsCmd('sessions'),

@@ -14,6 +14,9 @@ export interface WorkloadInfo {
   /** Every prompt starts with a random per-session salt, so no two sessions share a prefix. */
   saltedPerSession: boolean;
 }
+import type { PatternSpec } from './patterns.ts';
+import type { PatternWindow } from './pattern-windows.ts';
+import type { PatternResult } from './pattern-result.ts';
 
 export type Stage = 'preflight' | 'deploy' | 'smoke' | 'sweep' | 'cleanup' | 'summary';
 
@@ -78,7 +81,12 @@ export type EventBody =
   | { type: 'log'; source: string; level: 'info' | 'warn' | 'error'; line: string }
   | { type: 'error'; message: string; hint?: string; where: Stage | 'app' }
   | { type: 'guard'; kind: 'budget' | 'time-box' | 'daily-budget'; message: string; action: 'refused' | 'stopped' | 'warned' }
-  | { type: 'session.ended'; status: SessionStatus; reason?: string };
+  | { type: 'session.ended'; status: SessionStatus; reason?: string }
+  // Load patterns (src/core/patterns.ts): a run over time, its closed windows, its figures.
+  | { type: 'pattern.started'; pattern: PatternSpec; model: string; promptTokens: number; outputTokens: number }
+  | { type: 'pattern.progress'; t: number; inFlight: number }
+  | { type: 'pattern.window'; window: PatternWindow }
+  | { type: 'pattern.finished'; result: PatternResult };
 
 export type SessionStatus = 'completed' | 'failed' | 'aborted';
 

@@ -7,6 +7,7 @@ import type { ServerMetricsInfo } from './server-metrics.ts';
 import type { BreakingPoint, Economics, LevelResult, ServerSample, ShapeId } from './sweep-types.ts';
 import type { PhaseId, TierId } from './tiers.ts';
 import { initialPhases, trackPhase, type PhaseState } from './phase-tracker.ts';
+import { reducePattern, type PatternState } from './pattern-state.ts';
 
 export interface StageState {
   startedAt?: number;
@@ -62,6 +63,8 @@ export interface SessionState {
   errors: { t: number; message: string; hint?: string; where: string }[];
   guards: { t: number; kind: string; message: string; action: string }[];
   eventCount: number;
+  /** A load-pattern run (nimble load), when the session holds one. */
+  pattern?: PatternState | null;
 }
 
 export const MAX_LOG_LINES = 200;
@@ -181,6 +184,11 @@ export function reduceEvent(s: SessionState, e: NimbleEvent): SessionState {
       return { ...base, guards: [...s.guards, { t: e.t, kind: e.kind, message: e.message, action: e.action }] };
     case 'session.ended':
       return { ...base, status: e.status, endReason: e.reason, stage: s.stage };
+    case 'pattern.started':
+    case 'pattern.progress':
+    case 'pattern.window':
+    case 'pattern.finished':
+      return { ...base, pattern: reducePattern(s.pattern ?? null, e) };
   }
 }
 

@@ -173,7 +173,14 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
   return run(argv, io, { json: 'boolean', md: 'boolean' }, async (p, ctx) => {
     if (p.positional.length < 2) throw new UsageError('usage: nimble compare <id> <id> [...] [--json|--md]');
     if (p.flags.json && p.flags.md) throw new UsageError('--json and --md: pick one');
-    const sessions = p.positional.map((ref) => load(ctx, ref).summary);
+    const loaded = p.positional.map((ref) => load(ctx, ref));
+    // Sessions of nimble load: their pattern runs compared over time (pattern-commands.ts).
+    if (loaded.every((s) => s.events.some((e) => e.type === 'pattern.started'))) {
+      const { comparePatternsText } = await import('./pattern-commands.ts');
+      ctx.io.stdout.write(comparePatternsText(loaded, ctx.config, !!p.flags.json) + '\n');
+      return 0;
+    }
+    const sessions = loaded.map((s) => s.summary);
     const c = compareSessions(sessions);
     if (p.flags.json) ctx.io.stdout.write(JSON.stringify(c, null, 2) + '\n');
     else if (!p.flags.md && ctx.io.stdout.isTTY && ctx.io.stdin?.isTTY) {
@@ -199,7 +206,9 @@ Exit codes:
   2  usage: a bad flag or argument
 `;
 
-export function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
+export async function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
+  // SLA compliance of a pattern run (nimble load): its own exit codes, see pattern-commands.ts.
+  if (argv.includes('--sla')) return (await import('./pattern-commands.ts')).validateSlaCommand(argv, io);
   return run(argv, io, { tier: 'string', all: 'boolean', json: 'boolean', help: 'boolean' }, (p, ctx) => {
     if (p.flags.help) {
       ctx.io.stdout.write(VALIDATE_USAGE);

@@ -80,6 +80,7 @@ const KNOWN_EVENT_TYPES = new Set([
   'session.started', 'stage.started', 'stage.ended', 'preflight.check', 'cluster.signal', 'endpoint', 'smoke.check',
   'sweep.started', 'level.started', 'level.progress', 'level.finished', 'server.sample', 'sweep.finished',
   'cleanup.finished', 'log', 'error', 'guard', 'session.ended',
+  'pattern.started', 'pattern.progress', 'pattern.window', 'pattern.finished',
 ]);
 
 type Kind = 'object' | 'string' | 'number' | 'boolean' | 'array';

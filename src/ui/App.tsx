@@ -16,6 +16,7 @@ import { SmokeView } from './components/SmokeView.tsx';
 import { SummaryView } from './components/SummaryView.tsx';
 import { SweepView } from './components/SweepView.tsx';
 import { TimelineView } from './components/Timeline.tsx';
+import { PatternView } from './components/pattern/PatternView.tsx';
 import { CHART_METRICS, type ChartMetric } from './components/sweep/chart.ts';
 import { UiEnvProvider, useTerminalSize, useTicker, useUiEnv } from './hooks.ts';
 import { resolveKey, type ViewId } from './keymap.ts';
@@ -56,6 +57,9 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
   const stage = useSession((s) => s.stage);
   const status = useSession((s) => s.status);
   const resources = useSession((s) => s.resources);
+  const pattern = useSession((s) => s.pattern ?? null);
+  // nimble load: the view over time is the summary too; nimble run keeps its cost summary.
+  const patternOnly = useSession((s) => s.meta?.flags.command === 'load');
   const [picked, setPicked] = useState<ViewId | null>(null);
   const [help, setHelp] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -125,6 +129,9 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
     <TimelineView width={columns} height={bodyH} />
   ) : view === 'smoke' ? (
     <SmokeView width={columns} height={bodyH} />
+  ) : pattern && (view === 'sweep' || (view === 'summary' && patternOnly)) ? (
+    // A load-pattern session (nimble load): its view over time stands for the sweep and summary.
+    <PatternView pattern={pattern} width={columns} height={bodyH} metric={metric} />
   ) : view === 'sweep' ? (
     <SweepView width={columns} height={bodyH} metric={metric} />
   ) : view === 'cleanup' ? (

@@ -7,6 +7,7 @@ import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
 import type { SessionState } from '../core/session-state.ts';
 import { App } from './App.tsx';
 import { SummaryView } from './components/SummaryView.tsx';
+import { PatternView } from './components/pattern/PatternView.tsx';
 import { Providers } from './providers.tsx';
 import { createSessionStore, useSessionStore, type SessionStore } from './store.ts';
 import type { Theme } from './theme.ts';
@@ -71,7 +72,7 @@ export function renderFinalFrame(state: SessionState, theme: Theme, width = 100,
   const rows = opts.rows ?? 200;
   return renderToString(
     <Providers store={store} theme={theme} env={{ size: { columns: width, rows }, savedTo: opts.savedTo, priceTable: opts.priceTable ?? DEFAULT_PRICE_TABLE }}>
-      <SummaryView width={width} />
+      {state.pattern && state.meta?.flags.command === 'load' ? <PatternView pattern={state.pattern} metric="ttft" width={width} height={36} /> : <SummaryView width={width} />}
     </Providers>,
     { columns: width },
   );

@@ -282,7 +282,22 @@ interface Timed {
   job: Job;
   emitted: number;
   due: number;
+  /** When token 0 is due (arrival + ttftMs + any overload penalty or leak delay). */
+  first: number;
   gone: boolean;
+}
+
+/**
+ * Opt-in behaviours of the deterministic engine for pattern tests (src/core/patterns.ts).
+ * overload: while more than `aboveRunning` requests are in the engine, and for `recoveryMs` after
+ * they fall back to it, each new request's first token comes `penaltyMs` later — a server that
+ * needs a known time to recover after a spike. leak: each request's first token comes
+ * `ttftMsPerMin` later per minute since the engine started, and each finished request leaves
+ * `kvTokensPerRequest` KV tokens behind for good — a slow leak for soak tests.
+ */
+export interface FixedTimingExtras {
+  overload?: { aboveRunning: number; penaltyMs: number; recoveryMs: number };
+  leak?: { ttftMsPerMin?: number; kvTokensPerRequest?: number };
 }
 
 export class FixedTimingEngine implements Engine {
@@ -297,13 +312,37 @@ export class FixedTimingEngine implements Engine {
   private lagN = 0;
   private steps = 0;
   private kvTokens = 0;
+  private kvLeaked = 0;
+  /** Overload: penalised until this instant (Infinity while overloaded). */
+  private penaltyUntil = -Infinity;
+  private readonly t0: number;
 
   constructor(
     private readonly t: { ttftMs: number; itlMs: number; kvCapacityTokens: number },
     private readonly now: () => number = () => performance.now(),
     /** Called with how late (ms) each token left, taken after its write: the server's own error. */
     private readonly onLateness?: (ms: number) => void,
-  ) {}
+    private readonly extras: FixedTimingExtras = {},
+  ) {
+    this.t0 = now();
+  }
+
+  /** Track the overload state after the running count changed. */
+  private overloadCheck(): void {
+    const o = this.extras.overload;
+    if (!o) return;
+    if (this.byJob.size > o.aboveRunning) this.penaltyUntil = Infinity;
+    else if (this.penaltyUntil === Infinity) this.penaltyUntil = this.now() + o.recoveryMs;
+  }
+
+  private firstDelay(arrival: number): number {
+    let d = this.t.ttftMs;
+    const o = this.extras.overload;
+    if (o && (this.byJob.size > o.aboveRunning || arrival < this.penaltyUntil)) d += o.penaltyMs;
+    const leak = this.extras.leak?.ttftMsPerMin;
+    if (leak) d += (leak * Math.max(0, arrival - this.t0)) / 60_000;
+    return d;
+  }
 
   get running(): number {
     return this.byJob.size;
@@ -313,8 +352,10 @@ export class FixedTimingEngine implements Engine {
   }
 
   submit(job: Job): SubmitResult {
-    const e: Timed = { job, emitted: 0, due: job.arrival + this.t.ttftMs, gone: false };
+    const e: Timed = { job, emitted: 0, due: 0, first: 0, gone: false };
     this.byJob.set(job, e);
+    this.overloadCheck();
+    e.first = e.due = job.arrival + this.firstDelay(job.arrival);
     this.kvTokens += promptOf(job) + job.maxTokens;
     if (this.byJob.size > this.maxRunning) this.maxRunning = this.byJob.size;
     this.push(e);
@@ -328,6 +369,7 @@ export class FixedTimingEngine implements Engine {
     e.gone = true; // lazily dropped when it reaches the heap top
     this.byJob.delete(job);
     this.kvTokens -= promptOf(job) + job.maxTokens;
+    this.overloadCheck();
   }
 
   private arm(): void {
@@ -363,12 +405,14 @@ export class FixedTimingEngine implements Engine {
         e.gone = true;
         this.byJob.delete(e.job);
         this.kvTokens -= promptOf(e.job) + e.job.maxTokens;
+        this.kvLeaked += this.extras.leak?.kvTokensPerRequest ?? 0;
         finished.push(e.job);
       } else {
-        e.due = e.job.arrival + this.t.ttftMs + e.emitted * this.t.itlMs;
+        e.due = e.first + e.emitted * this.t.itlMs;
         this.push(e);
       }
     }
+    if (finished.length) this.overloadCheck();
     for (const j of finished) j.finish(now);
     this.arm();
   }
@@ -410,8 +454,8 @@ export class FixedTimingEngine implements Engine {
     return {
       running: this.byJob.size,
       waiting: 0,
-      kvUsage: Math.min(1, this.kvTokens / this.t.kvCapacityTokens),
-      kvReservedTokens: this.kvTokens,
+      kvUsage: Math.min(1, (this.kvTokens + this.kvLeaked) / this.t.kvCapacityTokens),
+      kvReservedTokens: this.kvTokens + this.kvLeaked,
       kvCapacityTokens: this.t.kvCapacityTokens,
       maxRunningSeen: this.maxRunning,
       maxWaitingSeen: 0,

@@ -3,7 +3,7 @@
 // admission control. Timing comes from engine.ts; formats from format.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BatchingEngine, FixedTimingEngine, type Engine, type Job } from './engine.ts';
+import { BatchingEngine, FixedTimingEngine, type Engine, type FixedTimingExtras, type Job } from './engine.ts';
 import { StreamFormat, completionBody, errorBody, tokenText, type Kind, type Usage } from './format.ts';
 import { pickFault, validateFault, type FaultKind, type FaultSpec } from './faults.ts';
 import { ServedTiming } from './served-timing.ts';
@@ -39,7 +39,7 @@ export interface SimNimOptions {
    * itlMs (absolute deadlines), unlimited slots, no KV gating. These are the true values a client's
    * TTFT/ITL should match.
    */
-  deterministic?: { ttftMs: number; itlMs: number };
+  deterministic?: { ttftMs: number; itlMs: number } & FixedTimingExtras;
   faults?: FaultSpec[];
   /**
    * Which engine's health path and metric names to speak (default 'nim'): 'vllm', 'sglang', 'tgi',
@@ -113,6 +113,10 @@ export function validateOptions(o: SimNimOptions): void {
   if (o.deterministic && !(o.deterministic.ttftMs >= 0 && o.deterministic.itlMs >= 0)) {
     throw new Error(`sim deterministic ttftMs and itlMs must be ≥ 0`);
   }
+  const ov = o.deterministic?.overload;
+  if (ov && !(Number.isInteger(ov.aboveRunning) && ov.aboveRunning >= 0 && ov.penaltyMs >= 0 && ov.recoveryMs >= 0)) throw new Error('sim overload needs aboveRunning (integer ≥ 0), penaltyMs ≥ 0 and recoveryMs ≥ 0');
+  const lk = o.deterministic?.leak;
+  if (lk && !((lk.ttftMsPerMin ?? 0) >= 0 && (lk.kvTokensPerRequest ?? 0) >= 0)) throw new Error('sim leak rates must be ≥ 0');
   for (const f of o.faults ?? []) validateFault(f);
   if (o.dialect !== undefined && !isDialect(o.dialect)) throw new Error(`sim option dialect must be one of nim, vllm, vllm-old, sglang, tgi, llamacpp, llamacpp-old, none, got ${o.dialect}`);
 }
@@ -132,7 +136,7 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
   const metrics = new NimMetrics({ lateness: !!det });
   const served = det ? new ServedTiming() : null;
   const engine: Engine = det
-    ? new FixedTimingEngine({ ...det, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000))
+    ? new FixedTimingEngine({ ttftMs: det.ttftMs, itlMs: det.itlMs, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000), det)
     : new BatchingEngine(profile, { maxQueue: opts.maxQueue });
   const limits = {
     model,

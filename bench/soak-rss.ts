@@ -1,0 +1,71 @@
+// `npm run bench -- soak-rss`: the real `nimble load --pattern soak` at 64 streams for 10 minutes
+// (NIMBLE_BENCH_SOAK_MIN to change) against the simulator in its own process, sampling nimble's
+// resident set (main thread + load worker: one process) every 5 s from /proc. Flat means the
+// hour-long soak is limited by the server, not by nimble: the OLS slope of RSS after the first
+// minute, with its 95 % CI, stated per hour.
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { olsSlope } from '../src/core/pattern-analysis.ts';
+import { spawnSim } from './sim-process.ts';
+import { figure } from './level.ts';
+
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function soakRss(): Promise<void> {
+  const minutes = Number(process.env.NIMBLE_BENCH_SOAK_MIN ?? 10);
+  const users = Number(process.env.NIMBLE_BENCH_SOAK_USERS ?? 64);
+  // NIMBLE_BENCH_SOAK_GC=1: nimble runs with --expose-gc and collects fully once a minute in both
+  // threads, so RSS shows what is retained, not how lazily V8 collects (the plain run shows both).
+  const gc = process.env.NIMBLE_BENCH_SOAK_GC === '1';
+  console.log(`\nsoak-rss: nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s${gc ? ', a full GC each minute (--expose-gc)' : ''}`);
+  const sim = await spawnSim([]);
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-soak-'));
+  const entry = new URL('../src/cli/main.tsx', import.meta.url).pathname;
+  const child = spawn(process.execPath, [...(gc ? ['--expose-gc'] : []), '--import', 'tsx', entry, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
+  let lines = 0;
+  let tail = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    lines += d.split('\n').length - 1;
+    tail = (tail + d).slice(-4000);
+  });
+  const t0 = performance.now();
+  const samples: Array<{ x: number; y: number }> = [];
+  const timer = setInterval(() => {
+    const r = rssMb(child.pid!);
+    if (r !== null) samples.push({ x: performance.now() - t0, y: r });
+  }, 5000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearInterval(timer);
+  await sim.stop();
+  const summary = tail.split('\n').filter((l) => /^(soak|  TTFT|  KV|  server|whole run)/.test(l));
+  for (const l of summary) console.log(`  nimble said: ${l}`);
+  rmSync(dir, { recursive: true, force: true });
+  const after = samples.filter((s) => s.x >= 60_000);
+  // RSS saw-tooths with garbage collection: the per-minute median shows the trend, the slope is
+  // fitted on those medians (5-s samples are far from independent).
+  const perMin: Array<{ x: number; y: number }> = [];
+  for (let m = 1; m * 60_000 < (samples[samples.length - 1]?.x ?? 0); m++) {
+    const v = samples.filter((s) => s.x >= m * 60_000 && s.x < (m + 1) * 60_000).map((s) => s.y).sort((a, b) => a - b);
+    if (v.length) perMin.push({ x: m * 60_000 + 30_000, y: v[v.length >> 1] });
+  }
+  console.log(`  RSS per minute (median, MB): ${perMin.map((p) => p.y.toFixed(0)).join(' ')}`);
+  const fit = olsSlope(perMin);
+  const first = after[0]?.y ?? NaN;
+  const last = after[after.length - 1]?.y ?? NaN;
+  const max = Math.max(...samples.map((s) => s.y));
+  console.log(`  exit ${code}, ${lines} output lines, ${samples.length} RSS samples`);
+  console.log(`  RSS after 1 min ${first.toFixed(1)} MB → end ${last.toFixed(1)} MB (max ${max.toFixed(1)} MB)`);
+  if (fit) console.log(`  RSS slope of the per-minute medians after the first minute: ${fit.perHour.toFixed(1)} MB/h (95 % CI ${fit.lowPerHour.toFixed(1)} … ${fit.highPerHour.toFixed(1)}, n ${fit.n} minutes)`);
+  const flat = fit !== null && fit.highPerHour < 20;
+  figure(gc ? 'soak-rss (GC/min)' : 'soak-rss', 'RSS flat over the soak: slope CI < 20 MB/h', fit ? `${fit.perHour.toFixed(1)} MB/h (CI ≤ ${fit.highPerHour.toFixed(1)}), ${first.toFixed(0)}→${last.toFixed(0)} MB over ${minutes} min` : 'no fit', code === 0 && flat);
+}

@@ -1,0 +1,220 @@
+// `nimble load --pattern step|spike|stress|soak`: load that changes over time against the built-in
+// simulator (--sim), any OpenAI-compatible URL or a deployed NIM (--target), saved as a session
+// with its windows, derived figures and SLA report.
+import { createSessionClock } from '../core/clock.ts';
+import type { NimbleEvent, SessionMeta, SessionStatus } from '../core/events.ts';
+import { PATTERN_KEYS } from '../core/patterns.ts';
+import { patternFromFlags } from './pattern-flags.ts';
+import { figuresLines, slaLines, windowLine, WINDOW_DEFINITION } from '../core/pattern-format.ts';
+import { slaReport, slaTargetsFor } from '../core/sla-report.ts';
+import { summarizeSession } from '../core/session-summary.ts';
+import type { PatternResult } from '../core/pattern-result.ts';
+import { parseFaults } from '../sim/nim/faults.ts';
+import type { SimNimHandle, SimNimOptions } from '../sim/nim/server.ts';
+import { newSessionId, openSessionWriter, resolveSessionsDir } from '../sessions/store.ts';
+import { intFlag, parse, UsageError } from '../cli/args.ts';
+import { createEventBus } from './event-bus.ts';
+import { errorText } from './cycle.ts';
+import { loadConfig } from './config.ts';
+import { NIMBLE_VERSION } from './run.ts';
+import { attachOutput, chooseOutputMode, type Output } from './output.ts';
+import { normalizeTarget } from './sweep-command.ts';
+
+export const LOAD_USAGE = `Usage: nimble load --pattern step|spike|stress|soak (--sim | --target URL) [options]
+
+Load over time, not over concurrency: a staircase, a spike and the recovery after it, a stress
+past the breaking point, or a soak that watches for drift. Saved as a session (nimble report <id>).
+
+Where:
+  --sim                      the built-in simulated NIM (in this process's worker thread)
+  --target <url>             any OpenAI-compatible server or a deployed NIM (with or without /v1)
+  --model <id>               model to send (default: the first id of /v1/models)
+  --api-key-env <VAR>        environment variable holding the API key
+Pattern (or --pattern-file f.json with the same keys; flags override the file):
+  --pattern <kind>           step | spike | stress | soak
+  --shape <id>               support | summary | coding (default support)
+  --window <dur>             window percentiles are taken over (default 5s)
+  spike:  --base 8 --peak 64 --hold 60s --spike 30s [--after <dur>, default = hold]
+  step:   --start 4 --step 4 --steps 5 --hold 30s
+  stress: --start 8 --step 8 --max 512 --hold 30s [--stop-on-break false]
+  soak:   --users 64 --duration 1h
+  --open-loop                spike/soak: base/peak/rate are requests per second (Poisson arrivals)
+  --rate <r>                 soak with --open-loop: requests per second
+  --recovery-tolerance 0.2   spike: p95 back within +20 % of baseline…  --recovery-windows 3  …for 3 windows
+  --ramp <dur>               closed loop: users a phase adds join over this time (default: soak one window)
+  --prompt-tokens <n>        override the shape's prompt length   --output-tokens <n>  and output length
+Simulator (with --sim):
+  --nim-profile <id>         a10-llama-3.1-8b (default) | a10-llama-3.1-8b-int4 | h100-llama-3.1-8b
+  --max-num-seqs <n>         running-batch slots            --max-queue <n>  429 beyond this many waiting
+  --deterministic <t:i>      fixed timing: first token after t ms, one more every i ms
+  --sim-overload <n:p:r>     deterministic: above n running, first tokens p ms late, for r ms after
+  --sim-leak <ms[:kv]>       deterministic: TTFT +ms per minute; kv tokens leaked per request
+  --fault <spec>             e.g. 429:0.05 (see nimble sim --help)
+Output:
+  --sessions-dir <dir>       where the session is saved
+  --json | --plain           one JSON document at the end | a line per window (the default off a terminal;
+                             on a terminal: the live view over time, q to stop)
+  --theme <name>             dark | light | high-contrast
+`;
+
+const options = {
+  sim: { type: 'boolean' },
+  target: { type: 'string' },
+  model: { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'pattern-file': { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
+  'nim-profile': { type: 'string' },
+  'max-num-seqs': { type: 'string' },
+  'max-queue': { type: 'string' },
+  deterministic: { type: 'string' },
+  'sim-overload': { type: 'string' },
+  'sim-leak': { type: 'string' },
+  fault: { type: 'string' },
+  'sessions-dir': { type: 'string' },
+  theme: { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(PATTERN_KEYS.map((k) => [k, { type: k === 'open-loop' ? 'boolean' : 'string' }])),
+} as const;
+
+function nums(flag: string, v: string, n: number, min: number): number[] {
+  const parts = v.split(':').map(Number);
+  if (parts.length < min || parts.length > n || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`--${flag} '${v}': expected ${n} numbers ≥ 0 separated by ':'`, LOAD_USAGE);
+  return parts;
+}
+
+export function simOptions(f: Record<string, string | boolean | undefined>): SimNimOptions {
+  const o: SimNimOptions = { port: 0 };
+  if (f['nim-profile']) o.profile = String(f['nim-profile']);
+  o.maxNumSeqs = intFlag('max-num-seqs', f['max-num-seqs'] as string | undefined, LOAD_USAGE);
+  o.maxQueue = intFlag('max-queue', f['max-queue'] as string | undefined, LOAD_USAGE, 0);
+  if (f.fault) o.faults = parseFaults(String(f.fault));
+  if (f.deterministic) {
+    const [ttftMs, itlMs] = nums('deterministic', String(f.deterministic), 2, 2);
+    o.deterministic = { ttftMs, itlMs };
+    if (f['sim-overload']) {
+      const [aboveRunning, penaltyMs, recoveryMs] = nums('sim-overload', String(f['sim-overload']), 3, 3);
+      o.deterministic.overload = { aboveRunning, penaltyMs, recoveryMs };
+    }
+    if (f['sim-leak']) {
+      const [ttftMsPerMin, kvTokensPerRequest] = nums('sim-leak', String(f['sim-leak']), 2, 1);
+      o.deterministic.leak = { ttftMsPerMin, kvTokensPerRequest };
+    }
+  } else if (f['sim-overload'] || f['sim-leak']) throw new UsageError('--sim-overload and --sim-leak need --deterministic t:i', LOAD_USAGE);
+  return o;
+}
+
+export async function loadCommand(argv: string[]): Promise<number> {
+  const { values: f } = parse(argv, options, LOAD_USAGE);
+  if (f.help) {
+    process.stdout.write(LOAD_USAGE);
+    return 0;
+  }
+  const flags = f as Record<string, string | boolean | undefined>;
+  if (!f.sim === !f.target) throw new UsageError('give exactly one of --sim or --target URL', LOAD_USAGE);
+  const spec = patternFromFlags(flags, LOAD_USAGE);
+  const prompt = intFlag('prompt-tokens', f['prompt-tokens'] as string | undefined, LOAD_USAGE);
+  const outputTokens = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);
+  const keyVar = f['api-key-env'] as string | undefined;
+  const apiKey = keyVar ? process.env[keyVar] : undefined;
+  if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, LOAD_USAGE);
+  const simOpts = f.sim ? simOptions(flags) : null;
+  const config = loadConfig(process.env);
+
+  let sim: SimNimHandle | null = null;
+  if (simOpts) {
+    const { startSimNimInWorker } = await import('../sim/nim/worker-host.ts');
+    sim = await startSimNimInWorker(simOpts);
+  }
+  const baseUrl = sim ? sim.url : normalizeTarget(String(f.target));
+  const mode = chooseOutputMode({ json: !!f.json, plain: !!f.plain });
+  const json = mode === 'json';
+  const print = (line: string) => {
+    if (mode === 'plain') process.stdout.write(line + '\n');
+  };
+  try {
+    let model = f.model as string | undefined;
+    if (!model) {
+      const { resolveModel } = await import('../load/smoke.ts');
+      try {
+        model = await resolveModel(baseUrl, apiKey);
+      } catch (err) {
+        process.stderr.write(`nimble load: ${errorText(err)}\n`);
+        return 1;
+      }
+    }
+    const meta: SessionMeta = {
+      id: newSessionId(new Date(), sim ? 'sim' : 'endpoint'),
+      nimbleVersion: NIMBLE_VERSION,
+      mode: sim ? 'sim' : 'endpoint',
+      startedAt: new Date().toISOString(),
+      target: sim ? undefined : baseUrl,
+      model: model!,
+      gpuShape: 'VM.GPU.A10.1',
+      gpuCount: 1,
+      priceTable: config.priceTable.name,
+      targetTier: 'fast',
+      flags: { command: 'load', ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) } as Record<string, string | boolean>,
+      shapes: [spec.shape],
+    };
+    const clock = createSessionClock();
+    const bus = createEventBus(clock);
+    const dir = resolveSessionsDir({ flag: f['sessions-dir'] as string | undefined, configDir: config.sessionsDir });
+    const writer = openSessionWriter(dir, meta, { secrets: apiKey ? [apiKey] : [], onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`) });
+    bus.subscribe((e) => writer.append(e));
+    bus.subscribe((e: NimbleEvent) => {
+      if (e.type === 'pattern.window') print(windowLine(e.window, spec.mode));
+      else if (e.type === 'log' && e.level !== 'info') process.stderr.write(`nimble: ${e.line}\n`);
+    });
+    const abort = new AbortController();
+    const output: Output | null = mode === 'tui' ? await attachOutput({ mode, bus, priceTable: config.priceTable, theme: f.theme as string | undefined, onQuit: () => abort.abort() }) : null;
+    const onSig = () => {
+      process.stderr.write('\nnimble: stopping the pattern (the part that ran is kept)\n');
+      abort.abort();
+    };
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    print(`nimble ${NIMBLE_VERSION} · ${sim ? 'SIMULATED' : 'ENDPOINT'} · ${model} · session ${meta.id}`);
+    print(`windows: ${WINDOW_DEFINITION}`);
+    bus.emit({ type: 'session.started', meta });
+    bus.emit({ type: 'stage.started', stage: 'sweep' });
+    let status: SessionStatus = 'completed';
+    let reason: string | undefined;
+    let result: PatternResult | null = null;
+    try {
+      const { runPattern } = await import('../load/pattern-runner.ts');
+      result = await runPattern({ baseUrl, model: model!, spec, apiKey, shapeOverride: { promptTokens: prompt, outputTokens } }, (b) => bus.emit(b), abort.signal);
+      if (result.aborted) {
+        status = 'aborted';
+        reason = 'stopped by the user';
+      }
+    } catch (err) {
+      status = 'failed';
+      reason = errorText(err);
+      bus.emit({ type: 'error', where: 'sweep', message: reason });
+    } finally {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    }
+    bus.emit({ type: 'stage.ended', stage: 'sweep', ok: status === 'completed' });
+    bus.emit({ type: 'session.ended', status, reason });
+    writer.finish(summarizeSession(bus.state, config.priceTable));
+    await output?.finish(writer.path);
+    const sla = result ? slaReport(result, slaTargetsFor(spec.shape, config.sla)) : null;
+    if (json) process.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla }, null, 2) + '\n');
+    else if (mode === 'tui') {
+      if (sla) process.stdout.write(slaLines(sla).join('\n') + '\n');
+      process.stdout.write(`saved: ${writer.path}\n`);
+    } else {
+      if (result) for (const l of [...figuresLines(result), ...slaLines(sla!)]) print(l);
+      if (reason) print(`${status}: ${reason}`);
+      print(`saved: ${writer.path}  (nimble report ${meta.id} --format md|html · nimble validate ${meta.id} --sla)`);
+    }
+    return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
+  } finally {
+    await sim?.close();
+  }
+}

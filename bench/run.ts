@@ -1,11 +1,13 @@
-// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window ...]` — prints
-// figures; default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
+// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window|peers ...]` —
+// prints figures; default all but peers (efficiency-standard alone takes about 10 minutes: 60 s fixed
+// windows; peers builds a Python venv the first time and takes about 5 minutes a run).
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
 import { loopbackFloor } from './floor.ts';
 import { FIGURES } from './level.ts';
+import { peers } from './peers.ts';
 
 const all = {
   floor: () => loopbackFloor(),
@@ -14,9 +16,12 @@ const all = {
   efficiency: () => efficiency('quick'),
   'efficiency-standard': () => efficiency('standard'),
   'long-window': () => longWindow(),
+  // Installs AIPerf and GuideLLM into a cached venv (~6.5 GB, torch included) the first time: by name only.
+  peers: () => peers(),
 } as const;
+const BY_NAME_ONLY = new Set(['peers']);
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]);
+const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]).filter((n) => !BY_NAME_ONLY.has(n));
 for (const n of names) {
   if (!(n in all)) {
     console.error(`unknown benchmark "${n}": use ${Object.keys(all).join(', ')}`);

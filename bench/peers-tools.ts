@@ -106,11 +106,27 @@ export async function runTool(tool: Tool, w: PeerWorkload, dir: string, python: 
   const load1 = loadavg()[0];
   const t0 = performance.now();
   const tok0 = await simTokens(w.url);
-  const child = spawn(python, ['-c', RUSAGE, usageFile, ...argv], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  // A process group of its own, so a time-out or an error ends the tool's whole tree, not only
+  // the wrapper (AIPerf and GuideLLM run several processes each).
+  const child = spawn(python, ['-c', RUSAGE, usageFile, ...argv], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let done = false;
   void exited.then(() => (done = true));
-  const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+  const killTree = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  // Detached, the tree no longer gets the terminal's Ctrl-C: pass it on.
+  const onSigint = () => {
+    killTree();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  let timedOut = false;
+  const timer = setTimeout(() => ((timedOut = true), killTree()), timeoutMs);
   // Every 100 ms: tree CPU and the simulator's token counter; CPU counts as "while streaming"
   // for each interval in which tokens were generated.
   let prev = { cpu: 0, tok: tok0 };
@@ -130,12 +146,17 @@ export async function runTool(tool: Tool, w: PeerWorkload, dir: string, python: 
     }
     const rc = await exited;
     const wallS = (performance.now() - t0) / 1000;
-    if (rc !== 0) throw new Error(`${tool.name} exited with ${rc}; its output is in ${join(dir, 'tool.log')}`);
+    if (rc !== 0) {
+      const why = timedOut ? `was stopped after ${timeoutMs / 60_000} minutes` : `exited with ${rc}`;
+      throw new Error(`${tool.name} ${why}; its output is in ${join(dir, 'tool.log')}`);
+    }
     const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpu: number };
     const tokens = (await simTokens(w.url)) - tok0;
     return { tool: tool.name, rows: tool.parse(w, dir), wallS, cpuWholeS: usage.cpu, cpuStreamS, tokens, streamTokens, load1 };
   } finally {
     clearTimeout(timer);
+    if (!done) killTree();
+    process.off('SIGINT', onSigint);
     closeSync(log);
   }
 }

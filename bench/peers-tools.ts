@@ -184,22 +184,32 @@ export const nimbleTool: Tool = {
 };
 
 type AiperfStat = { avg?: number; p50?: number; p95?: number; p99?: number };
+const shq = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 export const aiperfTool = (venv: string): Tool => ({
   name: 'AIPerf',
+  // One invocation per level, in one shell (one process tree to measure): a zip sweep would start
+  // once, but its warm-up cannot differ per level; this way each level warms up with one round of
+  // N requests, as nimble's does.
   command: (w, dir) => ({
     argv: [
-      join(venv, 'bin', 'aiperf'), 'profile',
-      '--model', w.model, '--url', w.url, '--endpoint-type', 'chat', '--streaming',
-      '--tokenizer', TOKENIZER,
-      '--isl', String(w.promptTokens), '--isl-stddev', '0', '--osl', String(w.outputTokens), '--osl-stddev', '0',
-      '--extra-inputs', 'ignore_eos:true', '--extra-inputs', `min_tokens:${w.outputTokens}`,
-      '--concurrency', w.levels.map((l) => l.concurrency).join(','),
-      '--request-count', w.levels.map((l) => l.requests).join(','),
-      '--sweep-type', 'zip',
-      // About one round of requests before each measured phase, like nimble's warm-up.
-      '--warmup-duration', '1',
-      '--use-server-token-count', '--ui', 'none', '--no-server-metrics', '--no-gpu-telemetry',
-      '--random-seed', '1', '--output-artifact-dir', join(dir, 'aiperf'),
+      'bash', '-ec',
+      w.levels
+        .map(({ concurrency, requests }) =>
+          [
+            join(venv, 'bin', 'aiperf'), 'profile',
+            '--model', w.model, '--url', w.url, '--endpoint-type', 'chat', '--streaming',
+            '--tokenizer', TOKENIZER,
+            '--isl', String(w.promptTokens), '--isl-stddev', '0', '--osl', String(w.outputTokens), '--osl-stddev', '0',
+            '--extra-inputs', 'ignore_eos:true', '--extra-inputs', `min_tokens:${w.outputTokens}`,
+            '--concurrency', String(concurrency), '--request-count', String(requests),
+            '--warmup-request-count', String(concurrency),
+            '--use-server-token-count', '--ui', 'none', '--no-server-metrics', '--no-gpu-telemetry',
+            '--random-seed', '1', '--output-artifact-dir', join(dir, 'aiperf', `concurrency_${concurrency}__requests_${requests}`),
+          ]
+            .map(shq)
+            .join(' '),
+        )
+        .join('\n'),
     ],
     env: offline(venv),
   }),

@@ -1,5 +1,6 @@
-// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window|scale-out ...]` — prints
-// figures; default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
+// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window|scale-out|startup|soak-rss|peers ...]` —
+// prints figures; default all but soak-rss (10 min) and peers (builds a Python venv the first time, ~5 min a run);
+// efficiency-standard alone takes about 10 minutes: 60 s fixed windows.
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
@@ -8,6 +9,7 @@ import { soakRss } from './soak-rss.ts';
 import { loopbackFloor } from './floor.ts';
 import { FIGURES } from './level.ts';
 import { scaleOut } from './scale-out.ts';
+import { peers } from './peers.ts';
 
 const all = {
   floor: () => loopbackFloor(),
@@ -18,10 +20,12 @@ const all = {
   'long-window': () => longWindow(),
   'scale-out': () => scaleOut(),
   'soak-rss': () => soakRss(),
+  // Installs AIPerf and GuideLLM into a cached venv (~6.5 GB, torch included) the first time: by name only.
+  peers: () => peers(),
 } as const;
+const BY_NAME_ONLY = new Set(['peers', 'soak-rss']);
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-// soak-rss takes 10 minutes: only when asked for by name.
-const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]).filter((n) => n !== 'soak-rss');
+const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]).filter((n) => !BY_NAME_ONLY.has(n));
 for (const n of names) {
   if (!(n in all)) {
     console.error(`unknown benchmark "${n}": use ${Object.keys(all).join(', ')}`);

@@ -1,10 +1,11 @@
-// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window ...]` — prints
+// `npm run bench [-- floor|fidelity|capacity|efficiency|efficiency-standard|long-window|startup ...]` — prints
 // figures; default all (efficiency-standard alone takes about 10 minutes: 60 s fixed windows).
 import { fidelity } from './fidelity.ts';
 import { capacity } from './capacity.ts';
 import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
 import { loopbackFloor } from './floor.ts';
+import { startup } from './startup.ts';
 import { FIGURES } from './level.ts';
 
 const all = {
@@ -14,6 +15,7 @@ const all = {
   efficiency: () => efficiency('quick'),
   'efficiency-standard': () => efficiency('standard'),
   'long-window': () => longWindow(),
+  startup: () => startup(),
 } as const;
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length ? asked : (Object.keys(all) as (keyof typeof all)[]);

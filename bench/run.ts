@@ -7,6 +7,7 @@ import { efficiency } from './efficiency.ts';
 import { longWindow } from './long-window.ts';
 import { soakRss } from './soak-rss.ts';
 import { loopbackFloor } from './floor.ts';
+import { startup } from './startup.ts';
 import { FIGURES } from './level.ts';
 import { scaleOut } from './scale-out.ts';
 import { peers } from './peers.ts';
@@ -18,6 +19,7 @@ const all = {
   efficiency: () => efficiency('quick'),
   'efficiency-standard': () => efficiency('standard'),
   'long-window': () => longWindow(),
+  startup: () => startup(),
   'scale-out': () => scaleOut(),
   'soak-rss': () => soakRss(),
   // Installs AIPerf and GuideLLM into a cached venv (~6.5 GB, torch included) the first time: by name only.

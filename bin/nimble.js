@@ -1,6 +1,28 @@
 #!/usr/bin/env node
-// nimble runs straight from its TypeScript sources through tsx (a runtime dependency), so there is
-// no build step between `npm ci` and the first run. Worker threads get the same loader explicitly.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.tsx');
+// nimble's bin. It runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci`
+// runs through `prepare`), so a command starts without compiling TypeScript. From a checkout whose
+// sources are newer than the build (or with NIMBLE_FROM_SOURCE=1) it runs src/ through tsx instead,
+// so an edit is never hidden behind a stale build. Worker threads follow the same choice.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url);
+const stamp = new URL('dist/.build-stamp', root);
+
+function buildIsCurrent() {
+  if (process.env.NIMBLE_FROM_SOURCE === '1' || !existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  const src = new URL('src/', root);
+  // ~200 files: a few milliseconds, cheaper than one stale run.
+  for (const f of readdirSync(src, { recursive: true })) {
+    if (statSync(new URL(f, src)).mtimeMs > built) return false;
+  }
+  return true;
+}
+
+if (buildIsCurrent()) {
+  await import('../dist/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.tsx');
+}

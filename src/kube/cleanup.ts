@@ -74,7 +74,9 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     return Array.isArray(v.items) ? v.items.length : 1;
   };
 
-  // 0. Loader pods (--load-from cluster), first: they send load to the NIM.
+  // 0. Loader pods (--load-from cluster), first: they send load to the NIM. Their cost lines are
+  // stopped only when there were loaders (a run without them never started those lines).
+  const hadLoaders = (await count(['get', 'pods', '-l', loaderSelector(t.release)])) > 0;
   await exec.kubectl(['delete', 'job,configmap', '-l', loaderSelector(t.release), '-n', ns, '--ignore-not-found', '--cascade=foreground', '--wait=false'], { allowFail: true, quiet: true });
 
     // 1. Release (through the operator: the NIMService; the garbage collector takes what it owns)
@@ -106,7 +108,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
   const podsGone = await waitGone('pods', async () => (await count(['get', 'pods', '-l', podSelector(t.release)])) === 0);
   if (podsGone) stop('gpu-node');
   const loadersGone = await waitGone('loader pods', async () => (await count(['get', 'pods', '-l', loaderSelector(t.release)])) === 0);
-  if (loadersGone) for (const r of loaderResources({ count: 0, cpu: 0, memoryMiB: 0 })) emit({ kind: 'resource', resource: r, action: 'stop' });
+  if (loadersGone && hadLoaders) for (const r of loaderResources({ count: 0, cpu: 0, memoryMiB: 0 })) emit({ kind: 'resource', resource: r, action: 'stop' });
   step('pods', podsGone, podsGone ? 'pods gone; GPU released' : 'pods still terminating');
 
   // 3. Service (the cloud LB): the object stays until the cloud controller deleted the LB.

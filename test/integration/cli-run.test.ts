@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
+import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { NIM_LINES, NIM_LLM_CHART } from './helpers.ts';
 
@@ -40,7 +41,8 @@ describe('nimble run against the test cluster', () => {
   let dir: string;
   before(async () => {
     tb = await startCluster();
-    nim = await startSimNim({ port: 0 });
+    // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
+    nim = await startSimNim({ port: 0, profile: fastProfile() });
     dir = mkdtempSync(join(tmpdir(), 'nimble-cli-run-'));
   });
   after(async () => {

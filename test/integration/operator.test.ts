@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
+import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { createKubeCluster } from '../../src/kube/driver.ts';
 import { nimCacheManifest, nimServiceManifest } from '../../src/kube/operator.ts';
 import { testDeploySpec } from '../../src/core/testing.ts';
@@ -94,7 +95,8 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   before(async () => {
     const { startCluster, NIM_STARTUP_LINES } = await import(pathToFileURL(CLUSTER_TS).href);
     c = await startCluster();
-    nim = await startSimNim({ port: 0 });
+    // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
+    nim = await startSimNim({ port: 0, profile: fastProfile() });
     dir = mkdtempSync(join(tmpdir(), 'nimble-operator-'));
     env = {
       ...process.env,

@@ -20,7 +20,9 @@ export interface LoaderBundle {
 export async function buildLoaderBundle(): Promise<LoaderBundle> {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'nimble-loader-'));
-  const src = (p: string) => new URL(p, import.meta.url).pathname;
+  // Compiled (dist/) the siblings are .js; from sources, .ts. esbuild bundles either.
+  const ext = import.meta.url.endsWith('.js') ? '.js' : '.ts';
+  const src = (p: string) => new URL(p.replace(/\.ts$/, ext), import.meta.url).pathname;
   try {
     await build({
       entryPoints: { loader: src('./loader.ts'), worker: src('../worker.ts') },

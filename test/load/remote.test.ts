@@ -50,7 +50,7 @@ test('3 loader processes: the queue rule breaks above max_num_seqs = 6 and the b
     assert.deepEqual(at(8).brokeBy, ['queue']);
     assert.equal(at(6).verdict, 'pass');
     assert.equal(at(6).server.waitingMax, 0);
-    assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing' });
+    assert.deepEqual(bp, { shape: 'support', lastPassing: 6, firstFailing: 7, rule: 'queue', resolution: 1, limitedBy: 'queueing', status: 'found', inconclusive: 0 });
     // The merged levels hold all users and count every request once.
     for (const l of levels.filter((x) => x.verdict === 'pass')) {
       // Quick timing's 1 s windows put Little's law at its edge for local load too; every other check holds.

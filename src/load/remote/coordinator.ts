@@ -108,6 +108,8 @@ export class RemoteLoadEngine implements LevelEngine {
   }
   private nextId = 1;
   private busy = false;
+  /** Loaders with users in the level being run: only they must speak (a loader with no share is silent). */
+  private inLevel: Set<Link> = new Set();
   private readonly silenceMs: number;
   private watchdog: NodeJS.Timeout;
 
@@ -117,7 +119,7 @@ export class RemoteLoadEngine implements LevelEngine {
     this.watchdog = setInterval(() => {
       if (!this.busy) return;
       const t = performance.now();
-      for (const l of this.links) if (l.alive && t - l.lastHeard > this.silenceMs) l.socket.destroy();
+      for (const l of this.inLevel) if (l.alive && t - l.lastHeard > this.silenceMs) l.socket.destroy();
     }, 1000);
     this.watchdog.unref();
     for (const l of links) {
@@ -178,6 +180,7 @@ export class RemoteLoadEngine implements LevelEngine {
     const progress = new Map<Link, LoaderProgress>();
     const parts = new Map<Link, Part>();
     const pending = new Set<Link>();
+    this.inLevel = pending;
     const notes: string[] = [];
     let stopReason: string | null = null;
     let stoppedAt: number | null = null;
@@ -244,6 +247,7 @@ export class RemoteLoadEngine implements LevelEngine {
     };
     shares.forEach((share, i) => {
       const l = live[share.worker];
+      l.lastHeard = performance.now();
       pending.add(l);
       l.onMessage = (msg) => {
         if (msg.t === 'progress' && msg.p.id === id) {

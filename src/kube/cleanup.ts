@@ -76,7 +76,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
 
   // 0. Loader pods (--load-from cluster), first: they send load to the NIM. Their cost lines are
   // stopped only when there were loaders (a run without them never started those lines).
-  const hadLoaders = (await count(['get', 'pods', '-l', loaderSelector(t.release)])) > 0;
+  const hadLoaders = await count(['get', 'pods', '-l', loaderSelector(t.release)]).then((n) => n > 0, () => false); // unreachable: the steps below report it
   await exec.kubectl(['delete', 'job,configmap', '-l', loaderSelector(t.release), '-n', ns, '--ignore-not-found', '--cascade=foreground', '--wait=false'], { allowFail: true, quiet: true });
 
     // 1. Release (through the operator: the NIMService; the garbage collector takes what it owns)

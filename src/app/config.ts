@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { sanitizeText } from '../util/sanitize.ts';
 import { z } from 'zod';
+import { SHAPE_IDS } from '../core/sweep-types.ts';
 import { DEFAULT_PRICE_TABLE, type PriceItem, type PriceTable } from '../core/cost.ts';
 import type { SlaConfigFile } from '../core/sla-report.ts';
 
@@ -49,7 +50,7 @@ const configSchema = z.strictObject({
   sla: z
     .strictObject({
       ...slaFields(),
-      shapes: z.partialRecord(z.enum(['support', 'summary', 'coding']), z.strictObject(slaFields())).optional(),
+      shapes: z.partialRecord(z.enum(SHAPE_IDS), z.strictObject(slaFields())).optional(),
     })
     .optional(),
 });

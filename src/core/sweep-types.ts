@@ -1,7 +1,9 @@
 // Types shared by the load engine, the sweep, the store, sessions and views.
 // All durations are milliseconds; throughputs are per second.
 
-export type ShapeId = 'support' | 'summary' | 'coding';
+/** The workload shapes, in sweep order: the one list; ShapeId, the parsers and the config schema derive from it. */
+export const SHAPE_IDS = ['support', 'summary', 'coding'] as const;
+export type ShapeId = (typeof SHAPE_IDS)[number];
 
 export interface WorkloadShape {
   id: ShapeId;

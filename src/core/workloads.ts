@@ -1,13 +1,14 @@
 // Workload shapes (seed 001): what a "user" sends. Token counts are defaults the user can override.
 // Room for seed 003/004's step/spike/soak patterns: those vary concurrency over time, not the shape.
-import type { LevelResult, ShapeId, WorkloadShape } from './sweep-types.ts';
+import { SHAPE_IDS, type LevelResult, type ShapeId, type WorkloadShape } from './sweep-types.ts';
+
+export { SHAPE_IDS };
 
 export const SHAPES: Record<ShapeId, WorkloadShape> = {
   support: { id: 'support', label: 'Support (short in / short out)', promptTokens: 256, outputTokens: 128, focus: 'TTFT' },
   summary: { id: 'summary', label: 'Summary (long in / short out)', promptTokens: 2048, outputTokens: 128, focus: 'KV cache' },
   coding: { id: 'coding', label: 'Coding (short in / long out)', promptTokens: 256, outputTokens: 1024, focus: 'TPOT' },
 };
-export const SHAPE_IDS: readonly ShapeId[] = ['support', 'summary', 'coding'];
 
 export function isShapeId(s: string): s is ShapeId {
   return (SHAPE_IDS as readonly string[]).includes(s);

@@ -90,6 +90,23 @@ export type EventBody =
 
 export type SessionStatus = 'completed' | 'failed' | 'aborted';
 
+export type EventType = EventBody['type'];
+
+// Every event type, once, checked against the union: a type added to EventBody and not here fails
+// tsc ("Property '…' is missing"), one here and not in the union fails it too (unknown property).
+const EVENT_TYPE_KEYS: Record<EventType, true> = {
+  'session.started': true, 'stage.started': true, 'stage.ended': true, 'preflight.check': true, 'cluster.signal': true,
+  endpoint: true, 'smoke.check': true, 'sweep.started': true, 'level.started': true, 'level.progress': true,
+  'level.finished': true, 'server.sample': true, 'sweep.finished': true, 'cleanup.finished': true, log: true, error: true,
+  guard: true, 'session.ended': true,
+  'pattern.started': true, 'pattern.progress': true, 'pattern.window': true, 'pattern.finished': true,
+};
+/** The event types a reader knows (replay refuses the rest). */
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_KEYS) as readonly EventType[];
+export function isEventType(s: string): s is EventType {
+  return Object.hasOwn(EVENT_TYPE_KEYS, s);
+}
+
 /** t: session-clock ms (virtual during simulated deploy/cleanup); wall: real ms since start. */
 export type NimbleEvent = EventBody & { seq: number; t: number; wall: number };
 

@@ -3,7 +3,7 @@
 // into null, so numbers accept null and come back as NaN, the in-memory convention for unknown.
 
 import { z } from 'zod';
-import type { NimbleEvent } from '../core/events.ts';
+import { isEventType, type EventBody, type EventType, type NimbleEvent } from '../core/events.ts';
 import { reassessSweep, SUMMARY_SCHEMA_VERSION, type SessionSummary } from '../core/session-summary.ts';
 
 const num = z
@@ -76,15 +76,10 @@ export const summarySchema = z.looseObject({
   elapsedMs: z.number(),
 });
 
-const KNOWN_EVENT_TYPES = new Set([
-  'session.started', 'stage.started', 'stage.ended', 'preflight.check', 'cluster.signal', 'endpoint', 'smoke.check',
-  'sweep.started', 'level.started', 'level.progress', 'level.finished', 'server.sample', 'sweep.finished',
-  'cleanup.finished', 'log', 'error', 'guard', 'session.ended',
-  'pattern.started', 'pattern.progress', 'pattern.window', 'pattern.finished',
-]);
-
 type Kind = 'object' | 'string' | 'number' | 'boolean' | 'array';
-const EVENT_BODY: Record<string, [string, Kind][]> = {
+// The fields each event's body must have, named from the event types (a renamed field fails tsc).
+type BodyCheck = { [K in EventType]?: [Exclude<keyof Extract<EventBody, { type: K }>, 'type'>, Kind][] };
+const EVENT_BODY: BodyCheck = {
   'session.started': [['meta', 'object']],
   'stage.started': [['stage', 'string']],
   'stage.ended': [['stage', 'string'], ['ok', 'boolean']],
@@ -144,7 +139,7 @@ export function parseEventLine(line: string): ParseResult<NimbleEvent> {
   }
   const head = eventHead.safeParse(raw);
   if (!head.success) return { ok: false, reason: `not an event: ${describeZodError(head.error)}` };
-  if (!KNOWN_EVENT_TYPES.has(head.data.type)) return { ok: false, reason: `unknown event type '${head.data.type}'` };
+  if (!isEventType(head.data.type)) return { ok: false, reason: `unknown event type '${head.data.type}'` };
   // A valid header is not an event: its body must be there too (the reducer reads it unchecked).
   const missing = (EVENT_BODY[head.data.type] ?? []).filter(([k, kind]) => !hasKind((raw as Record<string, unknown>)[k], kind));
   if (missing.length) return { ok: false, reason: `'${head.data.type}' event without ${missing.map(([k, kind]) => `${k} (${kind})`).join(', ')}` };

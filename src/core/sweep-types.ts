@@ -46,7 +46,11 @@ export interface ServerSample {
   kvCache: number | null;
 }
 
-export interface LevelResult {
+/**
+ * What identifies a level and what was counted in its window: the load engine's measurement
+ * (LevelMeasurement in src/core/sweep.ts) and the judged result (LevelResult) both are one.
+ */
+export interface LevelCore {
   shape: ShapeId;
   concurrency: number;
   /** Measured window length (after warm-up), ms. */
@@ -54,18 +58,28 @@ export interface LevelResult {
   completed: number;
   failed: number;
   errorsByClass: Record<string, number>;
-  successRate: number;
   ttft: Percentiles;
   tpot: Percentiles;
   itl: Percentiles;
   e2el: Percentiles;
+  /** Where output token counts came from. */
+  tokenSource: 'usage' | 'chunks' | 'mixed';
+  /** How the level stopped measuring (min reached, early stop by CI, max time). */
+  stopReason: string;
+  /** Requests sent a second time after a connection reset before any response byte (not failures). */
+  retried?: number;
+  /** The server's reason for each error class, one example each (bounded). */
+  errorExamples?: Record<string, string>;
+}
+
+/** What evaluateLevel derives from a measurement: rates, means, server readings, grades. */
+export interface LevelFigures {
+  successRate: number;
   reqPerS: number;
   outputTokPerS: number;
   totalTokPerS: number;
   /** Requests meeting every SLO per second. */
   goodput: number;
-  /** Where output token counts came from. */
-  tokenSource: 'usage' | 'chunks' | 'mixed';
   meanOutputTokens: number;
   meanPromptTokens: number;
   /** Server readings over the window. */
@@ -77,6 +91,19 @@ export interface LevelResult {
     kvCacheMax: number | null;
     engine: ServerSample['engine'];
   };
+  grades: { ttft: Grade; outputSpeed: Grade; kvCache: Grade | null; success: Grade };
+  /** Set when the client (this machine) could not drive the level faithfully: the reason. */
+  clientLimit?: string | null;
+  /** Load generator's own cost: busy share of its thread and CPU µs per streamed token. */
+  client?: { busyShare: number; cpuUsPerToken: number | null; lagP99Ms: number };
+  /** What was asked of the server (output 0: length not forced); compare with meanPromptTokens / meanOutputTokens. */
+  requested?: { promptTokens: number; outputTokens: number };
+  /** Where meanPromptTokens comes from: the server's usage.prompt_tokens, or the requested length. */
+  promptTokenSource?: 'usage' | 'requested' | 'mixed';
+}
+
+/** The judgement of a level: validity, break rules, outcome. */
+export interface LevelVerdict {
   /** Validity: an INVALID level is shown with its reasons, never taken as truth. */
   valid: boolean;
   invalidReasons: string[];
@@ -92,24 +119,12 @@ export interface LevelResult {
   outcome?: LevelOutcome;
   /** Why that outcome, in one line. */
   outcomeWhy?: string;
-  /** Set when the client (this machine) could not drive the level faithfully: the reason. */
-  clientLimit?: string | null;
-  /** Load generator's own cost: busy share of its thread and CPU µs per streamed token. */
-  client?: { busyShare: number; cpuUsPerToken: number | null; lagP99Ms: number };
   /** 2 when this is the re-measurement of an invalid level. */
   attempt?: number;
-  grades: { ttft: Grade; outputSpeed: Grade; kvCache: Grade | null; success: Grade };
-  /** How the level stopped measuring (min reached, early stop by CI, max time). */
-  stopReason: string;
-  /** What was asked of the server (output 0: length not forced); compare with meanPromptTokens / meanOutputTokens. */
-  requested?: { promptTokens: number; outputTokens: number };
-  /** Where meanPromptTokens comes from: the server's usage.prompt_tokens, or the requested length. */
-  promptTokenSource?: 'usage' | 'requested' | 'mixed';
-  /** Requests sent a second time after a connection reset before any response byte (not failures). */
-  retried?: number;
-  /** The server's reason for each error class, one example each (bounded). */
-  errorExamples?: Record<string, string>;
 }
+
+/** A judged level, as events, sessions and views carry it: the counts, the figures, the verdict. */
+export interface LevelResult extends LevelCore, LevelFigures, LevelVerdict {}
 
 export interface BreakingPoint {
   shape: ShapeId;

@@ -1,6 +1,6 @@
 // Pure sweep decisions: which level next, when a level has measured enough, whether a level's
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
-import type { BreakRule, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
+import type { BreakRule, LevelCore, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
 import { levelExtras } from './workloads.ts';
 import { binomialLowerBound, minSamplesForQuantile } from './stats.ts';
@@ -278,9 +278,7 @@ function ciText(s: LevelStatus, timing: SweepTiming): string {
 // ---------------------------------------------------------------------------------------------
 // What the load engine measured at one level (plain data from the worker).
 
-export interface LevelMeasurement {
-  shape: ShapeId;
-  concurrency: number;
+export interface LevelMeasurement extends LevelCore {
   /** False when the level stopped in warm-up: then the stats cover the whole level. */
   measured: boolean;
   /**
@@ -291,21 +289,12 @@ export interface LevelMeasurement {
   /** Set by the runner: the stop decision's direction and rule when it stopped early. */
   early?: 'above' | 'below' | null;
   stopRule?: BreakRule;
-  windowMs: number;
-  completed: number;
-  failed: number;
-  errorsByClass: Record<string, number>;
-  ttft: Percentiles;
-  tpot: Percentiles;
-  itl: Percentiles;
-  e2el: Percentiles;
   /** Mean latency over every request done in the window, failed ones included (Little's law). */
   allDoneMeanMs: number;
   outputTokens: number;
   promptTokens: number;
   /** Successful requests meeting every goodput SLO. */
   goodCount: number;
-  tokenSource: 'usage' | 'chunks' | 'mixed';
   maxInFlight: number;
   /** Time-averaged client in-flight count over the window. */
   meanInFlight: number;
@@ -315,13 +304,10 @@ export interface LevelMeasurement {
   clientBusyShare?: number;
   /** The worker's busy (CPU) time in the window, ms: with outputTokens, its cost per streamed token. */
   clientActiveMs?: number;
-  stopReason: string;
   requestedOutputTokens: number;
   requestedPromptTokens: number;
   /** Notes from the engine (e.g. "server rejected min_tokens"), not validity failures. */
   notes: string[];
-  retried?: number;
-  errorExamples?: Record<string, string>;
   promptTokensReported?: number;
 }
 

@@ -3,77 +3,191 @@
 // into null, so numbers accept null and come back as NaN, the in-memory convention for unknown.
 
 import { z } from 'zod';
-import { isEventType, type EventBody, type EventType, type NimbleEvent } from '../core/events.ts';
+import { isEventType, type EventBody, type EventType, type NimbleEvent, type SessionMeta } from '../core/events.ts';
+import { SHAPE_IDS, type BreakingPoint, type Economics, type LevelResult } from '../core/sweep-types.ts';
 import { reassessSweep, SUMMARY_SCHEMA_VERSION, type SessionSummary } from '../core/session-summary.ts';
+
+// One shape per datum: the TypeScript types in src/core are the shapes; these schemas restate them
+// for the session file, and tsc checks that what a schema yields IS that type (the `z.ZodType<T>`
+// annotations: a required field the schema does not check, or checks as another type, fails tsc).
+// The other direction (the schema accepts what nimble writes) is tested on a saved session.
 
 const num = z
   .number()
   .nullable()
   .transform((v) => (v === null ? NaN : v));
+const numOrNull = z.number().nullable();
+const tierId = z.enum(['ultra', 'fast', 'typical', 'slow']);
 const tier = z.enum(['ultra', 'fast', 'typical', 'slow', 'over']).nullable();
+const shapeId = z.enum(SHAPE_IDS);
+const strings = z.array(z.string());
+const stringMap = z.record(z.string(), z.string());
 
-export const metaSchema = z.looseObject({
+const deploySpecSchema = z.looseObject({
+  release: z.string(),
+  namespace: z.string(),
+  model: z.string(),
+  image: z.string(),
+  imageTag: z.string(),
+  gpuShape: z.string(),
+  gpuCount: z.number(),
+  cache: z.looseObject({ keep: z.boolean(), sizeGi: z.number(), storageClass: z.string(), existingClaim: z.string().optional() }),
+  serviceType: z.enum(['LoadBalancer', 'ClusterIP']),
+  probeProfile: z.enum(['small', 'medium', 'large']),
+  levers: z.looseObject({ cachedModel: z.boolean(), prePulledImage: z.boolean(), warmNode: z.boolean(), parallelLoadBalancer: z.boolean(), sizedProbes: z.boolean() }),
+  chart: z.string(),
+  nodeSelector: stringMap.optional(),
+  env: stringMap.optional(),
+  servicePort: z.number().optional(),
+  via: z.enum(['helm', 'operator']).optional(),
+});
+
+export const metaSchema: z.ZodType<SessionMeta> = z.looseObject({
   id: z.string().min(1),
   nimbleVersion: z.string(),
   mode: z.enum(['sim', 'cluster', 'endpoint', 'import']),
   startedAt: z.string(),
+  spec: deploySpecSchema.optional(),
+  sim: z.looseObject({ profile: tierId, timeScale: z.number(), seed: z.number(), nimProfile: z.string() }).optional(),
+  target: z.string().optional(),
   model: z.string(),
   gpuShape: z.string(),
   gpuCount: z.number(),
   priceTable: z.string(),
-  targetTier: z.enum(['ultra', 'fast', 'typical', 'slow']),
+  targetTier: tierId,
+  context: z.string().optional(),
+  namespace: z.string().optional(),
   flags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  shapes: z.array(z.string()),
+  shapes: z.array(shapeId),
+  loadFrom: z.string().optional(),
 });
 
-const percentiles = z.looseObject({ n: num, mean: num, p50: num, p90: num, p95: num, p99: num, min: num, max: num });
+const interval = z.tuple([numOrNull, numOrNull]);
+const percentiles = z.looseObject({
+  n: num, mean: num, p50: num, p90: num, p95: num, p99: num, min: num, max: num,
+  ci: z.looseObject({ confidence: z.number(), p50: interval, p95: interval, p99: interval }).optional(),
+});
+const grade = z.enum(['excellent', 'acceptable', 'degraded']);
+const breakRule = z.enum(['ttft', 'queue', 'success']);
+const engine = z.enum(['nim', 'vllm', 'llamacpp', 'tgi', 'sglang', 'unknown']);
 
-export const levelSchema = z.looseObject({
-  shape: z.string(),
-  concurrency: z.number(),
+export const levelSchema: z.ZodType<LevelResult> = z.looseObject({
+  // LevelCore
+  shape: shapeId,
+  concurrency: num,
   windowMs: num,
   completed: num,
   failed: num,
-  successRate: num,
+  errorsByClass: z.record(z.string(), num),
   ttft: percentiles,
   tpot: percentiles,
   itl: percentiles,
   e2el: percentiles,
+  tokenSource: z.enum(['usage', 'chunks', 'mixed']),
+  stopReason: z.string(),
+  retried: num.optional(),
+  errorExamples: stringMap.optional(),
+  // LevelFigures
+  successRate: num,
   reqPerS: num,
   outputTokPerS: num,
   totalTokPerS: num,
   goodput: num,
+  meanOutputTokens: num,
+  meanPromptTokens: num,
+  server: z.looseObject({ samples: num, queuedShare: numOrNull, waitingMax: numOrNull, runningMax: numOrNull, kvCacheMax: numOrNull, engine }),
+  grades: z.looseObject({ ttft: grade, outputSpeed: grade, kvCache: grade.nullable(), success: grade }),
+  clientLimit: z.string().nullable().optional(),
+  client: z.looseObject({ busyShare: num, cpuUsPerToken: numOrNull, lagP99Ms: num }).optional(),
+  requested: z.looseObject({ promptTokens: num, outputTokens: num }).optional(),
+  promptTokenSource: z.enum(['usage', 'requested', 'mixed']).optional(),
+  // LevelVerdict
   valid: z.boolean(),
-  invalidReasons: z.array(z.string()),
+  invalidReasons: strings,
   verdict: z.enum(['pass', 'break']),
-  brokeBy: z.array(z.string()),
+  brokeBy: z.array(breakRule),
   outcome: z.enum(['pass', 'break', 'inconclusive']).optional(),
+  outcomeWhy: z.string().optional(),
+  attempt: z.number().optional(),
 });
 
-const stageSchema = z.looseObject({ durationMs: z.number().nullable(), tier, ok: z.boolean().nullable() });
+const breakingPointSchema: z.ZodType<BreakingPoint> = z.looseObject({
+  shape: shapeId,
+  lastPassing: num,
+  firstFailing: num.nullable(),
+  rule: breakRule.nullable(),
+  resolution: num,
+  limitedBy: z.enum(['queueing', 'kv-cache', 'decode-speed', 'errors', 'max-concurrency', 'client', 'unknown']),
+  status: z.enum(['found', 'not-reached', 'client-limited', 'no-answer']).optional(),
+  why: z.string().optional(),
+  advice: z.string().optional(),
+  inconclusive: num.optional(),
+});
 
-export const summarySchema = z.looseObject({
+const economicsSchema: z.ZodType<Economics> = z.looseObject({ outputTokPerSPerGpu: num, usdPerMillionOutputTokens: num, usersPerGpuDollar: num, priceTable: z.string() });
+
+const leftoverSchema = z.looseObject({
+  kind: z.enum(['release', 'pvc', 'service', 'pod', 'job', 'secret', 'namespace', 'nimservice', 'nimcache']),
+  name: z.string(),
+  namespace: z.string(),
+  detail: z.string(),
+  hourlyUsd: num,
+});
+
+const stageSchema = z.looseObject({ durationMs: numOrNull, tier, ok: z.boolean().nullable() });
+
+export const summarySchema: z.ZodType<SessionSummary> = z.looseObject({
   schemaVersion: z.literal(SUMMARY_SCHEMA_VERSION),
   id: z.string().min(1),
   meta: metaSchema,
   status: z.enum(['completed', 'failed', 'aborted', 'running']),
   endReason: z.string().optional(),
-  phases: z.array(z.looseObject({ id: z.string(), status: z.string(), durationMs: z.number().nullable(), tier })),
+  phases: z.array(
+    z.looseObject({
+      id: z.enum(['gpuNode', 'imagePull', 'modelDownload', 'nimStartup', 'loadBalancer', 'healthCheck']),
+      status: z.string(),
+      durationMs: numOrNull,
+      tier,
+      note: z.string().optional(),
+    }),
+  ),
   stages: z.looseObject({ deploy: stageSchema, test: stageSchema, cleanup: stageSchema, total: stageSchema }),
-  smoke: z.array(z.looseObject({ name: z.string(), ok: z.boolean() })),
+  diagnosis: z.looseObject({ id: z.string(), title: z.string(), evidence: z.string(), fix: z.string(), fatal: z.boolean() }).nullable(),
+  smoke: z.array(z.looseObject({ name: z.enum(['ready', 'models', 'chat', 'metrics']), ok: z.boolean(), ms: num, detail: z.string(), warn: z.boolean().optional() })),
   levels: z.array(levelSchema),
-  breakingPoints: z.record(z.string(), z.looseObject({ shape: z.string(), lastPassing: z.number(), firstFailing: z.number().nullable() })),
-  economics: z.record(z.string(), z.looseObject({ outputTokPerSPerGpu: num, usdPerMillionOutputTokens: num })),
+  breakingPoints: z.partialRecord(shapeId, breakingPointSchema),
+  economics: z.partialRecord(shapeId, economicsSchema),
   cost: z.looseObject({
     priceTable: z.string(),
-    totalUsd: z.number(),
-    runningUsdPerHour: z.number(),
-    lines: z.array(z.looseObject({ id: z.string(), priceItem: z.string(), usd: z.number().nullable() })),
-    unknown: z.array(z.string()),
+    totalUsd: num,
+    runningUsdPerHour: num,
+    lines: z.array(
+      z.looseObject({
+        id: z.string(),
+        priceItem: z.string(),
+        label: z.string(),
+        quantity: num,
+        unit: z.enum(['gpu-hour', 'hour', 'gb-month', 'unknown']),
+        hours: num,
+        usdPerHour: numOrNull,
+        usd: numOrNull,
+        running: z.boolean(),
+      }),
+    ),
+    unknown: strings,
   }),
-  errors: z.array(z.looseObject({ message: z.string() })),
+  cleanup: z
+    .looseObject({
+      ok: z.boolean(),
+      leftovers: z.array(leftoverSchema),
+      keptCache: z.looseObject({ claim: z.string(), sizeGi: z.number(), monthlyUsd: num }).optional(),
+      kept: z.array(leftoverSchema).optional(),
+    })
+    .nullable(),
+  errors: z.array(z.looseObject({ message: z.string(), hint: z.string().optional(), where: z.string() })),
   guards: z.array(z.looseObject({ kind: z.string(), message: z.string(), action: z.string() })),
-  elapsedMs: z.number(),
+  elapsedMs: num,
+  serverMetrics: z.looseObject({ available: z.boolean(), engine, path: z.string().nullable(), detail: z.string() }).optional(),
 });
 
 type Kind = 'object' | 'string' | 'number' | 'boolean' | 'array';
@@ -124,7 +238,7 @@ export function parseSummary(raw: unknown): ParseResult<SessionSummary> {
   }
   const r = summarySchema.safeParse(raw);
   if (!r.success) return { ok: false, reason: `invalid session summary: ${describeZodError(r.error)}` };
-  const value = r.data as unknown as SessionSummary;
+  const value = r.data;
   // Older files: a breaking point over invalid levels is judged again (see reassessSweep).
   return { ok: true, value: { ...value, ...reassessSweep(value.breakingPoints, value.economics, value.levels) } };
 }
@@ -151,7 +265,7 @@ export function parseEventLine(line: string): ParseResult<NimbleEvent> {
     // Bring JSON's nulls back to NaN so a replayed level equals the live one.
     const l = levelSchema.safeParse((raw as { level?: unknown }).level);
     if (!l.success) return { ok: false, reason: `level.finished with invalid level: ${describeZodError(l.error)}` };
-    return { ok: true, value: { ...(raw as object), level: l.data } as unknown as NimbleEvent };
+    return { ok: true, value: { ...(raw as NimbleEvent & { type: 'level.finished' }), level: l.data } };
   }
   return { ok: true, value: raw as NimbleEvent };
 }

@@ -60,14 +60,19 @@ export interface ClusterLoadContext {
   priceTable?: import('../core/cost.ts').PriceTable;
 }
 
+/** The Kubernetes driver (it has a kubectl to start loader pods with), not the simulator. */
+function isKube(c: Cluster): c is import('../kube/driver.ts').KubeCluster {
+  return c.mode === 'cluster' && 'exec' in c;
+}
+
 /** The engine factory for the sweep (undefined: the local worker thread). */
 export async function engineFor(l: LoadFrom, k?: ClusterLoadContext): Promise<LevelEngineFactory | undefined> {
   if (l.kind === 'local') return undefined;
   if (l.kind === 'processes') return (await import('../load/remote/processes.ts')).processLoaders(l.workers);
-  if (!k || !('exec' in k.cluster)) throw new Error('--load-from cluster needs the Kubernetes driver');
+  if (!k || !isKube(k.cluster)) throw new Error('--load-from cluster needs the Kubernetes driver');
   const { clusterLoaders } = await import('../kube/loaders-run.ts');
   const { DEFAULT_LOADER } = await import('../kube/loaders.ts');
-  const exec = (k.cluster as unknown as { exec: import('../kube/exec.ts').KubeExec }).exec;
+  const exec = k.cluster.exec;
   return clusterLoaders({ exec, spec: loaderSpecOf(l, k, DEFAULT_LOADER), target: k.target, emit: k.emit });
 }
 
@@ -80,7 +85,8 @@ export async function withLoaderPreflight(l: LoadFrom, k: ClusterLoadContext): P
   if (l.kind !== 'cluster') return;
   const { loaderPreflight } = await import('../kube/loaders-run.ts');
   const { DEFAULT_LOADER } = await import('../kube/loaders.ts');
-  const exec = (k.cluster as unknown as { exec: import('../kube/exec.ts').KubeExec }).exec;
+  if (!isKube(k.cluster)) throw new Error('--load-from cluster needs the Kubernetes driver');
+  const exec = k.cluster.exec;
   const base = k.cluster.preflight.bind(k.cluster);
   k.cluster.preflight = async (spec: DeploySpec): Promise<PreflightCheck[]> => [...(await base(spec)), ...(await loaderPreflight(exec, loaderSpecOf(l, k, DEFAULT_LOADER), k.priceTable))];
 }

@@ -1,7 +1,6 @@
 // `nimble sweep --target <in-cluster URL> --load-from cluster --context C --namespace NS`: loader
 // pods send to the in-cluster URL; the smoke test and the metrics scrape, which run here, reach the
 // same Service through `kubectl port-forward` when the URL is a cluster DNS name.
-import type { ChildProcess } from 'node:child_process';
 import type { ClusterSignal, PreflightCheck } from '../core/cluster.ts';
 import type { LevelEngineFactory } from '../load/level-engine.ts';
 
@@ -47,11 +46,11 @@ export async function prepareSweepCluster(r: SweepClusterRequest): Promise<Sweep
   const namespace = r.namespace ?? svc?.namespace ?? t.namespace;
   const spec = { ...DEFAULT_LOADER, namespace, release: 'nimble-sweep', session: r.sessionId, count: r.workers, cpu: r.cpu, allowGpuNode: r.allowGpuNode };
   const checks = await loaderPreflight(exec, spec);
-  let pf: ChildProcess | null = null;
+  let pf: import('../kube/exec.ts').KubectlProcess | null = null;
   let localUrl = r.target;
   if (svc && !checks.some((c) => c.status === 'fail')) {
     const p = exec.spawnKubectl(['port-forward', `svc/${svc.service}`, `:${svc.port}`, '-n', svc.namespace, '--address', '127.0.0.1']);
-    pf = p as unknown as ChildProcess;
+    pf = p;
     const split = new LineSplitter();
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`kubectl port-forward svc/${svc.service} printed no "Forwarding from" line within 30 s`)), 30_000);

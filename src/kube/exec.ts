@@ -134,13 +134,16 @@ export class KubeExec {
   }
 
   /** A long-running process (watch, logs -f, port-forward). The caller owns it and must kill it. */
-  spawnKubectl(args: readonly string[]): ResultPromise {
+  spawnKubectl(args: readonly string[]): KubectlProcess {
     const full = this.kubectlArgs(args);
     this.o.onSpawn?.(this.kubectlBin, full);
     this.log('kubectl', `$ kubectl ${full.join(' ')} (streaming)`);
     return execa(this.kubectlBin, full, { reject: false, env: this.env, extendEnv: false, buffer: false, stdin: 'ignore' });
   }
 }
+
+/** A streaming kubectl (watch, port-forward): execa's child, which is not a node ChildProcess type. */
+export type KubectlProcess = ResultPromise;
 
 export function parseJson<T>(tool: string, args: readonly string[], text: string): T {
   try {

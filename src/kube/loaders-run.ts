@@ -3,13 +3,12 @@
 // until the pods are gone, then stop billing), and the LevelEngineFactory the sweep uses.
 // The results channel is the port-forward: any cluster the user can kubectl into, no ingress, no
 // port opened; the loader listens on the pod's loopback only.
-import type { ChildProcess } from 'node:child_process';
 import type { Emit, PreflightCheck } from '../core/cluster.ts';
 import { DEFAULT_PRICE_TABLE, formatUsd, hourlyRate, type PriceTable } from '../core/cost.ts';
 import type { LevelEngineFactory } from '../load/level-engine.ts';
 import { buildLoaderBundle } from '../load/remote/bundle.ts';
 import { RemoteLoadEngine, type LoaderAddress } from '../load/remote/coordinator.ts';
-import type { KubeExec } from './exec.ts';
+import type { KubeExec, KubectlProcess } from './exec.ts';
 import { cpuNodes, loaderFitCheck, loaderManifests, loaderName, loaderResources, loaderSelector, type LoaderSpec } from './loaders.ts';
 import { LineSplitter, parsePortForwardLine, type K8sObject } from './stream.ts';
 
@@ -46,7 +45,7 @@ interface Started {
 /** Creates the loaders and one port-forward per pod; every failure path deletes what it created. */
 export async function startLoaders(exec: KubeExec, s: LoaderSpec, files: Record<string, string>, emit: Emit, timeoutMs = 180_000): Promise<Started> {
   const name = loaderName(s.release);
-  const forwards: ChildProcess[] = [];
+  const forwards: KubectlProcess[] = [];
   const resources = loaderResources(s);
   let billing = false;
   const stop = async (): Promise<boolean> => {
@@ -83,7 +82,7 @@ export async function startLoaders(exec: KubeExec, s: LoaderSpec, files: Record<
     for (const pod of pods) {
       // kubectl port-forward exits when a connection fails (the loader not listening yet): each
       // connection attempt starts a new one if the last has gone.
-      let pf: { child: ChildProcess; port: number } | null = null;
+      let pf: { child: KubectlProcess; port: number } | null = null;
       const resolve = async () => {
         if (!pf || pf.child.exitCode !== null || pf.child.signalCode !== null) {
           pf = await portForward(exec, s.namespace, pod.metadata.name, s.port);
@@ -122,7 +121,7 @@ async function waitRunning(exec: KubeExec, s: LoaderSpec, timeoutMs: number): Pr
   }
 }
 
-function portForward(exec: KubeExec, ns: string, pod: string, port: number): Promise<{ child: ChildProcess; port: number }> {
+function portForward(exec: KubeExec, ns: string, pod: string, port: number): Promise<{ child: KubectlProcess; port: number }> {
   const p = exec.spawnKubectl(['port-forward', `pod/${pod}`, `:${port}`, '-n', ns, '--address', '127.0.0.1']);
   const split = new LineSplitter();
   let stderr = '';
@@ -134,7 +133,7 @@ function portForward(exec: KubeExec, ns: string, pod: string, port: number): Pro
         const f = parsePortForwardLine(line);
         if (f) {
           clearTimeout(t);
-          resolve({ child: p as unknown as ChildProcess, port: f.port });
+          resolve({ child: p, port: f.port });
         }
       }
     });

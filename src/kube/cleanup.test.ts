@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foreignObjects, planCredentialCleanup, type NamespaceFacts } from './cleanup.ts';
-import type { K8sObject } from './stream.ts';
+import type { KubeObject } from './k8s-types.ts';
 
 const RUN = { keepCache: false, removeSecrets: true, removeNamespace: true }; // nimble run's default
 const ours: NamespaceFacts = { exists: true, ours: true, foreign: [] };
@@ -51,8 +51,11 @@ test('nimble cleanup without --remove-namespace keeps a namespace nimble made, s
 });
 
 test("foreignObjects: what Kubernetes adds, owned objects and nimble's own are not someone else's", () => {
-  const o = (kind: string, name: string, extra: Partial<K8sObject> & { labels?: Record<string, string>; owned?: boolean; type?: string } = {}) =>
-    ({ kind, type: extra.type, metadata: { name, labels: extra.labels, ...(extra.owned ? { ownerReferences: [{ kind: 'ReplicaSet' }] } : {}) } }) as unknown as K8sObject;
+  const o = (kind: string, name: string, extra: { labels?: Record<string, string>; owned?: boolean; type?: string } = {}): KubeObject & { type?: string } => ({
+    kind,
+    type: extra.type,
+    metadata: { name, labels: extra.labels, ...(extra.owned ? { ownerReferences: [{ kind: 'ReplicaSet' }] } : {}) },
+  });
   const items = [
     o('ConfigMap', 'kube-root-ca.crt'),
     o('Secret', 'default-token-abc', { type: 'kubernetes.io/service-account-token' }),

@@ -7,7 +7,7 @@ import { DEFAULT_PRICE_TABLE, HOURS_PER_MONTH, hourlyRate, keptCacheMonthlyUsd, 
 import { classifyCliError, diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError, type KubeExec } from './exec.ts';
 import { API_KEY_SECRET, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, REGISTRY_SECRET, labelValue, podSelector, prePullName, serviceName } from './names.ts';
-import type { K8sObject } from './stream.ts';
+import type { HelmRelease, KubeList, KubeObject, LabelledObject, Node, PersistentVolumeClaim, Secret } from './k8s-types.ts';
 import { findOperatorLeftovers, removeNimCache, removeNimService } from './operator-cleanup.ts';
 import { NIMSERVICE_RESOURCE } from './operator.ts';
 import { loaderLeftoversFrom, loaderResources, loaderSelector } from './loaders.ts';
@@ -226,10 +226,10 @@ export function planCredentialCleanup(opts: CleanupOptions, ns: string, facts: N
 }
 
 /** Pure: the objects of a namespace's listing that nimble did not create (and Kubernetes did not add). */
-export function foreignObjects(items: K8sObject[]): string[] {
+export function foreignObjects(items: (KubeObject & Pick<Secret, 'type'>)[]): string[] {
   return items
     .filter((o) => o.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY)
-    .filter((o) => !(o.metadata as { ownerReferences?: unknown[] } | undefined)?.ownerReferences?.length) // goes with its owner, which is listed itself
+    .filter((o) => !o.metadata?.ownerReferences?.length) // goes with its owner, which is listed itself
     .filter((o) => !(o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt'))
     .filter((o) => !(o.kind === 'Secret' && (o.type === 'kubernetes.io/service-account-token' || o.type === 'helm.sh/release.v1')))
     .map((o) => `${String(o.kind).toLowerCase()}/${o.metadata.name}`);
@@ -242,11 +242,13 @@ export async function findKept(exec: KubeExec, q: LeftoverQuery = {}): Promise<L
   const out: Leftover[] = [];
   const sec = await exec.kubectl(['get', 'secrets', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
   if (sec.exitCode === 0) {
-    for (const o of JSON.parse(sec.stdout).items ?? []) out.push({ kind: 'secret', name: o.metadata.name, namespace: o.metadata.namespace ?? '', detail: 'NGC credential (remove: nimble cleanup --remove-secrets)', hourlyUsd: 0 });
+    const list: KubeList<Secret> = JSON.parse(sec.stdout);
+    for (const o of list.items ?? []) out.push({ kind: 'secret', name: o.metadata.name, namespace: o.metadata.namespace ?? '', detail: 'NGC credential (remove: nimble cleanup --remove-secrets)', hourlyUsd: 0 });
   }
   const nss = await exec.kubectl(['get', 'namespaces', '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
   if (nss.exitCode === 0) {
-    for (const o of JSON.parse(nss.stdout).items ?? []) {
+    const list: KubeList<KubeObject> = JSON.parse(nss.stdout);
+    for (const o of list.items ?? []) {
       if (q.namespace && o.metadata.name !== q.namespace) continue;
       out.push({ kind: 'namespace', name: o.metadata.name, namespace: o.metadata.name, detail: 'created by nimble (remove: nimble cleanup --remove-namespace)', hourlyUsd: 0 });
     }
@@ -254,18 +256,18 @@ export async function findKept(exec: KubeExec, q: LeftoverQuery = {}): Promise<L
   return out;
 }
 
-async function cacheClaims(exec: KubeExec, ns: string, t: CleanupTarget): Promise<K8sObject[]> {
+async function cacheClaims(exec: KubeExec, ns: string, t: CleanupTarget): Promise<PersistentVolumeClaim[]> {
   if (t.claim) {
     const r = await exec.kubectl(['get', 'pvc', t.claim, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true });
     return r.exitCode === 0 ? [JSON.parse(r.stdout)] : [];
   }
   const r = await exec.kubectl(['get', 'pvc', '-n', ns, '-l', `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_RELEASE}=${labelValue(t.release)}`, '-o', 'json'], { allowFail: true, quiet: true });
-  return r.exitCode === 0 ? JSON.parse(r.stdout).items ?? [] : [];
+  return r.exitCode === 0 ? ((JSON.parse(r.stdout) as KubeList<PersistentVolumeClaim>).items ?? []) : [];
 }
 
 /** GiB requested (or provisioned) by a PVC. */
-export function gibOf(pvc: K8sObject): number {
-  const q: string = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage ?? '0';
+export function gibOf(pvc: PersistentVolumeClaim): number {
+  const q = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage ?? '0';
   return quantityGiB(q);
 }
 
@@ -300,21 +302,21 @@ export async function findLeftovers(exec: KubeExec, q: LeftoverQuery = {}): Prom
     rel = await exec.helm(['list', ...scope, '-l', sel, '-o', 'json'], { allowFail: true, quiet: true });
   }
   if (rel.exitCode !== 0) throw new KubeCommandError(diagnoseCliError('helm', rel.stderr, { enoent: rel.enoent }), rel);
-  const objs = await exec.kubectlJson(['get', 'pods,services,pvc,jobs', ...scope, '-l', sel, '-o', 'json']);
+  const objs = await exec.kubectlJson<KubeList<LabelledObject>>(['get', 'pods,services,pvc,jobs', ...scope, '-l', sel, '-o', 'json']);
   const nodes = await exec.kubectl(['get', 'nodes', '-o', 'json'], { allowFail: true, quiet: true });
   const shapeOf = new Map<string, string>();
   if (nodes.exitCode === 0) {
-    for (const n of JSON.parse(nodes.stdout).items ?? []) {
+    for (const n of (JSON.parse(nodes.stdout) as KubeList<Node>).items ?? []) {
       const s = n.metadata.labels?.['node.kubernetes.io/instance-type'];
       if (s) shapeOf.set(n.metadata.name, s);
     }
   }
   const operator = await findOperatorLeftovers(exec, scope);
-  return [...leftoversFrom(JSON.parse(rel.stdout || '[]'), objs.items ?? [], shapeOf, table), ...loaderLeftoversFrom(objs.items ?? [], table), ...operator];
+  return [...leftoversFrom(JSON.parse(rel.stdout || '[]') as HelmRelease[], objs.items ?? [], shapeOf, table), ...loaderLeftoversFrom(objs.items ?? [], table), ...operator];
 }
 
 /** Pure: helm list JSON + labelled objects → leftovers with their running cost. */
-export function leftoversFrom(releases: any[], items: K8sObject[], shapeOf: Map<string, string>, table: PriceTable = DEFAULT_PRICE_TABLE): Leftover[] {
+export function leftoversFrom(releases: HelmRelease[], items: LabelledObject[], shapeOf: Map<string, string>, table: PriceTable = DEFAULT_PRICE_TABLE): Leftover[] {
   const out: Leftover[] = [];
   for (const r of releases) {
     out.push({ kind: 'release', name: r.name, namespace: r.namespace, detail: `helm release (${r.chart}, ${r.status}, revision ${r.revision})`, hourlyUsd: 0 });

@@ -72,9 +72,9 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
     async preflight(spec: DeploySpec): Promise<PreflightCheck[]> {
       try {
         return await runPreflight(exec, { spec, via: spec.via, ngcApiKey: opts.ngcApiKey, ngcKeyError: opts.ngcKeyError, priceTable: opts.priceTable });
-      } catch (e: any) {
+      } catch (e) {
         // Never throws for a failed check: a surprise becomes a failed check too.
-        return [{ id: 'preflight', label: 'preflight', status: 'fail', detail: exec.redact(String(e?.message ?? e)), fix: 'Rerun; if it persists, check kubectl works: kubectl get nodes' }];
+        return [{ id: 'preflight', label: 'preflight', status: 'fail', detail: exec.redact(e instanceof Error ? e.message : String(e)), fix: 'Rerun; if it persists, check kubectl works: kubectl get nodes' }];
       }
     },
 
@@ -98,9 +98,10 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
           state,
         );
         return out.endpoint;
-      } catch (e: any) {
+      } catch (e) {
         // Errors leave the driver scrubbed: no message may carry the key.
-        if (e && typeof e.message === 'string' && exec.redact(e.message) !== e.message) {
+        // Anything thrown with a message, Error or not.
+        if (isWithMessage(e) && exec.redact(e.message) !== e.message) {
           try {
             e.message = exec.redact(e.message);
           } catch {
@@ -136,4 +137,8 @@ export { statusCommand, cleanupCommand } from './commands.ts';
 export async function currentTarget(o: Pick<KubeOptions, 'context' | 'kubeconfig' | 'kubectl' | 'namespace' | 'env'>): Promise<KubeTarget> {
   const t = await kubeTarget(new KubeExec({ context: o.context, kubeconfig: o.kubeconfig, kubectl: o.kubectl, env: o.env }));
   return { ...t, namespace: o.namespace || t.namespace };
+}
+
+function isWithMessage(e: unknown): e is { message: string } {
+  return !!e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string';
 }

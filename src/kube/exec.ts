@@ -101,7 +101,7 @@ export class KubeExec {
   }
 
   /** Parse stdout as JSON (kubectl/helm -o json), throwing a clear error otherwise. */
-  async kubectlJson<T = any>(args: readonly string[], ro: RunOptions = {}): Promise<T> {
+  async kubectlJson<T = unknown>(args: readonly string[], ro: RunOptions = {}): Promise<T> {
     const r = await this.kubectl(args, { quiet: true, ...ro });
     return parseJson<T>('kubectl', args, r.stdout);
   }

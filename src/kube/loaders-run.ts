@@ -10,7 +10,8 @@ import { buildLoaderBundle } from '../load/remote/bundle.ts';
 import { RemoteLoadEngine, type LoaderAddress } from '../load/remote/coordinator.ts';
 import type { KubeExec, KubectlProcess } from './exec.ts';
 import { cpuNodes, loaderFitCheck, loaderManifests, loaderName, loaderResources, loaderSelector, type LoaderSpec } from './loaders.ts';
-import { LineSplitter, parsePortForwardLine, type K8sObject } from './stream.ts';
+import type { Condition, KubeList, Pod } from './k8s-types.ts';
+import { LineSplitter, parsePortForwardLine } from './stream.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,12 +100,12 @@ export async function startLoaders(exec: KubeExec, s: LoaderSpec, files: Record<
   }
 }
 
-async function listPods(exec: KubeExec, s: LoaderSpec): Promise<K8sObject[]> {
-  const r = await exec.kubectlJson<{ items: K8sObject[] }>(['get', 'pods', '-n', s.namespace, '-l', loaderSelector(s.release), '-o', 'json']);
+async function listPods(exec: KubeExec, s: LoaderSpec): Promise<Pod[]> {
+  const r = await exec.kubectlJson<KubeList<Pod>>(['get', 'pods', '-n', s.namespace, '-l', loaderSelector(s.release), '-o', 'json']);
   return r.items ?? [];
 }
 
-async function waitRunning(exec: KubeExec, s: LoaderSpec, timeoutMs: number): Promise<K8sObject[]> {
+async function waitRunning(exec: KubeExec, s: LoaderSpec, timeoutMs: number): Promise<Pod[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const pods = (await listPods(exec, s)).filter((p) => !p.metadata.deletionTimestamp);
@@ -114,7 +115,7 @@ async function waitRunning(exec: KubeExec, s: LoaderSpec, timeoutMs: number): Pr
     if (running.length >= s.count) return running.slice(0, s.count).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     if (Date.now() > until) {
       const pending = pods.filter((p) => p.status?.phase !== 'Running');
-      const why = pending.map((p) => (p.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? p.status?.phase ?? '?');
+      const why = pending.map((p) => (p.status?.conditions ?? []).find((c: Condition) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? p.status?.phase ?? '?');
       throw new Error(`${running.length} of ${s.count} loader pods running after ${timeoutMs / 1000} s${why.length ? `: ${[...new Set(why)].join('; ')}` : ''}`);
     }
     await sleep(1000);

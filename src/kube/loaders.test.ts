@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpuNodes, cpuQuantity, DEFAULT_LOADER, loaderFitCheck, loaderLeftoversFrom, loaderManifests, loaderPodHourly, loaderResources, memMiB, type LoaderSpec } from './loaders.ts';
 import { costAt, DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import { loaderCommand as localCommand } from '../load/remote/processes.ts';
-import type { K8sObject } from './stream.ts';
+import type { Node } from './k8s-types.ts';
 
 const spec: LoaderSpec = { ...DEFAULT_LOADER, namespace: 'ns', release: 'nimble-nim', session: 's1', count: 3 };
 
@@ -22,17 +22,17 @@ test('manifests: an indexed Job of N loader pods from a public node image, the b
   const c = pod.containers[0];
   assert.equal(c.image, 'node:20-slim');
   assert.deepEqual(c.command, ['node', '/opt/nimble/loader.mjs', '--listen', '9400', '--host', '127.0.0.1', '--idle-exit', '600']);
-  assert.equal(c.env, undefined, 'no environment: the key, if any, comes over the port-forward');
+  assert.equal('env' in c, false, 'no environment: the key, if any, comes over the port-forward');
   assert.deepEqual(c.resources, { requests: { cpu: '1', memory: '1024Mi' }, limits: { memory: '1024Mi' } });
   assert.equal(pod.tolerations, undefined, 'no toleration of the GPU taint');
-  assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions, [{ key: 'nvidia.com/gpu.present', operator: 'DoesNotExist' }]);
+  assert.deepEqual(pod.affinity.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions, [{ key: 'nvidia.com/gpu.present', operator: 'DoesNotExist' }]);
   assert.equal(pod.volumes[0].configMap.name, cm.metadata.name);
   for (const o of [cm, job, job.spec.template]) assert.equal(o.metadata.labels['nimble.dev/role'], 'loader');
   // The local loader processes run the same command, with the bundle's directory for the mount.
   assert.deepEqual(localCommand('/opt/nimble', 9400).slice(0, 4), c.command.slice(0, 4));
   const gpuOk = loaderManifests({ ...spec, allowGpuNode: true }, {})[1].spec.template.spec;
   assert.equal(gpuOk.affinity.nodeAffinity, undefined);
-  assert.equal(gpuOk.tolerations[0].key, 'nvidia.com/gpu');
+  assert.equal(gpuOk.tolerations?.[0].key, 'nvidia.com/gpu');
 });
 
 test('cost: loader pods are priced per OCPU and GB like an E4.Flex node, and appear as cost lines', () => {
@@ -54,7 +54,7 @@ test('quantities: CPU and memory as kubectl writes them', () => {
   assert.equal(memMiB('16314044Ki'), 16314044 / 1024);
 });
 
-const node = (name: string, cpu: string, mem: string, o: { gpu?: boolean; taint?: string; ready?: boolean } = {}): K8sObject => ({
+const node = (name: string, cpu: string, mem: string, o: { gpu?: boolean; taint?: string; ready?: boolean } = {}): Node => ({
   metadata: { name, labels: o.gpu ? { 'nvidia.com/gpu.present': 'true' } : ({} as Record<string, string>) },
   spec: o.taint ? { taints: [{ key: o.taint, effect: 'NoSchedule' }] } : {},
   status: { allocatable: { cpu, memory: mem, ...(o.gpu ? { 'nvidia.com/gpu': '1' } : {}) }, conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },

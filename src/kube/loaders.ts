@@ -4,7 +4,7 @@
 import type { Leftover, PaidResource, PreflightCheck } from '../core/cluster.ts';
 import { DEFAULT_PRICE_TABLE, hourlyRate, type PriceTable } from '../core/cost.ts';
 import { dnsName, LABEL_MANAGED_BY, LABEL_RELEASE, MANAGED_BY, labelValue, nimbleLabels } from './names.ts';
-import type { K8sObject } from './stream.ts';
+import type { Condition, LabelledObject, Manifest, Node, Pod, Quantity, Taint } from './k8s-types.ts';
 
 export const LABEL_ROLE = 'nimble.dev/role';
 export const ROLE_LOADER = 'loader';
@@ -62,57 +62,58 @@ export function loaderCommand(s: Pick<LoaderSpec, 'port'>): string[] {
 }
 
 /** ConfigMap with the bundle + indexed Job of `count` loader pods. */
-export function loaderManifests(s: LoaderSpec, files: Record<string, string>): K8sObject[] {
+// The return type is inferred (the manifests as written), so readers (tests) see every field.
+export function loaderManifests(s: LoaderSpec, files: Record<string, string>) {
   const name = loaderName(s.release);
   const labels = loaderLabels(s);
-  const affinity: Record<string, unknown> = {
+  const affinity = {
     // Spread the loaders over CPU nodes where there are several.
     podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [LABEL_ROLE]: ROLE_LOADER, [LABEL_RELEASE]: labels[LABEL_RELEASE] } } } }] },
+    // GPU nodes carry the nvidia.com/gpu NoSchedule taint (not tolerated here) and the GPU
+    // operator's label; requiring the label's absence keeps loaders off untainted GPU nodes too.
+    ...(s.allowGpuNode ? {} : { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_PRESENT_LABEL, operator: 'DoesNotExist' }] }] } } }),
   };
-  // GPU nodes carry the nvidia.com/gpu NoSchedule taint (not tolerated here) and the GPU
-  // operator's label; requiring the label's absence keeps loaders off untainted GPU nodes too.
-  if (!s.allowGpuNode) affinity.nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_PRESENT_LABEL, operator: 'DoesNotExist' }] }] } };
-  return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: s.namespace, labels }, data: files },
-    {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name, namespace: s.namespace, labels },
-      spec: {
-        completionMode: 'Indexed',
-        completions: s.count,
-        parallelism: s.count,
-        // A loader that dies is not replaced: the coordinator marks the level and stops cleanly.
-        backoffLimit: 0,
-        activeDeadlineSeconds: s.deadlineS,
-        ttlSecondsAfterFinished: 300,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: 5,
-            affinity,
-            ...(s.allowGpuNode ? { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'loader',
-                image: s.image,
-                command: loaderCommand(s),
-                ports: [{ name: 'loader', containerPort: s.port }],
-                resources: { requests: { cpu: String(s.cpu), memory: `${s.memoryMiB}Mi` }, limits: { memory: `${s.memoryMiB}Mi` } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [{ name: 'loader', mountPath: LOADER_MOUNT, readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'loader', configMap: { name } }],
-          },
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: s.namespace, labels }, data: files } satisfies Manifest;
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: s.namespace, labels },
+    spec: {
+      completionMode: 'Indexed',
+      completions: s.count,
+      parallelism: s.count,
+      // A loader that dies is not replaced: the coordinator marks the level and stops cleanly.
+      backoffLimit: 0,
+      activeDeadlineSeconds: s.deadlineS,
+      ttlSecondsAfterFinished: 300,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 5,
+          affinity,
+          ...(s.allowGpuNode ? { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'loader',
+              image: s.image,
+              command: loaderCommand(s),
+              ports: [{ name: 'loader', containerPort: s.port }],
+              resources: { requests: { cpu: String(s.cpu), memory: `${s.memoryMiB}Mi` }, limits: { memory: `${s.memoryMiB}Mi` } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'loader', mountPath: LOADER_MOUNT, readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'loader', configMap: { name } }],
         },
       },
     },
-  ];
+  } satisfies Manifest;
+  const manifests: [typeof configMap, typeof job] = [configMap, job];
+  return manifests;
 }
 
 /** What the loaders occupy on the CPU pool, priced per OCPU and GB like an E4.Flex node. */
@@ -126,7 +127,7 @@ export function loaderResources(s: Pick<LoaderSpec, 'count' | 'cpu' | 'memoryMiB
 }
 
 /** Hourly cost of one loader pod from its requests. */
-export function loaderPodHourly(pod: K8sObject, table: PriceTable = DEFAULT_PRICE_TABLE): number {
+export function loaderPodHourly(pod: Pod, table: PriceTable = DEFAULT_PRICE_TABLE): number {
   let cpu = 0;
   let mib = 0;
   for (const c of pod.spec?.containers ?? []) {
@@ -136,12 +137,12 @@ export function loaderPodHourly(pod: K8sObject, table: PriceTable = DEFAULT_PRIC
   return (hourlyRate(table, CPU_PRICE_ITEM, cpu / 2) ?? 0) + (hourlyRate(table, MEMORY_PRICE_ITEM, (mib / 1024) * 1.073741824) ?? 0);
 }
 
-export function cpuQuantity(q: string): number {
+export function cpuQuantity(q: Quantity): number {
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(q).trim());
   return m ? Number(m[1]) / (m[2] ? 1000 : 1) : 0;
 }
 
-export function memMiB(q: string): number {
+export function memMiB(q: Quantity): number {
   const m = /^(\d+(?:\.\d+)?)([KMGT]i?|)$/.exec(String(q).trim());
   if (!m) return 0;
   const f: Record<string, number> = { '': 1 / 2 ** 20, Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 2 ** 20, K: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20 };
@@ -149,7 +150,7 @@ export function memMiB(q: string): number {
 }
 
 /** Loader Jobs and running loader pods among nimble-labelled objects (for status and cleanup). */
-export function loaderLeftoversFrom(items: K8sObject[], table: PriceTable = DEFAULT_PRICE_TABLE): Leftover[] {
+export function loaderLeftoversFrom(items: LabelledObject[], table: PriceTable = DEFAULT_PRICE_TABLE): Leftover[] {
   const out: Leftover[] = [];
   for (const o of items) {
     if (o.metadata?.labels?.[LABEL_ROLE] !== ROLE_LOADER) continue;
@@ -173,12 +174,12 @@ export interface CpuNode {
 }
 
 /** Ready, schedulable nodes a loader may land on (no GPU unless allowed, no untolerated taint). */
-export function cpuNodes(nodes: K8sObject[], allowGpuNode = false): CpuNode[] {
+export function cpuNodes(nodes: Node[], allowGpuNode = false): CpuNode[] {
   return nodes
     .filter((n) => !n.spec?.unschedulable)
-    .filter((n) => (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'))
+    .filter((n) => (n.status?.conditions ?? []).some((c: Condition) => c.type === 'Ready' && c.status === 'True'))
     .filter((n) => allowGpuNode || (n.metadata.labels?.[GPU_PRESENT_LABEL] === undefined && !(Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? 0) > 0)))
-    .filter((n) => !(n.spec?.taints ?? []).some((t: any) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !(allowGpuNode && t.key === 'nvidia.com/gpu')))
+    .filter((n) => !(n.spec?.taints ?? []).some((t: Taint) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !(allowGpuNode && t.key === 'nvidia.com/gpu')))
     .map((n) => ({ name: n.metadata.name, cpu: cpuQuantity(n.status?.allocatable?.cpu ?? '0'), memoryMiB: memMiB(n.status?.allocatable?.memory ?? '0') }));
 }
 

@@ -4,13 +4,19 @@ import { readFileSync } from 'node:fs';
 import type { ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import { initialPhases, trackPhase } from '../core/phase-tracker.ts';
 import { DeployObserver } from './observe.ts';
+import type { ContainerState, KubeEvent, Node, Pod, Service } from './k8s-types.ts';
 import { parseWatchLine, type WatchEvent } from './stream.ts';
 import { testDeploySpec } from '../core/testing.ts';
 
 // A getter defeats TS narrowing after assert.equal(x.failure, null).
 const failure = (o: DeployObserver) => o.failure;
-const read = (f: string): WatchEvent[] =>
-  readFileSync(new URL(`./fixtures/${f}`, import.meta.url), 'utf8').split('\n').map(parseWatchLine).filter((e): e is WatchEvent => e !== null);
+// The kind of a recording's objects, from its name.
+type Recorded = { 'events.ndjson': KubeEvent; 'pods.ndjson': Pod; 'svc.ndjson': Service };
+const read = <F extends keyof Recorded>(f: F): WatchEvent<Recorded[F]>[] =>
+  readFileSync(new URL(`./fixtures/${f}`, import.meta.url), 'utf8')
+    .split('\n')
+    .map((l) => parseWatchLine<Recorded[F]>(l))
+    .filter((e): e is WatchEvent<Recorded[F]> => e !== null);
 
 const spec = (over: Partial<DeploySpec> = {}): DeploySpec => testDeploySpec(over);
 
@@ -23,7 +29,7 @@ function observer(o: { autoscaler?: boolean; now?: () => number; lbStuckMs?: num
   return { ob, signals, kinds: () => signals.map((s) => s.kind) };
 }
 
-const node: WatchEvent = {
+const node: WatchEvent<Node> = {
   type: 'ADDED',
   object: {
     kind: 'Node',
@@ -62,7 +68,7 @@ test('a respawned watch replays everything as ADDED: no signal is repeated', () 
   const { ob, signals } = observer();
   ob.onNode(node);
   // Up to the cleanup (the recording ends with the pod's deletion, which a re-list would not show).
-  const live = (f: string) => read(f).filter((e) => e.type !== 'DELETED' && !e.object.metadata.deletionTimestamp);
+  const live = <F extends keyof Recorded>(f: F) => read(f).filter((e) => e.type !== 'DELETED' && !e.object.metadata.deletionTimestamp);
   const all = () => {
     for (const e of live('events.ndjson')) ob.onEvent(e);
     for (const e of live('pods.ndjson')) ob.onPod({ ...e, type: 'ADDED' });
@@ -71,7 +77,7 @@ test('a respawned watch replays everything as ADDED: no signal is repeated', () 
   all();
   const n = signals.length;
   // A re-list shows each object once, in its current state, as ADDED; events come back with the same counts.
-  const latest = (f: string) => [...new Map(live(f).map((e) => [e.object.metadata.uid, e])).values()];
+  const latest = <F extends keyof Recorded>(f: F) => [...new Map(live(f).map((e) => [e.object.metadata.uid, e])).values()];
   for (const e of live('events.ndjson')) ob.onEvent({ ...e, type: 'ADDED' });
   for (const e of latest('pods.ndjson')) ob.onPod({ ...e, type: 'ADDED' });
   for (const e of latest('svc.ndjson')) ob.onService({ ...e, type: 'ADDED' });
@@ -86,13 +92,13 @@ test('events of another pod (an older one with the same name prefix) are ignored
   assert.ok(!signals.some((s) => s.kind === 'k8s.event' && s.reason === 'Failed'));
 });
 
-function pod(uid: string, status: Record<string, unknown>, name = 'llama-0') {
-  return { type: 'MODIFIED' as const, object: { kind: 'Pod', metadata: { name, uid }, spec: { nodeName: 'gpu-node-1', containers: [{ name: 'nim' }] }, status } };
+function pod(uid: string, status: Pod['status'], name = 'llama-0'): WatchEvent<Pod> {
+  return { type: 'MODIFIED', object: { kind: 'Pod', metadata: { name, uid }, spec: { nodeName: 'gpu-node-1', containers: [{ name: 'nim' }] }, status } };
 }
-function ev(uid: string, reason: string, message: string, count = 1, kind = 'Pod', name = 'llama-0', objUid = 'p1') {
-  return { type: 'ADDED' as const, object: { kind: 'Event', metadata: { name: uid, uid }, involvedObject: { kind, name, uid: objUid }, reason, message, type: 'Warning', count, lastTimestamp: '2026-01-01T00:00:00Z' } };
+function ev(uid: string, reason: string, message: string, count = 1, kind = 'Pod', name = 'llama-0', objUid = 'p1'): WatchEvent<KubeEvent> {
+  return { type: 'ADDED', object: { kind: 'Event', metadata: { name: uid, uid }, involvedObject: { kind, name, uid: objUid }, reason, message, type: 'Warning', count, lastTimestamp: '2026-01-01T00:00:00Z' } };
 }
-const running = (restarts = 0, lastState: object = {}) => ({
+const running = (restarts = 0, lastState: ContainerState = {}): Pod['status'] => ({
   phase: 'Running',
   conditions: [{ type: 'PodScheduled', status: 'True' }],
   containerStatuses: [{ name: 'nim', restartCount: restarts, state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState }],

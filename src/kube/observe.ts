@@ -8,7 +8,8 @@ import { deploymentResources } from '../core/cost.ts';
 import {
   diagnoseCrashLoop, diagnoseEvent, diagnoseLogLine, diagnoseTermination, diagnoseWaiting, lbStuckDiagnosis, pvcStuckDiagnosis,
 } from './diagnose.ts';
-import { eventCount, eventTime, parseNimLogLine, type K8sObject, type WatchEvent } from './stream.ts';
+import type { Condition, ContainerStateTerminated, ContainerStatus, KubeEvent, Node, PersistentVolumeClaim, Pod, Service } from './k8s-types.ts';
+import { eventCount, eventTime, parseNimLogLine, type WatchEvent } from './stream.ts';
 
 export interface ObserverOptions {
   spec: DeploySpec;
@@ -54,7 +55,7 @@ export class DeployObserver {
 
   private pods = new Map<string, PodState>();
   private eventCounts = new Map<string, number>();
-  private pendingPodEvents = new Map<string, K8sObject[]>();
+  private pendingPodEvents = new Map<string, KubeEvent[]>();
   private nodes = new Map<string, { gpus: number; product?: string; shape?: string; ready: boolean }>();
   private resources = new Set<string>();
   private serviceUid?: string;
@@ -97,12 +98,12 @@ export class DeployObserver {
   }
 
   // ---------------------------------------------------------------- nodes
-  onNode(ev: WatchEvent) {
+  onNode(ev: WatchEvent<Node>) {
     const n = ev.object;
     if (ev.type === 'DELETED') return void this.nodes.delete(n.metadata.name);
     const labels = n.metadata.labels ?? {};
     const gpus = Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? 0) || 0;
-    const ready = (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+    const ready = (n.status?.conditions ?? []).some((c: Condition) => c.type === 'Ready' && c.status === 'True');
     this.nodes.set(n.metadata.name, {
       gpus,
       ready,
@@ -112,7 +113,7 @@ export class DeployObserver {
   }
 
   // ---------------------------------------------------------------- pods
-  onPod(ev: WatchEvent) {
+  onPod(ev: WatchEvent<Pod>) {
     const p = ev.object;
     const uid = p.metadata.uid ?? p.metadata.name;
     if (ev.type === 'DELETED' || p.metadata.deletionTimestamp) {
@@ -130,7 +131,7 @@ export class DeployObserver {
       this.pendingPodEvents.delete(uid);
     }
     const status = p.status ?? {};
-    const conds: any[] = status.conditions ?? [];
+    const conds = status.conditions ?? [];
     const cond = (t: string) => conds.find((c) => c.type === t);
 
     if (status.reason === 'Evicted') this.fail(diagnoseEvent({ reason: 'Evicted', message: status.message ?? 'Evicted' })!);
@@ -139,7 +140,7 @@ export class DeployObserver {
     if (sched?.status === 'True' && p.spec?.nodeName) this.scheduled(st, p.spec.nodeName);
     else if (sched?.status === 'False' && sched.reason === 'Unschedulable' && sched.message) this.unschedulable(st, sched.message);
 
-    const statuses: any[] = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+    const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
     for (const cs of statuses) this.container(st, cs);
 
     const ready = cond('Ready')?.status === 'True';
@@ -169,9 +170,9 @@ export class DeployObserver {
     if (dx?.fatal) this.fail(dx);
   }
 
-  private container(st: PodState, cs: any) {
-    const name: string = cs.name;
-    const restarts: number = Number(cs.restartCount ?? 0);
+  private container(st: PodState, cs: ContainerStatus) {
+    const name = cs.name;
+    const restarts = Number(cs.restartCount ?? 0);
     const state = cs.state ?? {};
     const last = cs.lastState?.terminated;
     if (last && restarts > 0) this.terminatedOnce(st, name, restarts - 1, last);
@@ -201,7 +202,7 @@ export class DeployObserver {
     } else if (!waiting) st.waiting = undefined;
   }
 
-  private terminatedOnce(st: PodState, container: string, run: number, t: any) {
+  private terminatedOnce(st: PodState, container: string, run: number, t: ContainerStateTerminated) {
     const key = `${container}#${run}`;
     if (st.terminated.has(key)) return;
     st.terminated.add(key);
@@ -216,15 +217,15 @@ export class DeployObserver {
   }
 
   // ---------------------------------------------------------------- events
-  onEvent(ev: WatchEvent) {
+  onEvent(ev: WatchEvent<KubeEvent>) {
     if (ev.type === 'DELETED') return;
     const e = ev.object;
     const key = e.metadata.uid ?? `${e.metadata.name}`;
     const count = eventCount(e);
     if ((this.eventCounts.get(key) ?? 0) >= count) return; // replayed by a respawned watch
     const io = e.involvedObject ?? e.regarding ?? {};
-    const kind: string = io.kind ?? '';
-    const name: string = io.name ?? '';
+    const kind = io.kind ?? '';
+    const name = io.name ?? '';
     if (kind === 'Pod') {
       const st = io.uid ? this.pods.get(io.uid) : undefined;
       if (!st) {
@@ -264,7 +265,7 @@ export class DeployObserver {
     this.pendingPodEvents.delete(uid);
   }
 
-  private handleObjEvent(e: K8sObject, kind: string, name: string) {
+  private handleObjEvent(e: KubeEvent, kind: string, name: string) {
     this.raw(e, kind, name);
     const reason: string = e.reason ?? '';
     const message: string = e.message ?? e.note ?? '';
@@ -276,7 +277,7 @@ export class DeployObserver {
     if (dx?.fatal) this.fail(dx);
   }
 
-  private raw(e: K8sObject, kind: string, name: string) {
+  private raw(e: KubeEvent, kind: string, name: string) {
     this.signal({
       kind: 'k8s.event',
       reason: e.reason ?? '',
@@ -287,7 +288,7 @@ export class DeployObserver {
     });
   }
 
-  private handlePodEvent(st: PodState, e: K8sObject) {
+  private handlePodEvent(st: PodState, e: KubeEvent) {
     this.raw(e, 'Pod', st.name);
     const reason: string = e.reason ?? '';
     const message: string = e.message ?? '';
@@ -326,7 +327,7 @@ export class DeployObserver {
   }
 
   // ---------------------------------------------------------------- service, pvc
-  onService(ev: WatchEvent) {
+  onService(ev: WatchEvent<Service>) {
     const s = ev.object;
     if (s.metadata.name !== this.o.serviceName || ev.type === 'DELETED' || s.metadata.deletionTimestamp) return;
     if (!this.serviceSeen) {
@@ -348,7 +349,7 @@ export class DeployObserver {
     }
   }
 
-  onPvc(ev: WatchEvent, existedBefore = false) {
+  onPvc(ev: WatchEvent<PersistentVolumeClaim>, existedBefore = false) {
     const c = ev.object;
     if (c.metadata.name !== this.o.claimName || ev.type === 'DELETED') return;
     const first = this.pvcUid === undefined;
@@ -387,7 +388,7 @@ export class DeployObserver {
   }
 }
 
-export function lbIngress(svc: K8sObject): string | null {
+export function lbIngress(svc: Service): string | null {
   const ing = svc.status?.loadBalancer?.ingress?.[0];
   return ing?.ip ?? ing?.hostname ?? null;
 }

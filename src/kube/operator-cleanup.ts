@@ -5,6 +5,7 @@
 
 import type { Leftover } from '../core/cluster.ts';
 import type { KubeExec } from './exec.ts';
+import type { KubeList, NIMCache, NIMService } from './k8s-types.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY } from './names.ts';
 import { NIMCACHE_RESOURCE, NIMSERVICE_RESOURCE, operatorLeftoversFrom } from './operator.ts';
 
@@ -44,5 +45,5 @@ export async function findOperatorLeftovers(exec: KubeExec, scope: string[]): Pr
     if (NO_CRD.test(r.stderr)) return [];
     throw new Error(`listing NIMServices/NIMCaches: ${r.stderr.trim().split('\n').pop()}`);
   }
-  return operatorLeftoversFrom(JSON.parse(r.stdout).items ?? []);
+  return operatorLeftoversFrom((JSON.parse(r.stdout) as KubeList<NIMCache | NIMService>).items ?? []);
 }

@@ -4,11 +4,17 @@ import { readFileSync } from 'node:fs';
 import type { ClusterSignal } from '../core/cluster.ts';
 import { initialPhases, trackPhase, type Phases } from '../core/phase-tracker.ts';
 import { OperatorObserver } from './operator-observe.ts';
+import type { Condition, NIMCache, NIMService } from './k8s-types.ts';
 import { parseWatchLine, type WatchEvent } from './stream.ts';
 
 // Status sequences the operator writes, transcribed from its reconcile code (see operator-observe.ts).
-const read = (f: string): WatchEvent[] =>
-  readFileSync(new URL(`./fixtures/operator/${f}`, import.meta.url), 'utf8').split('\n').map(parseWatchLine).filter((e): e is WatchEvent => e !== null);
+// The kind of a fixture's objects, from its name.
+type KindOf<F extends string> = F extends `nimcache-${string}` ? NIMCache : NIMService;
+const read = <F extends string>(f: F): WatchEvent<KindOf<F>>[] =>
+  readFileSync(new URL(`./fixtures/operator/${f}`, import.meta.url), 'utf8')
+    .split('\n')
+    .map((l) => parseWatchLine<KindOf<F>>(l))
+    .filter((e): e is WatchEvent<KindOf<F>> => e !== null);
 
 const CACHE = 'nimble-cache-meta-llama-3-1-8b-instruct';
 const failure = (o: OperatorObserver) => o.failure;
@@ -108,7 +114,7 @@ test('NIMService: NotReady while it waits for the cache, Ready with its endpoint
 
 test('older operators: NIM_SERVICE_READY / NIM_SERVICE_FAILED condition types count the same', () => {
   const { ob } = observer();
-  const mk = (conds: object[], state: string): WatchEvent => ({ type: 'MODIFIED', object: { kind: 'NIMService', metadata: { name: 'llama' }, status: { state, conditions: conds } } });
+  const mk = (conds: Condition[], state: string): WatchEvent<NIMService> => ({ type: 'MODIFIED', object: { kind: 'NIMService', metadata: { name: 'llama' }, status: { state, conditions: conds } } });
   ob.onNimService(mk([{ type: 'NIM_SERVICE_READY', status: 'True', reason: 'Ready' }], 'Ready'));
   assert.equal(ob.serviceReady, true);
   const { ob: ob2 } = observer();

@@ -15,7 +15,8 @@
 
 import type { ClusterSignal, Diagnosis, Emit } from '../core/cluster.ts';
 import { cacheJobName } from './operator.ts';
-import type { K8sObject, WatchEvent } from './stream.ts';
+import type { Condition, NIMCache, NIMService } from './k8s-types.ts';
+import type { WatchEvent } from './stream.ts';
 
 export interface OperatorObserverOptions {
   namespace: string;
@@ -31,7 +32,6 @@ export interface OperatorObserverOptions {
   operatorSilentMs?: number;
 }
 
-interface Cond { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }
 
 const READY_TYPES = ['Ready', 'NIM_SERVICE_READY'];
 const FAILED_TYPES = ['Failed', 'NIM_SERVICE_FAILED'];
@@ -64,8 +64,9 @@ export class OperatorObserver {
   }
 
   /** Each changed condition once, as a raw event for the log and the diagnosis view. */
-  private conditions(kind: 'nimcache' | 'nimservice', obj: K8sObject): Cond[] {
-    const conds: Cond[] = Array.isArray(obj.status?.conditions) ? obj.status.conditions : [];
+  private conditions(kind: 'nimcache' | 'nimservice', obj: NIMCache | NIMService): Condition[] {
+    // The operator's CRDs may leave conditions out or (old versions) null.
+    const conds = Array.isArray(obj.status?.conditions) ? obj.status.conditions : [];
     for (const c of conds) {
       const key = `${kind}/${c.type}`;
       const val = `${c.status}|${c.reason ?? ''}|${c.message ?? ''}`;
@@ -83,7 +84,7 @@ export class OperatorObserver {
     return conds;
   }
 
-  onNimCache(ev: WatchEvent) {
+  onNimCache(ev: WatchEvent<NIMCache>) {
     const c = ev.object;
     if (c.metadata?.name !== this.o.cacheName) return;
     if (ev.type === 'DELETED' || c.metadata.deletionTimestamp) {
@@ -93,12 +94,12 @@ export class OperatorObserver {
       return;
     }
     const conds = this.conditions('nimcache', c);
-    const state: string | undefined = c.status?.state;
+    const state = c.status?.state;
     if (!state) return;
     this.heard = true;
     if (state === this.cacheState) return;
     this.cacheState = state;
-    const latest = [...conds].sort((a, b) => String(b.lastTransitionTime ?? '').localeCompare(String(a.lastTransitionTime ?? '')))[0];
+    const latest = [...conds].sort((a, b) => (b.lastTransitionTime ?? '').localeCompare(a.lastTransitionTime ?? ''))[0];
     const message = latest?.message ?? '';
     if (state === 'Ready') {
       this.cacheReady = true;
@@ -117,7 +118,7 @@ export class OperatorObserver {
     }
   }
 
-  onNimService(ev: WatchEvent) {
+  onNimService(ev: WatchEvent<NIMService>) {
     const s = ev.object;
     if (s.metadata?.name !== this.o.serviceName) return;
     if (ev.type === 'DELETED' || s.metadata.deletionTimestamp) {
@@ -125,7 +126,7 @@ export class OperatorObserver {
       return;
     }
     const conds = this.conditions('nimservice', s);
-    const state: string | undefined = s.status?.state;
+    const state = s.status?.state;
     if (state || conds.length) this.heard = true;
     this.serviceState = state ?? this.serviceState;
     const failed = conds.find((c) => FAILED_TYPES.includes(c.type) && c.status === 'True');

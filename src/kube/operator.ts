@@ -11,7 +11,7 @@ import {
   cacheClaimName, labelValue, nimbleLabels, serviceName,
 } from './names.ts';
 import { OCI_LB_ANNOTATIONS, PROBE_PROFILES, servicePortOf, type ProbeTiming } from './values.ts';
-import type { K8sObject } from './stream.ts';
+import type { NIMCache, NIMService } from './k8s-types.ts';
 
 export const OPERATOR_GROUP = 'apps.nvidia.com';
 export const OPERATOR_API_VERSION = `${OPERATOR_GROUP}/v1alpha1`;
@@ -128,7 +128,7 @@ export function operatorCrdCheck(apiResourcesOut: string, exitCode: number, stde
 }
 
 /** nimble-labelled NIMServices and NIMCaches as leftovers (their pods, Service and PVC are priced on their own). */
-export function operatorLeftoversFrom(items: K8sObject[]): Leftover[] {
+export function operatorLeftoversFrom(items: (NIMCache | NIMService)[]): Leftover[] {
   const out: Leftover[] = [];
   for (const o of items) {
     if (o.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) continue;

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { gpuFitCheck, gpuNodes, loadNgcApiKey, NgcKeyError, parseVersion } from './preflight.ts';
 import { gbOfGib, leftoversFrom, quantityGiB } from './cleanup.ts';
 import { formatLeftovers } from './commands.ts';
+import type { Node, Pod } from './k8s-types.ts';
 import { parseChartRef, resolveChart } from './chart.ts';
 
-const node = (name: string, gpus: number, shape = 'VM.GPU.A10.1', ready = true) => ({
+const node = (name: string, gpus: number, shape = 'VM.GPU.A10.1', ready = true): Node => ({
   metadata: { name, labels: { 'nvidia.com/gpu.product': 'NVIDIA-A10', 'node.kubernetes.io/instance-type': shape } },
   spec: { taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] },
   status: { allocatable: gpus ? { 'nvidia.com/gpu': String(gpus) } : {}, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
-const gpuPod = (nodeName: string, gpus: number) => ({ metadata: { name: 'p' }, spec: { nodeName, containers: [{ resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] }, status: { phase: 'Running' } });
+const gpuPod = (nodeName: string, gpus: number): Pod => ({ metadata: { name: 'p' }, spec: { nodeName, containers: [{ resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] }, status: { phase: 'Running' } });
 
 test('GPU nodes are listed with product and shape, and the fit accounts for GPUs in use', () => {
   const nodes = gpuNodes([node('gpu-1', 1), node('cpu-1', 0, 'VM.Standard.E4.Flex')], [gpuPod('gpu-1', 1)]);

@@ -8,7 +8,7 @@ import { diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError, type KubeExec } from './exec.ts';
 import { cacheClaimName } from './names.ts';
 import { NIMCACHE_RESOURCE, NIMSERVICE_RESOURCE, OPERATOR_GROUP, operatorCrdCheck } from './operator.ts';
-import type { K8sObject } from './stream.ts';
+import type { Condition, Kubeconfig, StorageClass, KubeList, Node, PersistentVolumeClaim, Pod, Taint } from './k8s-types.ts';
 
 export interface GpuNode {
   name: string;
@@ -20,7 +20,7 @@ export interface GpuNode {
   taints: string[];
 }
 
-export function gpuNodes(nodes: K8sObject[], pods: K8sObject[] = []): GpuNode[] {
+export function gpuNodes(nodes: Node[], pods: Pod[] = []): GpuNode[] {
   const used = new Map<string, number>();
   for (const p of pods) {
     const phase = p.status?.phase;
@@ -38,8 +38,8 @@ export function gpuNodes(nodes: K8sObject[], pods: K8sObject[] = []): GpuNode[] 
         used: used.get(n.metadata.name) ?? 0,
         product: l['nvidia.com/gpu.product'],
         shape: l['node.kubernetes.io/instance-type'] ?? l['beta.kubernetes.io/instance-type'],
-        ready: (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
-        taints: (n.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+        ready: (n.status?.conditions ?? []).some((c: Condition) => c.type === 'Ready' && c.status === 'True'),
+        taints: (n.spec?.taints ?? []).map((t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
       };
     })
     .filter((n) => n.allocatable > 0);
@@ -89,7 +89,7 @@ export interface KubeTarget {
 
 /** The current context and namespace, shown (and confirmed) before anything is created. */
 export async function kubeTarget(exec: KubeExec): Promise<KubeTarget> {
-  const cfg = await exec.kubectlJson(['config', 'view', '--minify', '-o', 'json']);
+  const cfg = await exec.kubectlJson<Kubeconfig>(['config', 'view', '--minify', '-o', 'json']);
   const ctx = cfg.contexts?.[0];
   const cl = cfg.clusters?.[0];
   if (!ctx) throw new Error('No current kubeconfig context: set one with `kubectl config use-context <name>` or pass --context.');
@@ -115,8 +115,9 @@ export async function loadNgcApiKey(o: { env?: NodeJS.ProcessEnv; file?: string 
     let text: string;
     try {
       text = await readFile(o.file, 'utf8');
-    } catch (e: any) {
-      throw new NgcKeyError(`Cannot read the NGC key file ${o.file} (${e.code ?? e.message}). Check the path given to --ngc-key-file.`);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException; // readFile rejects with a system error
+      throw new NgcKeyError(`Cannot read the NGC key file ${o.file} (${err.code ?? err.message}). Check the path given to --ngc-key-file.`);
     }
     const key = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? '';
     const v = key.replace(/^(export\s+)?NGC_API_KEY=/, '').replace(/^["']|["']$/g, '');
@@ -164,9 +165,9 @@ export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise
   try {
     const t = await kubeTarget(exec);
     add({ id: 'context', label: 'cluster context', status: 'pass', detail: `context ${t.context} (${t.server}), user ${t.user}, namespace ${spec.namespace}` });
-  } catch (e: any) {
+  } catch (e) {
     const dx = e instanceof KubeCommandError ? e.diagnosis : null;
-    add({ id: 'context', label: 'cluster context', status: 'fail', detail: dx?.evidence ?? e.message, fix: dx?.fix ?? 'Pick a kubeconfig context: kubectl config use-context <name>, or --context.' });
+    add({ id: 'context', label: 'cluster context', status: 'fail', detail: dx?.evidence ?? (e instanceof Error ? e.message : String(e)), fix: dx?.fix ?? 'Pick a kubeconfig context: kubectl config use-context <name>, or --context.' });
     return finish();
   }
 
@@ -174,7 +175,7 @@ export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise
   const v = await exec.kubectl(['version', '-o', 'json'], { allowFail: true, quiet: true, timeoutMs: 30_000 });
   let serverVersion: string | null = null;
   try {
-    serverVersion = JSON.parse(v.stdout).serverVersion?.gitVersion ?? null;
+    serverVersion = (JSON.parse(v.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? null;
   } catch {
     /* no JSON: handled below */
   }
@@ -218,17 +219,17 @@ export async function runPreflight(exec: KubeExec, inp: PreflightInput): Promise
     add({ id: 'gpu-nodes', label: 'GPU nodes', status: 'warn', detail: 'cannot list nodes (RBAC: nodes are cluster-scoped); GPU capacity not checked', fix: 'Ask for get/list on nodes, or check GPU capacity yourself: kubectl describe nodes' });
   } else {
     const pods = await exec.kubectl(['get', 'pods', '-A', '--field-selector=status.phase!=Succeeded,status.phase!=Failed', '-o', 'json'], { allowFail: true, quiet: true });
-    const podItems = pods.exitCode === 0 ? JSON.parse(pods.stdout).items ?? [] : [];
-    add(gpuFitCheck(gpuNodes(JSON.parse(nodes.stdout).items ?? [], podItems), spec, autoscaler));
+    const podItems = pods.exitCode === 0 ? ((JSON.parse(pods.stdout) as KubeList<Pod>).items ?? []) : [];
+    add(gpuFitCheck(gpuNodes((JSON.parse(nodes.stdout) as KubeList<Node>).items ?? [], podItems), spec, autoscaler));
   }
 
   // Storage
   const sc = await exec.kubectl(['get', 'storageclass', spec.cache.storageClass, '-o', 'json'], { allowFail: true, quiet: true });
   const claim = cacheClaimName(spec.model, spec.cache.existingClaim);
   const pvc = await exec.kubectl(['get', 'pvc', claim, '-n', spec.namespace, '-o', 'json'], { allowFail: true, quiet: true });
-  const cached = pvc.exitCode === 0 ? JSON.parse(pvc.stdout) : null;
+  const cached: PersistentVolumeClaim | null = pvc.exitCode === 0 ? JSON.parse(pvc.stdout) : null;
   if (sc.exitCode === 0) {
-    const s = JSON.parse(sc.stdout);
+    const s: StorageClass = JSON.parse(sc.stdout);
     const warm = cached ? `; model cache ${claim} found (${cached.status?.phase}): warm start` : '';
     add({ id: 'storage-class', label: 'storage class', status: 'pass', detail: `${spec.cache.storageClass} (${s.provisioner}, ${s.volumeBindingMode ?? 'Immediate'})${warm}` });
   } else if (cached) {

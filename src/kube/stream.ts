@@ -1,17 +1,18 @@
 // Stream parsers for kubectl output: a line splitter for chunked stdout, the NDJSON watch events
 // of `kubectl get -w --output-watch-events -o json`, and NIM log lines. Pure.
 
-export interface K8sObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string; resourceVersion?: string };
-  spec?: any;
-  status?: any;
-  [k: string]: any;
-}
+import type { KubeEvent, KubeObject } from './k8s-types.ts';
+
+/** Any object from kubectl; the kinds nimble reads are typed in k8s-types.ts. */
+export type K8sObject = KubeObject;
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-export interface WatchEvent { type: WatchType; object: K8sObject }
+/** One watch event of a `kubectl get <kind> -w`: its objects are of that kind (T). */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: WatchType;
+  object: T;
+}
+const WATCH_TYPES: readonly string[] = ['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'] satisfies WatchType[];
 
 /** Splits a byte/text stream into lines; keeps the unfinished tail until the next chunk. */
 export class LineSplitter {
@@ -30,20 +31,28 @@ export class LineSplitter {
   }
 }
 
-/** One line of `--output-watch-events -o json`; null for anything else (warnings, blank, junk). */
-export function parseWatchLine(line: string): WatchEvent | null {
+/**
+ * One line of `--output-watch-events -o json`; null for anything else (warnings, blank, junk).
+ * Checked: the event's type and the object's metadata.name. The rest of the object is taken to
+ * be the kind (T) the caller's `kubectl get` watches: that is what the API server sends.
+ */
+export function parseWatchLine<T extends KubeObject = KubeObject>(line: string): WatchEvent<T> | null {
   const s = line.trim();
   if (!s.startsWith('{')) return null;
-  let v: any;
+  let v: unknown;
   try {
     v = JSON.parse(s);
   } catch {
     return null;
   }
-  if (!v || typeof v !== 'object' || typeof v.type !== 'string' || !v.object || typeof v.object !== 'object') return null;
-  if (!['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].includes(v.type)) return null;
-  if (v.type !== 'ERROR' && typeof v.object.metadata?.name !== 'string') return null;
-  return v as WatchEvent;
+  if (!isRecord(v) || typeof v.type !== 'string' || !isRecord(v.object)) return null;
+  if (!WATCH_TYPES.includes(v.type)) return null;
+  if (v.type !== 'ERROR' && !(isRecord(v.object.metadata) && typeof v.object.metadata.name === 'string')) return null;
+  return v as unknown as WatchEvent<T>; // checked above, as far as a watch line can be
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
 export interface NimLogLine { line: string; level?: string }
@@ -80,13 +89,13 @@ export function parsePortForwardLine(line: string): { host: string; port: number
 }
 
 /** Time of an event occurrence: series.lastObservedTime, else lastTimestamp, else eventTime. */
-export function eventTime(ev: K8sObject): number {
+export function eventTime(ev: KubeEvent): number {
   const s = ev.series?.lastObservedTime ?? ev.lastTimestamp ?? ev.eventTime ?? ev.firstTimestamp ?? ev.metadata?.creationTimestamp;
   const t = s ? Date.parse(s) : NaN;
   return Number.isFinite(t) ? t : 0;
 }
 
 /** How many times an event occurred (count, or series.count for the events.k8s.io style). */
-export function eventCount(ev: K8sObject): number {
+export function eventCount(ev: KubeEvent): number {
   return Number(ev.series?.count ?? ev.count ?? 1) || 1;
 }

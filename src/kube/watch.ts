@@ -4,14 +4,16 @@
 import type { Diagnosis } from '../core/cluster.ts';
 import { classifyCliError, diagnoseCliError } from './diagnose.ts';
 import type { KubeExec } from './exec.ts';
+import type { KubeObject } from './k8s-types.ts';
 import { LineSplitter, parseWatchLine, type WatchEvent } from './stream.ts';
 
-export interface WatchOptions {
+export interface WatchOptions<T extends KubeObject = KubeObject> {
   /** For logs and debugging: 'pods', 'events', ... */
   name: string;
   /** kubectl get arguments before the watch flags, e.g. ['pods', '-n', ns, '-l', sel]. */
   args: string[];
-  onEvent: (ev: WatchEvent) => void;
+  /** Events of the kind `args` names (T). */
+  onEvent: (ev: WatchEvent<T>) => void;
   /** kubectl failed in a way respawning cannot fix (Unauthorized, Forbidden, unreachable for long). */
   onFatal?: (dx: Diagnosis) => void;
   /** Forbidden is not fatal for optional watches (e.g. nodes for a namespace-only user). */
@@ -30,7 +32,7 @@ export interface Watch {
   stop(): Promise<void>;
 }
 
-export function startWatch(exec: KubeExec, o: WatchOptions): Watch {
+export function startWatch<T extends KubeObject = KubeObject>(exec: KubeExec, o: WatchOptions<T>): Watch {
   let stopped = false;
   let starts = 0;
   let failures = 0;
@@ -50,7 +52,7 @@ export function startWatch(exec: KubeExec, o: WatchOptions): Watch {
     let gotData = false;
     p.stdout?.on('data', (chunk: Buffer) => {
       for (const line of split.push(chunk)) {
-        const ev = parseWatchLine(line);
+        const ev = parseWatchLine<T>(line);
         if (ev && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
           gotData = true;
           o.onEvent(ev);
@@ -63,7 +65,7 @@ export function startWatch(exec: KubeExec, o: WatchOptions): Watch {
     });
     exited = p.then((r) => {
       for (const line of split.flush()) {
-        const ev = parseWatchLine(line);
+        const ev = parseWatchLine<T>(line);
         if (ev && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') o.onEvent(ev);
       }
       child = null;

@@ -45,10 +45,13 @@ export function parseWatchLine<T extends KubeObject = KubeObject>(line: string):
   } catch {
     return null;
   }
-  if (!isRecord(v) || typeof v.type !== 'string' || !isRecord(v.object)) return null;
-  if (!WATCH_TYPES.includes(v.type)) return null;
+  if (!isRecord(v) || !isWatchType(v.type) || !isRecord(v.object)) return null;
   if (v.type !== 'ERROR' && !(isRecord(v.object.metadata) && typeof v.object.metadata.name === 'string')) return null;
-  return v as unknown as WatchEvent<T>; // checked above, as far as a watch line can be
+  return { ...v, type: v.type, object: v.object as T };
+}
+
+function isWatchType(t: unknown): t is WatchType {
+  return typeof t === 'string' && WATCH_TYPES.includes(t);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

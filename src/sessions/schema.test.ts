@@ -83,3 +83,13 @@ test('a level.finished event with an incomplete level is refused; its NaNs are r
   const bad = parseEventLine(JSON.stringify(ev));
   assert.match(bad.ok ? '' : bad.reason, /invalid level: server/);
 });
+
+test('a sweep.finished event is checked in full: a breaking point without its numbers is refused', () => {
+  const line = savedEvents().find((l) => l.includes('"type":"sweep.finished"'))!;
+  const ok = parseEventLine(line);
+  assert.ok(ok.ok && ok.value.type === 'sweep.finished' && ok.value.breakingPoint.lastPassing >= 0);
+  const ev = JSON.parse(line);
+  ev.breakingPoint.limitedBy = 'gremlins';
+  const bad = parseEventLine(JSON.stringify(ev));
+  assert.match(bad.ok ? '' : bad.reason, /invalid breakingPoint: limitedBy/);
+});

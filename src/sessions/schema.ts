@@ -3,7 +3,7 @@
 // into null, so numbers accept null and come back as NaN, the in-memory convention for unknown.
 
 import { z } from 'zod';
-import { isEventType, type EventBody, type EventType, type NimbleEvent, type SessionMeta } from '../core/events.ts';
+import { isEventType, type EventBody, type EventType, type NimbleEvent, type SessionMeta, type SmokeCheck } from '../core/events.ts';
 import { SHAPE_IDS, type BreakingPoint, type Economics, type LevelResult } from '../core/sweep-types.ts';
 import { reassessSweep, SUMMARY_SCHEMA_VERSION, type SessionSummary } from '../core/session-summary.ts';
 
@@ -134,6 +134,8 @@ const leftoverSchema = z.looseObject({
   hourlyUsd: num,
 });
 
+const smokeSchema: z.ZodType<SmokeCheck> = z.looseObject({ name: z.enum(['ready', 'models', 'chat', 'metrics']), ok: z.boolean(), ms: num, detail: z.string(), warn: z.boolean().optional() });
+
 const stageSchema = z.looseObject({ durationMs: numOrNull, tier, ok: z.boolean().nullable() });
 
 export const summarySchema: z.ZodType<SessionSummary> = z.looseObject({
@@ -153,7 +155,7 @@ export const summarySchema: z.ZodType<SessionSummary> = z.looseObject({
   ),
   stages: z.looseObject({ deploy: stageSchema, test: stageSchema, cleanup: stageSchema, total: stageSchema }),
   diagnosis: z.looseObject({ id: z.string(), title: z.string(), evidence: z.string(), fix: z.string(), fatal: z.boolean() }).nullable(),
-  smoke: z.array(z.looseObject({ name: z.enum(['ready', 'models', 'chat', 'metrics']), ok: z.boolean(), ms: num, detail: z.string(), warn: z.boolean().optional() })),
+  smoke: z.array(smokeSchema),
   levels: z.array(levelSchema),
   breakingPoints: z.partialRecord(shapeId, breakingPointSchema),
   economics: z.partialRecord(shapeId, economicsSchema),
@@ -267,5 +269,18 @@ export function parseEventLine(line: string): ParseResult<NimbleEvent> {
     if (!l.success) return { ok: false, reason: `level.finished with invalid level: ${describeZodError(l.error)}` };
     return { ok: true, value: { ...(raw as NimbleEvent & { type: 'level.finished' }), level: l.data } };
   }
+  if (head.data.type === 'sweep.finished') {
+    const b = breakingPointSchema.safeParse((raw as { breakingPoint?: unknown }).breakingPoint);
+    if (!b.success) return { ok: false, reason: `sweep.finished with invalid breakingPoint: ${describeZodError(b.error)}` };
+    const e = economicsSchema.nullable().safeParse((raw as { economics?: unknown }).economics ?? null);
+    if (!e.success) return { ok: false, reason: `sweep.finished with invalid economics: ${describeZodError(e.error)}` };
+    return { ok: true, value: { ...(raw as NimbleEvent & { type: 'sweep.finished' }), breakingPoint: b.data, economics: e.data } };
+  }
+  if (head.data.type === 'smoke.check') {
+    const c = smokeSchema.safeParse((raw as { check?: unknown }).check);
+    if (!c.success) return { ok: false, reason: `smoke.check with invalid check: ${describeZodError(c.error)}` };
+    return { ok: true, value: { ...(raw as NimbleEvent & { type: 'smoke.check' }), check: c.data } };
+  }
+  // The other bodies: their fields are there (EVENT_BODY); their insides are taken as written.
   return { ok: true, value: raw as NimbleEvent };
 }

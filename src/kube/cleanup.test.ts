@@ -98,7 +98,7 @@ function fakeCluster(o: { nsLabels?: Record<string, string> | null; contents?: u
     },
     kubectlJson: async (args: readonly string[]) => JSON.parse((await kubectl(args)).stdout),
     log: () => {},
-  } as unknown as KubeExec;
+  } as unknown as KubeExec; // a test double of the few methods cleanup calls (KubeExec is a class with private state)
   return { exec, ran };
 }
 

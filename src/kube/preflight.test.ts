@@ -83,16 +83,16 @@ test('chart references', async () => {
   assert.equal(parseChartRef('oci://registry/x/nim-llm').kind, 'oci');
   // NGC gets the key as basic auth in a header (in memory), never on a command line; others get nothing.
   const seen: Array<{ url: string; auth?: string }> = [];
-  const fake = (async (url: string, init: any) => {
-    seen.push({ url, auth: init?.headers?.authorization });
+  const fake: typeof fetch = async (url, init) => {
+    seen.push({ url: String(url), auth: new Headers(init?.headers).get('authorization') ?? undefined });
     return new Response(new Uint8Array([1, 2, 3]), { status: 200 });
-  }) as unknown as typeof fetch;
+  };
   const r = await resolveChart(parseChartRef('https://helm.ngc.nvidia.com/nim/charts/nim-llm-1.3.0.tgz'), 'nvapi-k', fake);
   assert.match(r.args[0], /nim-llm-1\.3\.0\.tgz$/);
   await r.cleanup();
   await (await resolveChart(parseChartRef('https://example.org/c/nim-llm-1.3.0.tgz'), 'nvapi-k', fake)).cleanup();
   assert.equal(seen[0].auth, `Basic ${Buffer.from('$oauthtoken:nvapi-k').toString('base64')}`);
   assert.equal(seen[1].auth, undefined);
-  const denied = (async () => new Response('no', { status: 401 })) as unknown as typeof fetch;
+  const denied: typeof fetch = async () => new Response('no', { status: 401 });
   await assert.rejects(resolveChart(parseChartRef('https://helm.ngc.nvidia.com/nim/charts/x-1.tgz'), 'k', denied), /HTTP 401.*NGC refused/);
 });

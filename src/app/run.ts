@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createSessionClock } from '../core/clock.ts';
 import type { CleanupOptions, Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
-import { SHAPE_IDS, type ShapeId } from '../core/sweep-types.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
 import type { PriceTable } from '../core/cost.ts';
 import { loadConfig } from './config.ts';
@@ -28,7 +28,7 @@ import { installLifeline, STOP_EXIT, type Lifeline } from './lifeline.ts';
 
 export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-const SHAPES: readonly ShapeId[] = SHAPE_IDS;
+const SHAPES: ShapeId[] = ['support', 'summary', 'coding'];
 
 export const RUN_USAGE = `Usage: nimble run [--sim] [options]
 

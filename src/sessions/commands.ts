@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { compareSessions, compareToMarkdown } from '../core/compare.ts';
 import { formatUsd } from '../core/cost.ts';
 import { ImportError, type ImportFormat } from '../core/import-results.ts';
-import { SHAPE_IDS, type ShapeId } from '../core/sweep-types.ts';
+import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, TIER_LABEL, type TierId } from '../core/tiers.ts';
 import { reliability, reliabilityToText, VALIDATE_EXIT, validateSession, validationToText } from '../core/validate.ts';
 import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
@@ -261,7 +261,7 @@ export function exportCommand(argv: string[], io?: CommandIo): Promise<number> {
 
 // ---- nimble import ----
 
-const SHAPES: readonly ShapeId[] = SHAPE_IDS;
+const SHAPES: ShapeId[] = ['support', 'summary', 'coding'];
 
 export function importCommand(argv: string[], io?: CommandIo): Promise<number> {
   return run(argv, io, { format: 'string', shape: 'string', 'gpu-shape': 'string', 'gpu-count': 'string', model: 'string', json: 'boolean' }, (p, ctx) => {

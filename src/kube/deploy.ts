@@ -11,8 +11,7 @@ import { cachePvc, prePullDaemonSet, secretsList } from './manifests.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY, LABEL_SESSION, cacheClaimName, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
 import { DeployObserver, type ObservedLevers } from './observe.ts';
 import { hasAutoscaler } from './preflight.ts';
-import type { KubeEvent, KubeObject, Node, PersistentVolumeClaim, Pod, Service } from './k8s-types.ts';
-import { LineSplitter, parsePortForwardLine, type WatchEvent } from './stream.ts';
+import { LineSplitter, parsePortForwardLine } from './stream.ts';
 import { PROBE_PROFILES, buildValues, chartFlavour, servicePortOf, startupWindowSeconds } from './values.ts';
 import { startWatch, type LogSource, type Watch } from './watch.ts';
 
@@ -99,7 +98,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
 
   // Model cache PVC: reuse it if a previous cycle kept it (the cached-model lever).
   const pvcGet = await run(exec.kubectl(['get', 'pvc', claim, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const existing: PersistentVolumeClaim | null = pvcGet.exitCode === 0 ? JSON.parse(pvcGet.stdout) : null;
+  const existing = pvcGet.exitCode === 0 ? JSON.parse(pvcGet.stdout) : null;
   const cacheWarm = existing?.status?.phase === 'Bound';
   if (!existing) await run(apply(exec, cachePvc(spec, ctx.session), signal));
   else await run(exec.kubectl(['label', 'pvc', claim, '-n', ns, '--overwrite', ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { signal, quiet: true }));
@@ -129,15 +128,14 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
     external ??= dx;
     wake();
   };
-  // T: the kind `kubectl get <args>` streams.
-  const w = <T extends KubeObject>(name: string, args: string[], on: (ev: WatchEvent<T>) => void, optional = false): Watch =>
-    startWatch<T>(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
+  const w = (name: string, args: string[], on: (ev: any) => void, optional = false): Watch =>
+    startWatch(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
   const watches: Watch[] = [
-    w<Node>('nodes', ['nodes'], (ev) => observer.onNode(ev), true),
-    w<Pod>('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => observer.onPod(ev)),
-    w<KubeEvent>('events', ['events', '-n', ns], (ev) => observer.onEvent(ev)),
-    w<Service>('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => observer.onService(ev)),
-    w<PersistentVolumeClaim>('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${claim}`], (ev) => observer.onPvc(ev, cacheWarm)),
+    w('nodes', ['nodes'], (ev) => observer.onNode(ev), true),
+    w('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => observer.onPod(ev)),
+    w('events', ['events', '-n', ns], (ev) => observer.onEvent(ev)),
+    w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => observer.onService(ev)),
+    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${claim}`], (ev) => observer.onPvc(ev, cacheWarm)),
   ];
   const stopAll = async () => {
     logsAbort.abort();
@@ -329,9 +327,9 @@ export async function startPortForward(exec: KubeExec, ns: string, svc: string, 
   try {
     const local = await spawn('');
     return { child: handle, port: local };
-  } catch (e) {
+  } catch (e: any) {
     stopped = true;
     if (signal.aborted) throw abortError(signal);
-    throw new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: e instanceof Error ? e.message : String(e), fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true });
+    throw new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: String(e?.message ?? e), fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true });
   }
 }

@@ -8,8 +8,6 @@ import { abortError } from '../core/clock.ts';
 import { apply, hostForUrl, leversSignal, startPortForward, type DeployContext, type DeployOutcome, type DeployState } from './deploy.ts';
 import { diagnoseCliError } from './diagnose.ts';
 import { KubeCommandError } from './exec.ts';
-import type { KubeEvent, KubeObject, NIMCache, NIMService, Node, PersistentVolumeClaim, Pod, Service } from './k8s-types.ts';
-import type { WatchEvent } from './stream.ts';
 import { secretsList } from './manifests.ts';
 import { LABEL_CACHE_MODEL, LABEL_MANAGED_BY, LABEL_SESSION, MANAGED_BY, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
 import { DeployObserver } from './observe.ts';
@@ -65,9 +63,9 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
 
   // A NIMCache kept by an earlier cycle (--keep-cache) and Ready: the cached-model lever.
   const prev = await run(exec.kubectl(['get', NIMCACHE_RESOURCE, cache, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const cacheExisted = prev.exitCode === 0 && (JSON.parse(prev.stdout) as NIMCache).status?.state === 'Ready';
+  const cacheExisted = prev.exitCode === 0 && JSON.parse(prev.stdout).status?.state === 'Ready';
   const pvcGet = await run(exec.kubectl(['get', 'pvc', cache, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const pvcExisted = pvcGet.exitCode === 0 && (JSON.parse(pvcGet.stdout) as PersistentVolumeClaim).status?.phase === 'Bound';
+  const pvcExisted = pvcGet.exitCode === 0 && JSON.parse(pvcGet.stdout).status?.phase === 'Bound';
 
   const startedAt = Date.now();
   const now = () => Date.now();
@@ -99,18 +97,17 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
     external ??= dx;
     wake();
   };
-  // T: the kind `kubectl get <args>` streams.
-  const w = <T extends KubeObject>(name: string, args: string[], on: (ev: WatchEvent<T>) => void, optional = false): Watch =>
-    startWatch<T>(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
+  const w = (name: string, args: string[], on: (ev: any) => void, optional = false): Watch =>
+    startWatch(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
   const watches: Watch[] = [
-    w<Node>('nodes', ['nodes'], (ev) => { nim.onNode(ev); job.onNode(ev); }, true),
-    w<NIMCache>('nimcaches', [NIMCACHE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => op.onNimCache(ev)),
-    w<NIMService>('nimservices', [NIMSERVICE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${spec.release}`], (ev) => op.onNimService(ev)),
-    w<Pod>('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => nim.onPod(ev)),
-    w<Pod>('cache-pods', ['pods', '-n', ns, '-l', cachePodSelector(cache)], (ev) => job.onPod(ev)),
-    w<KubeEvent>('events', ['events', '-n', ns], (ev) => { nim.onEvent(ev); job.onEvent(ev); }),
-    w<Service>('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => nim.onService(ev)),
-    w<PersistentVolumeClaim>('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => {
+    w('nodes', ['nodes'], (ev) => { nim.onNode(ev); job.onNode(ev); }, true),
+    w('nimcaches', [NIMCACHE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => op.onNimCache(ev)),
+    w('nimservices', [NIMSERVICE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${spec.release}`], (ev) => op.onNimService(ev)),
+    w('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => nim.onPod(ev)),
+    w('cache-pods', ['pods', '-n', ns, '-l', cachePodSelector(cache)], (ev) => job.onPod(ev)),
+    w('events', ['events', '-n', ns], (ev) => { nim.onEvent(ev); job.onEvent(ev); }),
+    w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => nim.onService(ev)),
+    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => {
       nim.onPvc(ev, pvcExisted);
       // The operator creates the claim without our labels: add them, so `nimble status` prices a kept cache.
       if (ev.type !== 'DELETED' && ev.object.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY && !labelled) {

@@ -9,8 +9,8 @@ import type { SessionState } from '../core/session-state.ts';
 import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../core/session-summary.ts';
 import { formatUsd, type PriceTable } from '../core/cost.ts';
 import { PHASE_LABEL, PHASE_ORDER, phaseBudgetMs, TIER_LABEL } from '../core/tiers.ts';
-import { formatBudget, formatDuration, formatMs } from '../ui/format.ts';
-import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
+import { budgetText as formatBudget, durationText as formatDuration, latencyText as formatMs, pctText } from '../core/format.ts';
+import { breakingPointText, outcomeText, quantileText, unfinishedSweepText } from '../core/result-text.ts';
 import { figuresLines, windowLine } from '../core/pattern-format.ts';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -70,7 +70,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const l = e.level;
       // Percentiles with n and their interval; too few samples read as such, never as a number.
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? pctText(l.successRate) : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
       ];
     }
     case 'sweep.finished': {
@@ -122,6 +122,7 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
     if (!b) continue;
     out.push(`  breaking point (${shape}): ${breakingPointText(b)}`);
   }
+  for (const shape of new Set(s.levels.map((l) => l.shape))) if (!s.breakingPoints[shape]) out.push(`  breaking point (${shape}): ${unfinishedSweepText(s.levels, shape)}`);
   const tokens = tokensLine(s.levels);
   if (tokens) out.push(`  tokens: ${tokens}`);
   const none = serverMetricsLine(s.serverMetrics);

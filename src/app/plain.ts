@@ -128,7 +128,7 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
   const none = serverMetricsLine(s.serverMetrics);
   if (none) out.push(`  ${none}`);
   out.push(`  cost ${formatUsd(s.cost.totalUsd)} (price table ${s.cost.priceTable})`);
-  for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${l.hours.toFixed(3).padStart(7)} h  ${formatUsd(l.usd).padStart(8)}`);
+  for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${formatDuration(l.hours * 3_600_000).padStart(7)}  ${formatUsd(l.usd).padStart(8)}`);
   // Whatever nimble leaves in the cluster, said once more at the end where it is seen.
   for (const k of s.cleanup?.kept ?? []) out.push(`  left in the cluster: ${k.kind} ${k.namespace}/${k.name} (${k.detail})`);
   if (savedTo) out.push(`  saved to ${savedTo}`);

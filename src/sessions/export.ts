@@ -75,7 +75,7 @@ export function sessionToMarkdown(s: SessionSummary, events: NimbleEvent[] = [])
   if (m.mode !== 'import') {
     const c = costRow(s);
     out.push(`### Cost (price table ${s.cost.priceTable})`, '');
-    out.push(table(['Item', 'Quantity', 'Hours', 'Rate/h', 'Cost'], s.cost.lines.map((l) => [l.label, String(l.quantity), f(l.hours, 3), formatUsd(l.usdPerHour), formatUsd(l.usd)])));
+    out.push(table(['Item', 'Quantity', 'Time', 'Rate/h', 'Cost'], s.cost.lines.map((l) => [l.label, String(l.quantity), formatDuration(l.hours * 3_600_000), formatUsd(l.usdPerHour), formatUsd(l.usd)])));
     out.push('', `**This cycle:** ${formatUsd(c.deploymentUsd)} · **per iteration** (${c.iteration}${c.keptCacheMonthlyUsd ? `, kept cache ${formatUsd(c.keptCacheMonthlyUsd)}/month over ${ITERATIONS_PER_MONTH}` : ''}): ${formatUsd(c.iterationUsd)}`);
     if (s.cost.unknown.length) out.push(`Unpriced (not counted): ${s.cost.unknown.join(', ')}`);
     if (s.cleanup) out.push(`Cleanup: ${s.cleanup.ok ? 'verified' : 'INCOMPLETE'}${s.cleanup.leftovers.length ? ` — left: ${s.cleanup.leftovers.map((l) => `${l.kind} ${l.name}`).join(', ')}` : ''}`);

@@ -47,7 +47,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
   });
   const costRows: Cell[][] = sum.cost.lines.map((l) => [
     { text: l.label },
-    { text: `${l.hours.toFixed(2)} h`, color: theme.roles.muted },
+    { text: formatDuration(l.hours * 3_600_000), color: theme.roles.muted },
     { text: formatHourly(l.usdPerHour), color: theme.roles.muted },
     { text: formatUsd(l.usd), color: l.running ? theme.roles.warning : theme.roles.text },
   ]);

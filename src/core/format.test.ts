@@ -4,7 +4,8 @@ import { budgetText, clockText, countDelta, durationDelta, durationText, hourlyT
 
 test('durations: one rounding rule (half-up at the last digit shown), from under a second to hours', () => {
   assert.equal(durationText(0), '0s');
-  assert.equal(durationText(40), '0.0s');
+  assert.equal(durationText(40), '0s');
+  assert.equal(durationText(5_020), '5s'); // ".0" dropped, as for percentages
   assert.equal(durationText(420), '0.4s');
   assert.equal(durationText(4_249), '4.2s');
   assert.equal(durationText(4_250), '4.3s');
@@ -60,7 +61,9 @@ test('percentages, latencies, budgets and the clock', () => {
   assert.equal(pctText(0.55), '55%');
   assert.equal(pctText(0.975), '97.5%');
   assert.equal(pctText(1), '100%');
-  assert.equal(pctText(0.99999), '100%');
+  assert.equal(pctText(0.9995), '99.95%'); // not rounded onto 100%
+  assert.equal(pctText(0.99999), '>99.99%');
+  assert.equal(pctText(0.0002), '<0.1%');
   assert.equal(pctText(0), '0%');
   assert.equal(pctText(null), '—');
   assert.equal(latencyText(84), '84.0 ms');

@@ -4,14 +4,15 @@
 // One rounding rule for all of them: round the magnitude half-up at the last digit shown, then put
 // the sign on (so a delta that rounds to zero is "±0…", never "+0s" or "−0s").
 //
-//   duration   durationText     null → "—"; 0 → "0s"; under 10 s one decimal "0.4s" "4.2s";
+//   duration   durationText     null → "—"; under 10 s one decimal, ".0" dropped: "0s" "0.4s" "4.2s" "5s";
 //                               under an hour "45s" "17m34s"; from an hour on "1h02m"
 //   delta      durationDelta    "+1m02s" "−4.2s" "±0s"; null → "—"
 //   money      usdText          null → "unknown"; cents "$2.01" "$0.00"; a non-zero amount under
 //                               10 cents keeps two significant digits "$0.011" "$0.0042"
 //              usdDelta         "+$0.12" "−$0.0042" "±$0.00"
 //              hourlyText       usdText + "/h"
-//   percent    pctText          a share 0..1: "97.5%" "55%" "100%" (one decimal, ".0" dropped); null → "—"
+//   percent    pctText          a share 0..1: "97.5%" "55%" "100%" (one decimal, ".0" dropped; near the
+//                               ends "99.95%" ">99.99%" "<0.1%", never 100% or 0% unless exact); null → "—"
 //              pctPointsDelta   a change of share in percentage points: "+2.5 pts" "−10 pts" "±0 pts"
 //   latency    latencyText      "84.0 ms" (under 100 ms), "420 ms", "2.38 s"; null → "—"
 //   count      countDelta       "+8 users" "−8 users" "±0"
@@ -30,7 +31,7 @@ const roundTo = (a: number, step: number) => Math.round(a / step) * step;
 function durationAbs(a: number): string {
   if (a === 0) return '0s';
   const tenths = Math.round(a / 100);
-  if (tenths < 100) return `${(tenths / 10).toFixed(1)}s`;
+  if (tenths < 100) return `${tenths % 10 ? (tenths / 10).toFixed(1) : tenths / 10}s`;
   const s = Math.round(a / 1000);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
@@ -42,14 +43,14 @@ function durationAbs(a: number): string {
 export function durationText(ms: Num): string {
   if (!known(ms)) return '—';
   const out = durationAbs(Math.abs(ms));
-  return ms < 0 && out !== '0.0s' ? `-${out}` : out;
+  return ms < 0 && out !== '0s' ? `-${out}` : out;
 }
 
 /** A change of duration: "+1m02s", "−4.2s", "±0s" when it rounds to zero; unknown → "—". */
 export function durationDelta(ms: Num): string {
   if (!known(ms)) return '—';
   const out = durationAbs(Math.abs(ms));
-  if (out === '0s' || out === '0.0s') return '±0s';
+  if (out === '0s') return '±0s';
   return `${ms > 0 ? '+' : MINUS}${out}`;
 }
 
@@ -83,6 +84,12 @@ export function usdDelta(usd: Num): string {
 
 function pctAbs(share: number): string {
   const p = Math.round(share * 1000) / 10;
+  // Never round onto a boundary not reached: 99.96% is not "100%", 0.02% is not "0%".
+  if (p >= 100 && share < 1) {
+    const p2 = Math.floor(share * 10_000) / 100;
+    return p2 >= 100 || share > 0.9999 ? '>99.99' : p2.toFixed(2);
+  }
+  if (p === 0 && share > 0) return '<0.1';
   return Number.isInteger(p) ? `${p}` : p.toFixed(1);
 }
 
@@ -97,7 +104,7 @@ export function pctText(share: Num): string {
 export function pctPointsDelta(share: Num): string {
   if (!known(share)) return '—';
   const out = pctAbs(Math.abs(share));
-  if (out === '0') return '±0 pts';
+  if (out === '0' || out === '<0.1') return '±0 pts';
   return `${share > 0 ? '+' : MINUS}${out} pts`;
 }
 

@@ -108,7 +108,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
 function clientCost(l: { client?: { busyShare: number; cpuUsPerToken: number | null } }): string {
   const c = l.client;
   if (!c || !Number.isFinite(c.busyShare)) return '';
-  return `  client ${Math.round(c.busyShare * 100)}% busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
+  return `  client ${pctText(c.busyShare)} busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
 }
 
 /** The closing block: times and tiers, breaking points, cost by item with the price table. */

@@ -14,6 +14,7 @@ import { hasAutoscaler } from './preflight.ts';
 import { LineSplitter, parsePortForwardLine } from './stream.ts';
 import { PROBE_PROFILES, buildValues, chartFlavour, servicePortOf, startupWindowSeconds } from './values.ts';
 import { startWatch, type LogSource, type Watch } from './watch.ts';
+import { durationText } from '../core/format.ts';
 
 export interface DeployTiming {
   lbStuckMs?: number;
@@ -202,7 +203,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
       check();
     });
 
-    emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${(startupWindowSeconds(probes.startup) / 60).toFixed(1)} min`));
+    emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${durationText(startupWindowSeconds(probes.startup) * 1000)}`));
     const port = servicePortOf(spec);
     if (spec.serviceType === 'LoadBalancer') {
       return { endpoint: { baseUrl: `http://${hostForUrl(observer.lbAddress!)}:${port}`, via: 'load-balancer' } };

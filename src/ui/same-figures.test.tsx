@@ -114,3 +114,16 @@ test('layoutColumns: short titles first, then the widest free-text column, never
   assert.match(frame, /meta\/llama-3\.1-8b-instruct\s+VM\.GPU\.A10\.1\s+16–32/);
   assert.equal(browserColumns(120, [{ mark: '› ', date: '2026-11-23 11:00', mode: 'sim:fast', model: 'meta/llama-3.1-8b-instruct', gpu: '1× VM.GPU.A10.1', deploy: '8m44s Fast', total: '14m12s Fast', breaking: 'support 16–32', cost: '$0.41', status: 'completed' }]).columns.some((c) => c.key === 'model'), true);
 });
+
+test('an aborted run after two measured levels: summary and plain give the lower bound, not "not measured"', () => {
+  const events = fixtureEvents({ profile: 'fast' });
+  const second = events.filter((e) => e.type === 'level.finished')[1];
+  const cut = events.slice(0, events.indexOf(second) + 1);
+  const s = summarizeSession(reduceAll(cut), DEFAULT_PRICE_TABLE);
+  assert.equal(Object.keys(s.breakingPoints).length, 0);
+  const plain = summaryLines(s).join('\n');
+  assert.match(plain, /breaking point \(support\): ≥ 2 users so far \(2 levels measured; stopped before a break\)/, plain);
+  const frame = renderFinalFrame(reduceAll(cut), MONOCHROME, 120);
+  assert.match(frame, /support\s+≥ 2 users so far \(2 levels measured; stopped before a break\)/, frame);
+  assert.doesNotMatch(frame, /not measured/, frame);
+});

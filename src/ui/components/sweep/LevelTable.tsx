@@ -59,7 +59,7 @@ export const LEVEL_COLUMNS: Column[] = [
 
 /** Where the levels that did not fit are: every level is in the saved session's export. */
 export function hiddenLevelsHint(hidden: number, sessionId?: string): string {
-  return `  (${hidden} earlier level${hidden > 1 ? 's' : ''} not shown: a taller terminal shows more; nimble export ${sessionId ?? '<id>'} lists every level)`;
+  return `  (${hidden} earlier level${hidden > 1 ? 's' : ''} not shown: nimble export ${sessionId ?? '<id>'} lists all)`;
 }
 
 /** Shows the most recent levels that fit in `maxRows` (header included). */

@@ -48,6 +48,8 @@ test('money: cents, or two significant digits under 10 cents; unknown is never $
   assert.equal(usdText(2.01), '$2.01');
   assert.equal(usdText(0.0995), '$0.10');
   assert.equal(usdText(0.0113), '$0.011');
+  assert.equal(usdText(0.05), '$0.05'); // a --budget 0.05 reads back as given
+  assert.equal(usdText(0.0101), '$0.01');
   assert.equal(usdText(0.0042), '$0.0042');
   assert.equal(usdText(0.00064), '$0.00064');
   assert.equal(usdText(-1.5), '-$1.50');

@@ -7,7 +7,7 @@
 //   duration   durationText     null → "—"; under 10 s one decimal, ".0" dropped: "0s" "0.4s" "4.2s" "5s";
 //                               under an hour "45s" "17m34s"; from an hour on "1h02m"
 //   delta      durationDelta    "+1m02s" "−4.2s" "±0s"; null → "—"
-//   money      usdText          null → "unknown"; cents "$2.01" "$0.00"; a non-zero amount under
+//   money      usdText          null → "unknown"; cents "$2.01" "$0.00" "$0.05"; a non-zero amount under
 //                               10 cents keeps two significant digits "$0.011" "$0.0042"
 //              usdDelta         "+$0.12" "−$0.0042" "±$0.00"
 //              hourlyText       usdText + "/h"
@@ -59,7 +59,7 @@ function usdAbs(a: number): string {
   if (a === 0 || cents >= 0.1) return `$${cents.toFixed(2)}`;
   // Two significant digits below 10 cents: a GB-hour or a price per token must not read "$0.00".
   const digits = Math.max(2, 1 - Math.floor(Math.log10(a)));
-  return `$${a.toFixed(digits)}`;
+  return `$${a.toFixed(digits).replace(/(\.\d\d\d*?)0+$/, '$1')}`; // "$0.05", not "$0.050"
 }
 
 /** Money in US dollars: "$2.01", "$0.00", "$0.011"; unknown → "unknown" (never $0). */

@@ -195,7 +195,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
         if (dx) return finish(new DeployFailed(dx));
         if (observer.done) return finish();
         if (Date.now() > deadline) {
-          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${Math.round((ctx.timing.deployTimeoutMs ?? 3_600_000) / 60_000)} min`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
+          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${durationText(ctx.timing.deployTimeoutMs ?? 3_600_000)}`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
           emit({ kind: 'failure', diagnosis: t });
           return finish(new DeployFailed(t));
         }

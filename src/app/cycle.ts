@@ -14,6 +14,7 @@ import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
 import type { PatternRunOptions } from '../load/pattern-runner.ts';
 import type { PatternSpec } from '../core/patterns.ts';
+import { durationText } from '../core/format.ts';
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
@@ -163,7 +164,7 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
         stop(new StopRequest('budget', message));
       }
       if (opts.maxDurationMs !== undefined && now >= opts.maxDurationMs) {
-        const message = `time box ${Math.round(opts.maxDurationMs / 60_000)} min reached: stopping and cleaning up`;
+        const message = `time box ${durationText(opts.maxDurationMs)} reached: stopping and cleaning up`;
         if (!stopReason) emit({ type: 'guard', kind: 'time-box', message, action: 'stopped' });
         stop(new StopRequest('time-box', message));
       }
@@ -190,7 +191,7 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
         },
         work.signal,
       );
-      if (!ready) throw new Error(`the endpoint did not become ready within ${Math.round(opts.healthTimeoutMs / 1000)} s`);
+      if (!ready) throw new Error(`the endpoint did not become ready within ${durationText(opts.healthTimeoutMs)}`);
       end('deploy', true);
     } catch (err) {
       if (isAbort(err)) {

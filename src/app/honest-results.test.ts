@@ -125,7 +125,7 @@ test('case 3: TTFT p95 1994.9 ms with an undecided bound is inconclusive, never 
   assert.ok(Math.abs(l.ttft.p95 - 1994.9) < 1e-9 && l.ttft.ci!.p95[1]! >= 2000, JSON.stringify(l.ttft));
   assert.equal(l.verdict, 'pass');
   assert.equal(levelOutcome(l), 'inconclusive');
-  assert.match(l.outcomeWhy!, /TTFT p95 undecided at the time cap \(90% CI .*n=200, limit 2 s\)/);
+  assert.match(l.outcomeWhy!, /TTFT p95 undecided at the time cap \(90% CI .*n=200, limit 2.00 s\)/);
   // And over the limit but not clearly: not a break either.
   const over = judge(meas(8, { ttft: summarize(ttfts.map((x) => x + 10)) }, 200));
   assert.deepEqual(over.brokeBy, ['ttft']);

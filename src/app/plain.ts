@@ -9,8 +9,8 @@ import type { SessionState } from '../core/session-state.ts';
 import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../core/session-summary.ts';
 import { formatUsd, type PriceTable } from '../core/cost.ts';
 import { PHASE_LABEL, PHASE_ORDER, phaseBudgetMs, TIER_LABEL } from '../core/tiers.ts';
-import { formatBudget, formatDuration, formatMs } from '../ui/format.ts';
-import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
+import { budgetText as formatBudget, durationText as formatDuration, latencyText as formatMs, pctText } from '../core/format.ts';
+import { breakingPointText, outcomeText, quantileText, unfinishedSweepText } from '../core/result-text.ts';
 import { figuresLines, windowLine } from '../core/pattern-format.ts';
 
 const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
@@ -70,7 +70,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
       const l = e.level;
       // Percentiles with n and their interval; too few samples read as such, never as a number.
       return [
-        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? `${(l.successRate * 100).toFixed(1)}%` : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
+        `${at}   ${l.shape.padEnd(8)} ${String(l.concurrency).padStart(4)} users${l.attempt ? ` (re-measured)` : ''}  TTFT p50 ${quantileText(l.ttft, 'p50')} p95 ${quantileText(l.ttft, 'p95', true)}  TPOT ${quantileText(l.tpot, 'p50')}  ${l.outputTokPerS.toFixed(0)} out tok/s  ok ${l.completed + l.failed > 0 ? pctText(l.successRate) : '—'}  queue ${l.server.waitingMax ?? 'unknown'}${clientCost(l)}  ${outcomeText(l)}`,
       ];
     }
     case 'sweep.finished': {
@@ -108,7 +108,7 @@ export function plainLines(prev: SessionState, e: NimbleEvent, next: SessionStat
 function clientCost(l: { client?: { busyShare: number; cpuUsPerToken: number | null } }): string {
   const c = l.client;
   if (!c || !Number.isFinite(c.busyShare)) return '';
-  return `  client ${Math.round(c.busyShare * 100)}% busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
+  return `  client ${pctText(c.busyShare)} busy${c.cpuUsPerToken !== null ? `, ${c.cpuUsPerToken.toFixed(0)} µs/token` : ''}`;
 }
 
 /** The closing block: times and tiers, breaking points, cost by item with the price table. */
@@ -122,12 +122,13 @@ export function summaryLines(s: SessionSummary, savedTo?: string): string[] {
     if (!b) continue;
     out.push(`  breaking point (${shape}): ${breakingPointText(b)}`);
   }
+  for (const shape of new Set(s.levels.map((l) => l.shape))) if (!s.breakingPoints[shape]) out.push(`  breaking point (${shape}): ${unfinishedSweepText(s.levels, shape)}`);
   const tokens = tokensLine(s.levels);
   if (tokens) out.push(`  tokens: ${tokens}`);
   const none = serverMetricsLine(s.serverMetrics);
   if (none) out.push(`  ${none}`);
   out.push(`  cost ${formatUsd(s.cost.totalUsd)} (price table ${s.cost.priceTable})`);
-  for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${l.hours.toFixed(3).padStart(7)} h  ${formatUsd(l.usd).padStart(8)}`);
+  for (const l of s.cost.lines) out.push(`    ${l.label.padEnd(36)} ${formatDuration(l.hours * 3_600_000).padStart(7)}  ${formatUsd(l.usd).padStart(8)}`);
   // Whatever nimble leaves in the cluster, said once more at the end where it is seen.
   for (const k of s.cleanup?.kept ?? []) out.push(`  left in the cluster: ${k.kind} ${k.namespace}/${k.name} (${k.detail})`);
   if (savedTo) out.push(`  saved to ${savedTo}`);

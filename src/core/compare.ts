@@ -3,13 +3,12 @@
 // capacity, and cost per deployment and per iteration. Pure; the JSON output is the object itself.
 // Deltas are against the first session (the baseline).
 
-import { formatUsd } from './cost.ts';
 import type { SessionSummary } from './session-summary.ts';
 import type { BreakingPoint, LevelResult, ShapeId } from './sweep-types.ts';
 import { answerStatus, levelOutcome } from './sweep.ts';
 import { breakingPointShort, breakingPointText, enoughFor } from './result-text.ts';
 import { PHASE_LABEL, TIER_LABEL, type PhaseId, type StageId, type TierId } from './tiers.ts';
-import { formatDuration } from './validate.ts';
+import { countDelta, durationDelta, durationText as formatDuration, usdDelta, usdText as formatUsd } from './format.ts';
 
 /** Seed 000: a month of testing is about 20 iterations; a kept cache's storage is spread over them. */
 export const ITERATIONS_PER_MONTH = 20;
@@ -242,8 +241,10 @@ export function compareSessions(summaries: SessionSummary[]): Comparison {
 // ---- Markdown ----
 
 const tierText = (t: TierId | 'over' | null) => (t === null ? '' : t === 'over' ? ' (over Slow)' : ` (${TIER_LABEL[t]})`);
-export const signedDuration = (ms: number | null) => (ms === null ? '—' : ms === 0 ? '±0' : `${ms > 0 ? '+' : '−'}${formatDuration(Math.abs(ms))}`);
-export const signedUsd = (usd: number | null) => (usd === null ? '—' : usd === 0 ? '±$0.00' : `${usd > 0 ? '+' : '−'}${formatUsd(Math.abs(usd))}`);
+/** Deltas as every compare output shows them (one rule: ./format.ts). */
+export const signedDuration = durationDelta;
+export const signedUsd = usdDelta;
+export const signedUsers = (n: number | null) => countDelta(n, 'users');
 const fmtNum = (x: number, digits = 0) => (known(x) ? x.toFixed(digits) : '—');
 const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 const header = (cells: string[]) => [row(cells), row(cells.map(() => '---'))].join('\n');
@@ -273,7 +274,7 @@ export function compareToMarkdown(c: Comparison): string {
   out.push('### Breaking point and capacity', '');
   out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} breaking point`), ...others.map((s) => `Δ ${s.key}−A`)]));
   for (const b of c.breakingPoints) {
-    out.push(row([b.shape, ...b.values.map((v) => (v ? v.text : '—')), ...b.deltas.slice(1).map((d) => (d === null ? '—' : d === 0 ? '±0' : `${d > 0 ? '+' : ''}${d} users`))]));
+    out.push(row([b.shape, ...b.values.map((v) => (v ? v.text : '—')), ...b.deltas.slice(1).map(signedUsers)]));
   }
   out.push('');
   out.push(header(['Shape', ...c.sessions.map((s) => `${s.key} tok/s/GPU · $/M tok`), ...others.map((s) => `Δ $/M ${s.key}−A`)]));

@@ -4,6 +4,7 @@
 
 import type { PaidResource } from './cluster.ts';
 import type { ResourceSpan } from './session-state.ts';
+import { usdText } from './format.ts';
 
 export type PriceUnit = 'gpu-hour' | 'hour' | 'gb-month';
 
@@ -145,8 +146,5 @@ export function keptCacheMonthlyUsd(gb: number, table: PriceTable = DEFAULT_PRIC
   return (table.items['block-volume-gb-month']?.usd ?? 0) * gb;
 }
 
-export function formatUsd(usd: number | null): string {
-  if (usd === null) return 'unknown';
-  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
-}
+/** Money as every view prints it (the one money formatter: ./format.ts). */
+export const formatUsd = usdText;

@@ -61,5 +61,5 @@ test('guard events say what happened', () => {
   const b = budgetStopEvent(4.95, 5);
   assert.equal(b.action, 'stopped');
   assert.match(b.message, /\$4\.95 of --budget \$5\.00/);
-  assert.match(timeBoxStopEvent(30 * 60_000, 30 * 60_000).message, /30 min of --max-duration 30 min/);
+  assert.match(timeBoxStopEvent(30 * 60_000, 30 * 60_000).message, /30m00s of --max-duration 30m00s/);
 });

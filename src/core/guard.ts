@@ -3,6 +3,7 @@
 
 import type { EventBody } from './events.ts';
 import { formatUsd } from './cost.ts';
+import { durationText } from './format.ts';
 
 export type GuardEvent = Extract<EventBody, { type: 'guard' }>;
 
@@ -91,8 +92,7 @@ export function budgetStopEvent(costUsd: number, budgetUsd: number): GuardEvent 
 }
 
 export function timeBoxStopEvent(elapsedMs: number, maxDurationMs: number): GuardEvent {
-  const min = (ms: number) => `${Math.round(ms / 60_000)} min`;
-  return { type: 'guard', kind: 'time-box', action: 'stopped', message: `time box reached: ${min(elapsedMs)} of --max-duration ${min(maxDurationMs)}; sweep stopped, cleaning up` };
+  return { type: 'guard', kind: 'time-box', action: 'stopped', message: `time box reached: ${durationText(elapsedMs)} of --max-duration ${durationText(maxDurationMs)}; sweep stopped, cleaning up` };
 }
 
 export function refusedEvent(check: BudgetCheck): GuardEvent {

@@ -5,10 +5,12 @@ import type { PatternResult } from './pattern-result.ts';
 import { describePattern, fmtMs } from './patterns.ts';
 import type { SlaReport } from './sla-report.ts';
 import type { DriftFigure } from './pattern-analysis.ts';
+import { latencyText, pctText } from './format.ts';
 
 const fin = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-export const lat = (v: unknown): string => (!fin(v) ? '—' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
-export const pct = (v: unknown): string => (!fin(v) ? '—' : `${+(v * 100).toFixed(1)} %`);
+// Latencies and shares through the one formatter per kind (./format.ts), as in the sweep views.
+export const lat = (v: unknown): string => latencyText(fin(v) ? v : null);
+export const pct = (v: unknown): string => pctText(fin(v) ? v : null);
 export const rate = (v: unknown, d = 1): string => (!fin(v) ? '—' : v.toFixed(d));
 const unit = (r: Pick<PatternResult, 'spec'>) => (r.spec.mode === 'open' ? 'req/s' : 'users');
 

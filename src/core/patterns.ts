@@ -5,6 +5,7 @@
 import { parseDuration } from './guard.ts';
 import { isShapeId, SHAPE_IDS } from './workloads.ts';
 import type { ShapeId } from './sweep-types.ts';
+import { durationText } from './format.ts';
 
 export type PatternKind = 'step' | 'spike' | 'stress' | 'soak';
 export const PATTERN_KINDS: readonly PatternKind[] = ['step', 'spike', 'stress', 'soak'];
@@ -212,9 +213,5 @@ export function describePattern(p: PatternSpec): string {
   return `${p.kind} (${p.mode} loop, ${p.shape}): ${ph}; windows of ${fmtMs(p.windowMs)}`;
 }
 
-export function fmtMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${+(ms / 1000).toFixed(1)} s`;
-  if (ms < 7_200_000) return `${+(ms / 60_000).toFixed(1)} min`;
-  return `${+(ms / 3_600_000).toFixed(1)} h`;
-}
+/** A pattern's durations (phases, windows, recovery) as every view prints durations (./format.ts). */
+export const fmtMs = (ms: number): string => durationText(ms);

@@ -1,6 +1,7 @@
 // How a result is said, in one place: a percentile with its sample count and interval, a level's
 // outcome, a breaking point with its bracket, and the sweep's answer as a whole. Every screen and
 // file (TUI, plain, JSON readers, sessions list, compare, export, validate) uses these. Pure.
+import { latencyText } from './format.ts';
 import { minSamplesForQuantile } from './stats.ts';
 import { answerStatus, levelOutcome } from './sweep.ts';
 import type { BreakingPoint, LevelResult, Percentiles, ShapeId } from './sweep-types.ts';
@@ -13,12 +14,8 @@ export function usersText(n: number): string {
   return `${n} user${n === 1 ? '' : 's'}`;
 }
 
-export function msText(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 100) return `${Math.round(ms)} ms`;
-  return `${ms.toFixed(1)} ms`;
-}
+/** A latency as every view prints it (the one latency formatter: ./format.ts). */
+export const msText = latencyText;
 
 /** Samples a percentile needs before it is an estimate (a one-sided 95% bound exists). */
 export function enoughFor(p: Pick<Percentiles, 'n'>, q: Q): boolean {
@@ -125,4 +122,23 @@ export function sweepAnswer(bps: Partial<Record<ShapeId, BreakingPoint>>): Sweep
   // for), not a failure of the server: 'limited'. Only a sweep with no valid result at all is 'none'.
   const status = sts.includes('no-answer') ? 'none' : sts.includes('client-limited') ? 'limited' : 'answered';
   return { status, lines: entries.map(([shape, bp]) => `${shape}: ${breakingPointText(bp)}`) };
+}
+
+/**
+ * A shape whose sweep stopped before it judged a breaking point (aborted, failed, time box): what
+ * its measured levels do say, e.g. "≥ 8 users so far (2 levels measured; stopped before a break)".
+ * "not measured" only where no level of the shape was measured.
+ */
+export function unfinishedSweepText(levels: Pick<LevelResult, 'shape' | 'concurrency' | 'outcome' | 'valid' | 'verdict'>[], shape: ShapeId): string {
+  const mine = levels.filter((l) => l.shape === shape);
+  if (!mine.length) return 'not measured';
+  const n = `${mine.length} level${mine.length === 1 ? '' : 's'} measured`;
+  const passed = mine.filter((l) => levelOutcome(l) === 'pass').map((l) => l.concurrency);
+  const broke = mine.filter((l) => levelOutcome(l) === 'break').map((l) => l.concurrency);
+  const best = passed.length ? Math.max(...passed) : null;
+  const firstBreak = broke.length ? Math.min(...broke) : null;
+  if (best !== null && firstBreak !== null && firstBreak > best) return `${best}–${firstBreak} users so far (${n}; stopped before the bracket was narrowed)`;
+  if (best !== null) return `≥ ${usersText(best)} so far (${n}; stopped before a break)`;
+  if (firstBreak !== null) return `under ${usersText(firstBreak)} so far (${n}, no valid pass; stopped early)`;
+  return `no answer yet (${n}, none decided; stopped early)`;
 }

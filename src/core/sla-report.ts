@@ -5,6 +5,7 @@
 // Wilson interval; anything between is inconclusive, never rounded into a pass. Pure.
 import type { ShapeId } from './sweep-types.ts';
 import type { PatternResult } from './pattern-result.ts';
+import { durationText, latencyText, pctText } from './format.ts';
 
 export interface SlaTargets {
   /** TTFT p95 below this (ms). */
@@ -56,8 +57,9 @@ export interface SlaReport {
 }
 
 const fin = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
-const pct = (v: number) => `${+(v * 100).toFixed(v > 0.999 && v < 1 ? 2 : 1)} %`;
+// Latencies and shares as every other view prints them (./format.ts).
+const ms = latencyText;
+const pct = pctText;
 // Stored JSON turns ±Infinity into null: an unbounded side.
 const lo = (v: number | null | undefined) => (fin(v) ? v : -Infinity);
 const hi = (v: number | null | undefined) => (fin(v) ? v : Infinity);
@@ -108,7 +110,7 @@ export function slaReport(r: PatternResult, targets: SlaTargets): SlaReport {
           target: `> ${targets.outputTokPerS} tok/s`,
           measured: speed(tp.p95),
           verdict: byCi(tp.p95, lo(a.tpotP95Ci.low), hi(a.tpotP95Ci.high), tpotTarget, true),
-          detail: `n ${tp.n}, TPOT p95 ${tp.p95.toFixed(1)} ms, ${ciText(lo(a.tpotP95Ci.low), hi(a.tpotP95Ci.high), (v) => `${v.toFixed(1)} ms`)}`,
+          detail: `n ${tp.n}, TPOT p95 ${ms(tp.p95)}, ${ciText(lo(a.tpotP95Ci.low), hi(a.tpotP95Ci.high), ms)}`,
         },
   );
   rows.push(
@@ -145,7 +147,7 @@ export function slaReport(r: PatternResult, targets: SlaTargets): SlaReport {
       metric: 'recovery',
       label: 'Recovery after the spike',
       target: `≤ ${targets.recoveryS} s`,
-      measured: s.recoveryMs === null ? 'not recovered' : `${(s.recoveryMs / 1000).toFixed(1)} s`,
+      measured: s.recoveryMs === null ? 'not recovered' : durationText(s.recoveryMs),
       verdict: v,
       detail: `resolution one window (${s.resolutionMs / 1000} s)${s.note ? `; ${s.note}` : ''}`,
     });

@@ -55,10 +55,10 @@ test('level stop: waits for k·N and min time, stops early when clearly above or
   assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, T, 59), 11_500); // (4 + 1) rounds × 2 s × 1.15
   assert.equal(windowCapMs({ warmupMs: 2000, concurrency: 16 }, { ...T, maxSampleMs: 7000 }, 59), 7000);
   assert.equal(decideLevelStop({ ...slow, measuringMs: 10_000 }, T).stop, false);
-  assert.match((decideLevelStop({ ...slow, measuringMs: 13_000 }, T) as { reason: string }).reason, /max time 13 s/);
+  assert.match((decideLevelStop({ ...slow, measuringMs: 13_000 }, T) as { reason: string }).reason, /max time 13s/);
   // ...but once k·N requests are in past maxMs, the undecided level stops there.
   const kn = decideLevelStop({ ...slow, measuringMs: 5000, done: 80, ttft: ci(80, 1200, 2400, 2400) }, T);
-  assert.ok(kn.stop && /past max time 5 s with k·N = 8/.test(kn.reason), JSON.stringify(kn));
+  assert.ok(kn.stop && /past max time 5s with k·N = 8/.test(kn.reason), JSON.stringify(kn));
   assert.equal(decideLevelStop({ ...slow, measuringMs: 4900, done: 80, ttft: ci(80, 1200, 2400, 2400) }, T).stop, false);
   // Too few samples to pass even by the cap: stopped now as undecided, not run to the cap.
   const thin = decideLevelStop({ ...slow, measuringMs: 5000, done: 8, ttft: ci(8, 1200, Infinity, 1400) }, T);

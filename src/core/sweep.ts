@@ -9,6 +9,7 @@ import { clientLimitReasons, DEFAULT_VALIDITY, summarizeServer, validityReasons,
 export * from './validity.ts';
 export { answerStatus, breakingPoint, levelDecision, levelOutcome, limitedBy } from './verdict.ts';
 import { levelDecision } from './verdict.ts';
+import { durationText, latencyText, pctText } from './format.ts';
 
 export interface SweepTiming {
   /** Measure at least k·N completions (plus failures) per level. */
@@ -200,8 +201,8 @@ export function minPassSamples(timing: Pick<SweepTiming, 'confidence'>): number 
 export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaConfig = DEFAULT_SLA): StopDecision {
   const slaMs = sla.ttftBreakMs;
   if (timing.fixedWindowMs !== undefined) {
-    if (s.phase === 'measuring' && s.measuringMs >= timing.fixedWindowMs) return { stop: true, reason: `fixed window ${fmtS(timing.fixedWindowMs)}`, early: null };
-    if (s.phase === 'warmup' && s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
+    if (s.phase === 'measuring' && s.measuringMs >= timing.fixedWindowMs) return { stop: true, reason: `fixed window ${durationText(timing.fixedWindowMs)}`, early: null };
+    if (s.phase === 'warmup' && s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${durationText(timing.warmupMaxMs)}`, early: null };
     return { stop: false };
   }
   const clearlyAbove = s.ttft.n >= timing.minEarlySamples && s.ttft.low > slaMs;
@@ -212,17 +213,17 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
     return { stop: true, reason: `${s.phase === 'warmup' ? 'stopped in warm-up' : 'early stop'}: ${failed} of ${s.done} requests failed — failure rate clearly over ${fmtPct(1 - sla.successBreak)}`, early: 'above', rule: 'success' };
   const q = s.queue;
   const queuedThroughout = !!q && q.samples >= timing.minQueueSamples && q.queued === q.samples && q.spanMs >= timing.queueEarlyMs;
-  const queueText = () => `server queue > 0 in all ${q!.samples} scrapes over ${fmtS(q!.spanMs)}`;
+  const queueText = () => `server queue > 0 in all ${q!.samples} scrapes over ${durationText(q!.spanMs)}`;
   if (s.phase === 'warmup') {
     // Requests still waiting after the warm-up's first queueEarlyMs, in every scrape: more users
     // than the server runs at once. The burst of a level's first requests drains in a few steps.
     if (queuedThroughout && s.elapsedMs >= Math.max(timing.minMs, 2 * timing.queueEarlyMs)) return { stop: true, reason: `stopped in warm-up: ${queueText()}`, early: 'above', rule: 'queue' };
     // An overloaded level can take very long to complete N requests; its answer is already clear.
-    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
-    if (s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${fmtS(timing.warmupMaxMs)}`, early: null };
+    if (clearlyAbove && s.elapsedMs >= timing.minMs) return { stop: true, reason: `stopped in warm-up: TTFT p95 clearly above ${latencyText(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
+    if (s.elapsedMs >= timing.warmupMaxMs) return { stop: true, reason: `warm-up did not finish within ${durationText(timing.warmupMaxMs)}`, early: null };
     return { stop: false };
   }
-  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
+  if (clearlyAbove) return { stop: true, reason: `early stop: TTFT p95 clearly above ${latencyText(slaMs)} (${ciText(s, timing)})`, early: 'above', rule: 'ttft' };
   if (queuedThroughout && s.measuringMs >= timing.minMs) return { stop: true, reason: `early stop: ${queueText()}`, early: 'above', rule: 'queue' };
   // A window with nothing finished yet has no numbers: when a round of requests lasts longer than
   // maxMs (long outputs, users in step), wait for completions, up to warmupMaxMs more.
@@ -234,21 +235,21 @@ export function decideLevelStop(s: LevelStatus, timing: SweepTiming, sla: SlaCon
   const need = minPassSamples(timing);
   const capMs = windowCapMs(s, timing, s.ttft.n < need ? need : undefined);
   if (enough) {
-    if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${fmtS(slaMs)} (${ciText(s, timing)})`, early: 'below' };
+    if (s.ttft.n > 0 && s.ttft.high < slaMs) return { stop: true, reason: `TTFT p95 clearly below ${latencyText(slaMs)} (${ciText(s, timing)})`, early: 'below' };
     if (s.ttft.n === 0 && s.done > 0) return { stop: true, reason: `no successful request in ${s.done}`, early: null };
     // A level that will not collect them even by that cap stops now as inconclusive.
     if (s.ttft.n < need) {
       const warm = s.warmupMs ?? 0;
       const rate = (s.done + s.concurrency) / Math.max(1, s.measuringMs + warm); // per ms, warm-up's N included
       const expected = s.ttft.n + rate * Math.max(0, capMs - s.measuringMs);
-      if (expected < need) return { stop: true, reason: `too few samples: ${s.ttft.n} TTFT so far, about ${Math.floor(expected)} by the ${fmtS(capMs)} cap; p95 needs ≥ ${need}`, early: null };
+      if (expected < need) return { stop: true, reason: `too few samples: ${s.ttft.n} TTFT so far, about ${Math.floor(expected)} by the ${durationText(capMs)} cap; p95 needs ≥ ${need}`, early: null };
     }
   }
   // Undecided: stop at maxMs once k·N requests (and the samples a pass needs) are in; when
   // requests outlast maxMs, at the k-round cap instead, so the window is not just the fastest few.
   if (s.measuringMs >= timing.maxMs && s.done >= kN && s.ttft.n >= need)
-    return { stop: true, reason: `past max time ${fmtS(timing.maxMs)} with k·N = ${kN} requests done, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
-  if (s.measuringMs >= capMs) return { stop: true, reason: `max time ${fmtS(capMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
+    return { stop: true, reason: `past max time ${durationText(timing.maxMs)} with k·N = ${kN} requests done, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
+  if (s.measuringMs >= capMs) return { stop: true, reason: `max time ${durationText(capMs)} reached, TTFT p95 undecided (${ciText(s, timing)})`, early: null };
   return { stop: false };
 }
 
@@ -271,7 +272,7 @@ export function windowCapMs(s: Pick<LevelStatus, 'warmupMs'> & Partial<Pick<Leve
 }
 
 function ciText(s: LevelStatus, timing: SweepTiming): string {
-  const f = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : x > 0 ? '∞' : '−∞');
+  const f = (x: number) => (Number.isFinite(x) ? latencyText(x) : x > 0 ? '∞' : '−∞');
   return `one-sided ${Math.round(timing.confidence * 100)}% bounds ${f(s.ttft.low)}–${f(s.ttft.high)}, n=${s.ttft.n}`;
 }
 
@@ -372,9 +373,6 @@ export function evaluateLevel(m: LevelMeasurement, samples: ServerSample[], sla:
   };
 }
 
-export function fmtPct(x: number): string {
-  return `${+(x * 100).toFixed(1)}%`;
-}
-export function fmtS(ms: number): string {
-  return `${+(ms / 1000).toFixed(2)} s`;
-}
+/** Shares and latency limits in the sweep's words: the one formatter per kind (./format.ts). */
+export const fmtPct = pctText;
+export const fmtS = latencyText;

@@ -25,9 +25,20 @@ test('a typical-profile session misses Fast (deploy over 12 min) but makes Typic
   assert.equal(v.pass, false);
   const deploy = v.items.find((i) => i.id === 'deploy')!;
   assert.equal(deploy.pass, false);
-  assert.match(deploy.detail, /> 12m 00s/);
+  assert.match(deploy.detail, /> 12m00s/);
   assert.match(validationToText(v), /FAIL.*Deploy/);
   assert.equal(validateSession(s, 'typical').pass, true, validationToText(validateSession(s, 'typical')));
+});
+
+test('a phase budget of 0 (warm node) says so; a phase that did not run says it was not measured', () => {
+  // The issue's "GPU Node Ready phase budget 3m 42s vs 0s": Fast budgets no wait for a GPU node.
+  const text = validationToText(validateSession(summary({ profile: 'typical' }), 'fast'));
+  assert.match(text, /over\s+GPU Node Ready phase budget\s+4m00s vs budget no wait \(warm node, ≤ 30s\)/, text);
+  assert.doesNotMatch(text, /vs 0s/, text);
+  const cut = summarizeSession(reduceAll(fixtureEvents({ profile: 'fast', killAfter: 12 })), DEFAULT_PRICE_TABLE);
+  const pending = validateSession(cut, 'fast').items.filter((i) => i.id.startsWith('phase:') && i.measuredMs === null);
+  assert.ok(pending.length > 0, validationToText(validateSession(cut, 'fast')));
+  for (const i of pending) assert.match(i.detail, /^not measured \(/, i.detail);
 });
 
 test('an aborted session fails the success criterion whatever its times', () => {

@@ -6,17 +6,8 @@
 import type { SessionSummary } from './session-summary.ts';
 import { answerStatus } from './sweep.ts';
 import { breakingPointText } from './result-text.ts';
+import { budgetText, durationText as formatDuration, pctText } from './format.ts';
 import { PHASE_LABEL, RELIABILITY_TARGETS, STAGE_TARGET_MS, TIER_LABEL, TIER_SUCCESS_TOTAL_MS, phaseBudgetMs, type PhaseId, type StageId, type TierId } from './tiers.ts';
-
-/** "12m 05s", "45s", "1h 02m" — durations as the tier tables speak them. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 export interface ValidationItem {
   id: string;
@@ -83,7 +74,7 @@ export function validateSession(s: SessionSummary, tier: TierId): SessionValidat
       targetMs: budget,
       pass,
       counts: false,
-      detail: p.durationMs === null ? p.status : `${formatDuration(p.durationMs)} vs ${formatDuration(budget)}`,
+      detail: p.durationMs === null ? (p.status === 'pending' ? 'not measured (phase did not run)' : `not measured (${p.status})`) : `${formatDuration(p.durationMs)} vs budget ${budgetText(budget)}`,
     });
   }
   // The sweep's answer: a breaking point is an answer only when valid, decided levels bracket it.
@@ -178,10 +169,9 @@ export function validationToText(v: SessionValidation): string {
 }
 
 export function reliabilityToText(r: Reliability): string {
-  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
   const lines = [`Reliability over ${r.runs} session${r.runs === 1 ? '' : 's'}:`];
   for (const i of r.items) {
-    lines.push(`  ${i.pass ? 'PASS' : 'FAIL'}  ${i.label.padEnd(28)} ${`${i.successes}/${i.attempts}`.padStart(7)}  ${pct(i.rate).padStart(6)}  target ≥ ${pct(i.target)}`);
+    lines.push(`  ${i.pass ? 'PASS' : 'FAIL'}  ${i.label.padEnd(28)} ${`${i.successes}/${i.attempts}`.padStart(7)}  ${pctText(i.rate).padStart(6)}  target ≥ ${pctText(i.target)}`);
   }
   if (r.excluded.length) lines.push(`  (${r.excluded.length} left out: ${r.excluded.map((e) => `${e.id} — ${e.reason}`).join('; ')})`);
   return lines.join('\n');

@@ -5,8 +5,9 @@ import { DEFAULT_SLA, type SlaConfig } from './sla.ts';
 import { minSamplesForQuantile } from './stats.ts';
 import { bracket, defaultResolution, fmtPct, fmtS, type LevelMeasurement } from './sweep.ts';
 import { CLIENT_LIMIT_ADVICE } from './validity.ts';
+import { latencyText } from './format.ts';
 
-const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '?' : `${Math.round(x)} ms`);
+const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '?' : latencyText(x));
 
 /**
  * pass / break / inconclusive, and why. A level passes only when valid and its TTFT p95 upper

@@ -11,6 +11,7 @@ import type { HelmRelease, KubeList, KubeObject, LabelledObject, Node, Persisten
 import { findOperatorLeftovers, removeNimCache, removeNimService } from './operator-cleanup.ts';
 import { NIMSERVICE_RESOURCE } from './operator.ts';
 import { loaderLeftoversFrom, loaderResources, loaderSelector } from './loaders.ts';
+import { usdText } from '../core/format.ts';
 
 export interface CleanupTarget {
   release: string;
@@ -136,7 +137,7 @@ export async function cleanupRelease(ctx: CleanupContext, t: CleanupTarget, opts
     if (c) {
       const gib = gibOf(c);
       keptCache = { claim: c.metadata.name, sizeGi: gib, monthlyUsd: keptCacheMonthlyUsd(gbOfGib(gib), table) };
-      step('pvc', true, `kept model cache ${c.metadata.name}${t.via === 'operator' ? ' and its NIMCache' : ''} (${gib} GiB, ≈ $${keptCache.monthlyUsd.toFixed(2)}/month)`);
+      step('pvc', true, `kept model cache ${c.metadata.name}${t.via === 'operator' ? ' and its NIMCache' : ''} (${gib} GiB, ≈ ${usdText(keptCache.monthlyUsd)}/month)`);
     } else step('pvc', true, 'no model cache volume to keep');
   } else if (claims.length) {
     step('pvc', false, 'deleting model cache volume');
@@ -341,7 +342,7 @@ export function leftoversFrom(releases: HelmRelease[], items: LabelledObject[], 
     } else if (o.kind === 'PersistentVolumeClaim') {
       const gib = gibOf(o);
       const rate = hourlyRate(table, 'block-volume-gb-month', gbOfGib(gib)) ?? 0;
-      out.push({ kind: 'pvc', name: o.metadata.name, namespace: ns, detail: `${gib} GiB ${o.status?.phase ?? ''} model cache, ≈ $${(rate * HOURS_PER_MONTH).toFixed(2)}/month`, hourlyUsd: rate });
+      out.push({ kind: 'pvc', name: o.metadata.name, namespace: ns, detail: `${gib} GiB ${o.status?.phase ?? ''} model cache, ≈ ${usdText(rate * HOURS_PER_MONTH)}/month`, hourlyUsd: rate });
     }
   }
   return out;

@@ -14,6 +14,7 @@ import { hasAutoscaler } from './preflight.ts';
 import { LineSplitter, parsePortForwardLine } from './stream.ts';
 import { PROBE_PROFILES, buildValues, chartFlavour, servicePortOf, startupWindowSeconds } from './values.ts';
 import { startWatch, type LogSource, type Watch } from './watch.ts';
+import { durationText } from '../core/format.ts';
 
 export interface DeployTiming {
   lbStuckMs?: number;
@@ -194,7 +195,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
         if (dx) return finish(new DeployFailed(dx));
         if (observer.done) return finish();
         if (Date.now() > deadline) {
-          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${Math.round((ctx.timing.deployTimeoutMs ?? 3_600_000) / 60_000)} min`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
+          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${durationText(ctx.timing.deployTimeoutMs ?? 3_600_000)}`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
           emit({ kind: 'failure', diagnosis: t });
           return finish(new DeployFailed(t));
         }
@@ -202,7 +203,7 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
       check();
     });
 
-    emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${(startupWindowSeconds(probes.startup) / 60).toFixed(1)} min`));
+    emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${durationText(startupWindowSeconds(probes.startup) * 1000)}`));
     const port = servicePortOf(spec);
     if (spec.serviceType === 'LoadBalancer') {
       return { endpoint: { baseUrl: `http://${hostForUrl(observer.lbAddress!)}:${port}`, via: 'load-balancer' } };

@@ -4,6 +4,7 @@
 
 import type { Diagnosis } from '../core/cluster.ts';
 import { API_KEY_DATA_KEY, API_KEY_SECRET, REGISTRY_SECRET } from './names.ts';
+import { durationText } from '../core/format.ts';
 
 export interface EventFacts {
   reason: string;
@@ -124,11 +125,11 @@ export function diagnoseCrashLoop(message: string, evidence: Diagnosis | null): 
 }
 
 export function lbStuckDiagnosis(service: string, waitedMs: number): Diagnosis {
-  return d('lb-stuck', 'Load balancer has no address', `service ${service} has no load-balancer ingress after ${Math.round(waitedMs / 1000)} s`, FIX.lbStuck, true);
+  return d('lb-stuck', 'Load balancer has no address', `service ${service} has no load-balancer ingress after ${durationText(waitedMs)}`, FIX.lbStuck, true);
 }
 
 export function pvcStuckDiagnosis(claim: string, waitedMs: number, lastMessage = ''): Diagnosis {
-  return d('pvc-stuck', 'Model cache volume not bound', `PVC ${claim} still Pending after ${Math.round(waitedMs / 1000)} s${lastMessage ? `: ${lastMessage}` : ''}`, FIX.pvc, true);
+  return d('pvc-stuck', 'Model cache volume not bound', `PVC ${claim} still Pending after ${durationText(waitedMs)}${lastMessage ? `: ${lastMessage}` : ''}`, FIX.pvc, true);
 }
 
 export type CliProblem = 'missing-binary' | 'auth-expired' | 'forbidden' | 'unreachable' | 'bad-context' | 'tls' | 'not-found' | 'other';

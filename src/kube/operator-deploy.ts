@@ -16,6 +16,7 @@ import { OperatorObserver } from './operator-observe.ts';
 import { hasAutoscaler } from './preflight.ts';
 import { servicePortOf } from './values.ts';
 import { startWatch, type Watch } from './watch.ts';
+import { durationText } from '../core/format.ts';
 
 export interface OperatorTiming {
   /** No status from the operator this long after apply → operator-not-running (default 3 min). */
@@ -156,7 +157,7 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
         if (dx) return finish(new DeployFailed(dx));
         if (nim.done && op.done) return finish();
         if (Date.now() > deadline) {
-          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `NIMCache ${op.cacheState ?? 'no status'}, NIMService ${op.serviceState ?? 'no status'} after ${Math.round((ctx.timing.deployTimeoutMs ?? 3_600_000) / 60_000)} min`, fix: 'Check the timeline for the phase that stalled: kubectl describe nimcache,nimservice -n <ns>.', fatal: true };
+          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `NIMCache ${op.cacheState ?? 'no status'}, NIMService ${op.serviceState ?? 'no status'} after ${durationText(ctx.timing.deployTimeoutMs ?? 3_600_000)}`, fix: 'Check the timeline for the phase that stalled: kubectl describe nimcache,nimservice -n <ns>.', fatal: true };
           emit({ kind: 'failure', diagnosis: t });
           return finish(new DeployFailed(t));
         }

@@ -17,6 +17,7 @@ import type { ClusterSignal, Diagnosis, Emit } from '../core/cluster.ts';
 import { cacheJobName } from './operator.ts';
 import type { Condition, NIMCache, NIMService } from './k8s-types.ts';
 import type { WatchEvent } from './stream.ts';
+import { durationText } from '../core/format.ts';
 
 export interface OperatorObserverOptions {
   namespace: string;
@@ -154,7 +155,7 @@ export class OperatorObserver {
       this.fail({
         id: 'operator-not-running',
         title: 'The NIM Operator did not act on the NIMCache/NIMService',
-        evidence: `no status on nimcache/${this.o.cacheName} or nimservice/${this.o.serviceName} ${Math.round((this.o.now() - this.o.startedAt) / 1000)} s after they were created`,
+        evidence: `no status on nimcache/${this.o.cacheName} or nimservice/${this.o.serviceName} ${durationText(this.o.now() - this.o.startedAt)} after they were created`,
         fix: 'Check the operator runs and watches this namespace: kubectl get pods -A -l app.kubernetes.io/name=k8s-nim-operator, then its logs.',
         fatal: true,
       });

@@ -2,11 +2,11 @@
 // or the whole record as JSON. Pure (returns strings); the command writes them.
 
 import { costRow, ITERATIONS_PER_MONTH } from '../core/compare.ts';
-import { formatUsd } from '../core/cost.ts';
 import type { NimbleEvent } from '../core/events.ts';
 import { tierLabelOrDash, type SessionSummary } from '../core/session-summary.ts';
 import { PHASE_LABEL, TIER_LABEL, type PhaseId } from '../core/tiers.ts';
-import { formatDuration, validateSession } from '../core/validate.ts';
+import { validateSession } from '../core/validate.ts';
+import { durationText as formatDuration, latencyText, pctText, usdText as formatUsd } from '../core/format.ts';
 import { levelOutcome } from '../core/sweep.ts';
 import { breakingPointText, outcomeText, quantileText } from '../core/result-text.ts';
 
@@ -51,7 +51,7 @@ export function sessionToMarkdown(s: SessionSummary, events: NimbleEvent[] = [])
     })), '');
     out.push(table(['Phase', 'Status', 'Time', 'Tier', 'Note'], s.phases.map((p) => [PHASE_LABEL[p.id as PhaseId] ?? p.id, p.status, formatDuration(p.durationMs), tierLabelOrDash(p.tier), p.note ?? ''])), '');
   }
-  if (s.smoke.length) out.push('### Smoke test', '', table(['Check', 'Result', 'ms', 'Detail'], s.smoke.map((c) => [c.name, c.ok ? 'ok' : 'FAILED', f(c.ms), c.detail])), '');
+  if (s.smoke.length) out.push('### Smoke test', '', table(['Check', 'Result', 'Took', 'Detail'], s.smoke.map((c) => [c.name, c.ok ? 'ok' : 'FAILED', latencyText(c.ms), c.detail])), '');
 
   const shapes = [...new Set(s.levels.map((l) => l.shape))];
   for (const shape of shapes) {
@@ -60,7 +60,7 @@ export function sessionToMarkdown(s: SessionSummary, events: NimbleEvent[] = [])
       ['Users', 'TTFT p50', 'TTFT p95 (90% CI, n)', 'TPOT p50', 'Output tok/s', 'Success', 'Outcome'],
       s.levels.filter((l) => l.shape === shape).map((l) => [
         String(l.concurrency), quantileText(l.ttft, 'p50'), quantileText(l.ttft, 'p95', true), quantileText(l.tpot, 'p50'), f(l.outputTokPerS, 1),
-        known(l.successRate) ? `${(l.successRate * 100).toFixed(1)}%` : '—',
+        pctText(l.successRate),
         outcomeText(l),
       ]),
     ), '');
@@ -75,7 +75,7 @@ export function sessionToMarkdown(s: SessionSummary, events: NimbleEvent[] = [])
   if (m.mode !== 'import') {
     const c = costRow(s);
     out.push(`### Cost (price table ${s.cost.priceTable})`, '');
-    out.push(table(['Item', 'Quantity', 'Hours', 'Rate/h', 'Cost'], s.cost.lines.map((l) => [l.label, String(l.quantity), f(l.hours, 3), l.usdPerHour === null ? 'unknown' : formatUsd(l.usdPerHour), formatUsd(l.usd)])));
+    out.push(table(['Item', 'Quantity', 'Time', 'Rate/h', 'Cost'], s.cost.lines.map((l) => [l.label, String(l.quantity), formatDuration(l.hours * 3_600_000), formatUsd(l.usdPerHour), formatUsd(l.usd)])));
     out.push('', `**This cycle:** ${formatUsd(c.deploymentUsd)} · **per iteration** (${c.iteration}${c.keptCacheMonthlyUsd ? `, kept cache ${formatUsd(c.keptCacheMonthlyUsd)}/month over ${ITERATIONS_PER_MONTH}` : ''}): ${formatUsd(c.iterationUsd)}`);
     if (s.cost.unknown.length) out.push(`Unpriced (not counted): ${s.cost.unknown.join(', ')}`);
     if (s.cleanup) out.push(`Cleanup: ${s.cleanup.ok ? 'verified' : 'INCOMPLETE'}${s.cleanup.leftovers.length ? ` — left: ${s.cleanup.leftovers.map((l) => `${l.kind} ${l.name}`).join(', ')}` : ''}`);

@@ -119,7 +119,7 @@ test('markdown export of a nimble session names the price table and the tiers', 
   const md = exportSession(s, [], 'md');
   assert.match(md, /\(SIMULATED\)/);
   assert.match(md, /price table oci-list-2026-01/);
-  assert.match(md, /\| deploy \| 8m 43s \| Fast \| 12m 00s ✓ \|/);
+  assert.match(md, /\| deploy \| 8m43s \| Fast \| 12m00s ✓ \|/);
   assert.match(md, /Breaking point:\*\* 16 users \(16 pass, 32 break/);
   const json = JSON.parse(exportSession(s, fixtureEvents(), 'json'));
   assert.equal(json.summary.id, s.id);

@@ -97,9 +97,9 @@ test('report md and html; two spike sessions compared and overlaid', async (t) =
   const md = io(dir);
   assert.equal(await reportCommand([GOOD, '--format', 'md'], md), 0, md.err());
   assert.match(md.out(), /# nimble pattern report — spike/);
-  assert.match(md.out(), /recovery: 0 ms after the spike/);
+  assert.match(md.out(), /recovery: 0s after the spike/);
   assert.match(md.out(), /\*\*4 of 4 SLA metrics met\*\*/);
-  assert.match(md.out(), /\| 3 s \| spike \| 8 \|/);
+  assert.match(md.out(), /\| 3s \| spike \| 8 \|/);
   const html = io(dir);
   assert.equal(await reportCommand([GOOD, BAD, '--format', 'html'], html), 0);
   const h = html.out();

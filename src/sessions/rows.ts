@@ -62,7 +62,7 @@ export function sessionRow(s: SessionSummary, extra: { partial?: boolean; runnin
   };
 }
 
-export { formatDuration } from '../core/validate.ts';
+export { durationText as formatDuration } from '../core/format.ts';
 
 export function statusLabel(r: Pick<SessionRow, 'status' | 'partial' | 'running'>): string {
   if (r.running) return 'running';

@@ -4,7 +4,8 @@ import { formatBudget, formatDuration, formatMs, formatPct, truncate, stringWidt
 
 test('durations and budgets read like the tier tables', () => {
   assert.equal(formatBudget(120_000), '2m00s');
-  assert.equal(formatBudget(30_000), '0m30s');
+  assert.equal(formatBudget(30_000), '30s');
+  assert.match(formatBudget(0), /^no wait/);
   assert.equal(formatDuration(4_200), '4.2s');
   assert.equal(formatDuration(45_000), '45s');
   assert.equal(formatDuration(411_000), '6m51s');
@@ -17,7 +18,7 @@ test('latency, percentages, and unknown is never 0', () => {
   assert.equal(formatMs(2380), '2.38 s');
   assert.equal(formatPct(0.55), '55%');
   assert.equal(formatPct(0.975), '97.5%');
-  assert.equal(formatPct(null), 'unknown');
+  assert.equal(formatPct(null), '—');
 });
 
 test('truncate measures terminal columns, not code units', () => {

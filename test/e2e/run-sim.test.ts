@@ -125,7 +125,7 @@ test('time box: the run stops at --max-duration (session time) and cleans up', (
     const r = nimble(['run', '--sim', '--json', '--profile', 'typical', '--time-scale', '300', '--max-duration', '10m', '--sessions-dir', dir]);
     const s = JSON.parse(r.stdout).summary;
     assert.equal(r.status, 130);
-    assert.match(s.endReason, /time box 10 min/);
+    assert.match(s.endReason, /time box 10m00s/);
     assert.ok(s.guards.some((g: { kind: string }) => g.kind === 'time-box'));
     assert.equal(s.stages.cleanup.ok, true);
   } finally {

@@ -29,6 +29,6 @@ test('the report: kept cache with its monthly cost; leftovers in red with $/h', 
   const events = [...eventsUntil(all, cleanupStart + 53_000), ...log.events.map((e) => ({ ...e, seq: 9000 }) as NimbleEvent)];
   const r = renderWithProviders(<CleanupView />, { events });
   assert.match(r.frame(), /✗ 1 leftover still cost money/);
-  assert.match(r.frame(), /service nimble\/nimble-llama · \$0\.0113\/h · LB still has an address/);
+  assert.match(r.frame(), /service nimble\/nimble-llama · \$0\.011\/h · LB still has an address/);
   r.unmount();
 });

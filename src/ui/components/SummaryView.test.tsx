@@ -10,8 +10,8 @@ test('times and tiers per stage, cost by price item with the table named, breaki
   const f = r.frame();
   assert.match(f, /COMPLETED/);
   assert.match(f, /Deploy\s+6m51s\s+12m00s\s+Ultra-Fast/);
-  assert.match(f, /Test\s+4m26s\s+3m00s\s+Typical/);
-  assert.match(f, /Cleanup\s+53s\s+2m00s\s+Ultra-Fast/);
+  assert.match(f, /Test\s+4m27s\s+3m00s\s+Typical/);
+  assert.match(f, /Cleanup\s+54s\s+2m00s\s+Ultra-Fast/);
   assert.match(f, /Total\s+12m12s\s+17m00s\s+Fast/);
   assert.match(f, /prices: oci-list-2026-01/);
   assert.match(f, /1× GPU on VM\.GPU\.A10\.1.*\$2\.00\/h\s+\$0\.39/);

@@ -9,13 +9,14 @@ import { tokensLine } from '../../core/workloads.ts';
 import { formatUsd } from '../../core/cost.ts';
 import { summarizeSession, tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
 import { STAGE_TARGET_MS, TIER_LABEL, type StageId } from '../../core/tiers.ts';
-import { formatBudget, formatDuration, formatHourly, truncate } from '../format.ts';
+import { formatBudget, formatDuration, formatHourly, stringWidth, truncate } from '../format.ts';
 import { useTerminalSize, useUiEnv } from '../hooks.ts';
 import { useSession } from '../store.ts';
 import { tierColour, useTheme } from '../theme.ts';
 import { Table, type Cell } from './Table.tsx';
 import { answerStatus } from '../../core/sweep.ts';
-import { breakingPointDetail, breakingPointHeadline, breakingPointUsers } from '../../core/result-text.ts';
+import type { ShapeId } from '../../core/sweep-types.ts';
+import { breakingPointDetail, breakingPointHeadline, breakingPointUsers, unfinishedSweepText } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
@@ -46,7 +47,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
   });
   const costRows: Cell[][] = sum.cost.lines.map((l) => [
     { text: l.label },
-    { text: `${l.hours.toFixed(2)} h`, color: theme.roles.muted },
+    { text: formatDuration(l.hours * 3_600_000), color: theme.roles.muted },
     { text: formatHourly(l.usdPerHour), color: theme.roles.muted },
     { text: formatUsd(l.usd), color: l.running ? theme.roles.warning : theme.roles.text },
   ]);
@@ -80,7 +81,9 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
     </Box>
   );
 
-  const shapes = Object.keys(sum.breakingPoints).length ? (Object.keys(sum.breakingPoints) as (keyof typeof sum.breakingPoints)[]) : sum.meta.shapes;
+  // Every shape judged or measured (an aborted sweep has levels but no breaking point), else those asked for.
+  const measured = [...new Set([...(Object.keys(sum.breakingPoints) as ShapeId[]), ...sum.levels.map((l) => l.shape)])];
+  const shapes = measured.length ? measured : sum.meta.shapes;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate-end">
@@ -110,7 +113,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
         {shapes.map((shape) => {
           const bp = sum.breakingPoints[shape];
           const eco = sum.economics[shape];
-          if (!bp) return <Text key={shape} color={theme.roles.muted}>{`  ${shape.padEnd(8)} not measured`}</Text>;
+          if (!bp) return <Text key={shape} color={theme.roles.muted} wrap="truncate-end">{`  ${shape.padEnd(8)} ${unfinishedSweepText(sum.levels, shape)}`}</Text>;
           // The number with its bracket (last valid pass, first valid break, resolution), or what
           // limits the answer and what to do — never a bare number over inconclusive levels.
           const status = answerStatus(bp);
@@ -121,12 +124,13 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
             .filter(Boolean)
             .join(' · ');
           const answered = breakingPointUsers(bp) !== null && bp.lastPassing > 0;
+          const headline = breakingPointHeadline(bp).padEnd(10);
           return (
             <Text key={shape} wrap="truncate-end">
               {'  '}
               <Text>{shape.padEnd(8)}</Text>
-              <Text bold color={!answered ? theme.roles.danger : status === 'client-limited' ? theme.roles.warning : theme.roles.success}>{breakingPointHeadline(bp).padEnd(10)}</Text>
-              <Text color={theme.roles.muted}>{` ${truncate(detail, Math.max(10, width - 22))}`}</Text>
+              <Text bold color={!answered ? theme.roles.danger : status === 'client-limited' ? theme.roles.warning : theme.roles.success}>{headline}</Text>
+              <Text color={theme.roles.muted}>{` ${truncate(detail, Math.max(10, width - 3 - Math.max(8, shape.length) - stringWidth(headline)))}`}</Text>
             </Text>
           );
         })}

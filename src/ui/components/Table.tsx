@@ -25,6 +25,8 @@ export interface Column {
   max?: number;
   /** Columns squeezed first when space runs out (e.g. a free-text note). */
   flex?: boolean;
+  /** A shorter title for when the column is narrower than `title` ("Breaking" for "Breaking point"). */
+  short?: string;
 }
 
 export interface TableProps {
@@ -38,21 +40,37 @@ export interface TableProps {
 
 const asCell = (c: Cell | string | undefined): Cell => (typeof c === 'string' ? { text: c } : (c ?? { text: '' }));
 
-/** Column widths that fit `width`: natural widths, then flex columns squeezed, then the rest. */
+/**
+ * Column widths that fit `width`. Each column starts at its natural width (title or widest cell).
+ * When that is too wide: first a title wider than its cells is shortened to its `short` form,
+ * since a header costs less than data; then flex columns give up width, widest first, so one long
+ * value is cut rather than every column; then the others, widest first. Never below `min`.
+ */
 export function layoutColumns(columns: Column[], rows: (Cell | string)[][], width: number, gap = 2): number[] {
+  const content = columns.map((col, i) => rows.reduce((w, r) => Math.max(w, stringWidth(asCell(r[i]).text)), 0));
   const widths = columns.map((col, i) => {
-    let w = stringWidth(col.title);
-    for (const r of rows) w = Math.max(w, stringWidth(asCell(r[i]).text));
+    const w = Math.max(stringWidth(col.title), content[i]);
     return col.max ? Math.min(w, col.max) : w;
   });
   let excess = widths.reduce((a, b) => a + b, 0) + gap * Math.max(0, columns.length - 1) - width;
+  const floorOf = (i: number) => Math.min(widths[i], columns[i].min ?? 4);
+  // 1. Titles that have a short form, down to their cells (or the short title, whichever is wider).
+  for (let i = columns.length - 1; i >= 0 && excess > 0; i--) {
+    if (!columns[i].short) continue;
+    const keep = Math.max(content[i], stringWidth(columns[i].short!), floorOf(i));
+    const take = Math.min(excess, Math.max(0, widths[i] - keep));
+    widths[i] -= take;
+    excess -= take;
+  }
+  // 2. and 3. One column at a time from the widest, down to the floor.
   const squeeze = (pred: (c: Column) => boolean) => {
-    for (let i = columns.length - 1; i >= 0 && excess > 0; i--) {
-      if (!pred(columns[i])) continue;
-      const floor = columns[i].min ?? Math.min(widths[i], 4);
-      const take = Math.min(excess, Math.max(0, widths[i] - floor));
-      widths[i] -= take;
-      excess -= take;
+    const floors = columns.map((_, i) => floorOf(i));
+    while (excess > 0) {
+      let widest = -1;
+      for (let i = 0; i < columns.length; i++) if (pred(columns[i]) && widths[i] > floors[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
+      if (widest < 0) return;
+      widths[widest] -= 1;
+      excess -= 1;
     }
   };
   squeeze((c) => Boolean(c.flex));
@@ -63,14 +81,14 @@ export function layoutColumns(columns: Column[], rows: (Cell | string)[][], widt
 export function Table({ columns, rows, width, gap = 2, headerColor }: TableProps) {
   const widths = layoutColumns(columns, rows, width, gap);
   const sep = ' '.repeat(gap);
-  const fit = (text: string, i: number) => {
-    const t = truncate(text, widths[i]);
+  const fit = (text: string, i: number, title = false) => {
+    const t = truncate(title && columns[i].short && stringWidth(text) > widths[i] ? columns[i].short! : text, widths[i]);
     return columns[i].align === 'right' ? padStart(t, widths[i]) : padEnd(t, widths[i]);
   };
   return (
     <>
       <Text wrap="truncate-end" bold color={headerColor}>
-        {columns.map((c, i) => (i ? sep : '') + fit(c.title, i)).join('').trimEnd()}
+        {columns.map((c, i) => (i ? sep : '') + fit(c.title, i, true)).join('').trimEnd()}
       </Text>
       {rows.map((row, r) => (
         <Text key={r} wrap="truncate-end">

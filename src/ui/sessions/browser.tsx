@@ -4,6 +4,7 @@
 import React, { useMemo, useRef, useState } from 'react';
 import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
+import { stringWidth } from '../format.ts';
 import { loadTheme, MONOCHROME, type Theme } from '../theme.ts';
 import { compareSessions, type Comparison } from '../../core/compare.ts';
 import { formatUsd, type PriceTable } from '../../core/cost.ts';
@@ -45,16 +46,25 @@ const BROWSER_COLUMNS: (Column & { key: string; drop?: number })[] = [
   { key: 'gpu', title: 'GPU', flex: true, min: 10, drop: 1 },
   { key: 'deploy', title: 'Deploy', min: 15 },
   { key: 'total', title: 'Total', min: 15, drop: 2 },
-  { key: 'breaking', title: 'Breaking point', flex: true, min: 10 },
+  { key: 'breaking', title: 'Breaking point', short: 'Breaking', flex: true, min: 8 },
   { key: 'cost', title: 'Cost', align: 'right', min: 6 },
   { key: 'status', title: 'Status', min: 9 },
 ];
 
-/** The columns that fit `width` at their minimum widths, and the gap between them. */
-export function browserColumns(width: number): { columns: typeof BROWSER_COLUMNS; gap: number } {
+/**
+ * The columns that fit `width`. With the rows' text known, a column is dropped (lowest `drop` rank
+ * first) while the rest would not fit whole, so the model is not cut to keep the GPU column;
+ * without rows, by the columns' minimum widths. Returns the gap between columns too.
+ */
+export function browserColumns(width: number, cells: Record<string, string>[] = []): { columns: typeof BROWSER_COLUMNS; gap: number } {
   const gap = width < 100 ? 1 : 2;
   let columns = BROWSER_COLUMNS;
-  const need = (cs: typeof BROWSER_COLUMNS) => cs.reduce((a, c) => a + (c.min ?? 0), 0) + gap * (cs.length - 1);
+  const natural = (c: (typeof BROWSER_COLUMNS)[number]) => {
+    if (!cells.length) return c.min ?? 0;
+    const widest = cells.reduce((w, r) => Math.max(w, stringWidth(r[c.key] ?? '')), 0);
+    return Math.max(widest, stringWidth(c.short ?? c.title));
+  };
+  const need = (cs: typeof BROWSER_COLUMNS) => cs.reduce((a, c) => a + natural(c), 0) + gap * (cs.length - 1);
   for (const rank of [1, 2, 3]) if (need(columns) > width) columns = columns.filter((c) => c.drop !== rank);
   return { columns, gap };
 }
@@ -130,10 +140,7 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
     { isActive: isRawModeSupported },
   );
 
-  const layout = browserColumns(tableWidth);
-  const tableRows: Cell[][] = rows.map((r, i) => {
-    const style = { inverse: i === cursor, color: r.partial ? theme.roles.warning : undefined };
-    const text: Record<string, string> = {
+  const texts = rows.map((r, i): Record<string, string> => ({
       mark: `${i === cursor ? '›' : ' '}${marked.includes(r.id) ? '●' : ' '}`,
       date: r.date.replace('T', ' ').slice(0, 16),
       mode: r.mode === 'sim' && r.profile ? `sim:${r.profile}` : r.mode,
@@ -144,8 +151,11 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
       breaking: breakingPointsLabel(r),
       cost: r.mode === 'import' ? '—' : formatUsd(r.costUsd),
       status: statusLabel(r),
-    };
-    return layout.columns.map((c) => ({ text: text[c.key], ...style }));
+  }));
+  const layout = browserColumns(tableWidth, texts);
+  const tableRows: Cell[][] = rows.map((r, i) => {
+    const style = { inverse: i === cursor, color: r.partial ? theme.roles.warning : undefined };
+    return layout.columns.map((c) => ({ text: texts[i][c.key], ...style }));
   });
   return (
     <Box flexDirection="column">

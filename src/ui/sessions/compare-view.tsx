@@ -8,7 +8,7 @@ import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { formatUsd } from '../../core/cost.ts';
 import { signedDuration, signedUsd, type Comparison } from '../../core/compare.ts';
 import { tierLabelOrDash } from '../../core/session-summary.ts';
-import { formatDuration } from '../../core/validate.ts';
+import { durationText as formatDuration } from '../../core/format.ts';
 
 const SERIES_COLOURS = [asciichart.cyan, asciichart.magenta, asciichart.yellow, asciichart.green, asciichart.blue, asciichart.red];
 const INK_COLOURS = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'];

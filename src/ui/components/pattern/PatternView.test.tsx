@@ -57,12 +57,12 @@ test('PatternView shows the metric over time, the latest window and, at the end,
   assert.match(f, /TTFT over time/);
   assert.match(f, /spike \(closed loop, support\)/);
   assert.match(f, /━ p50\s+━ p95/);
-  assert.match(f, /windows of 1 s: TTFT percentiles over the requests whose first token arrived in the window/);
-  assert.match(f, /14 s after\s+2 users │ TTFT p50 190 ms p95 200 ms/);
-  assert.match(f, /recovery: 4 s after the spike/);
+  assert.match(f, /windows of 1s: TTFT percentiles over the requests whose first token arrived in the window/);
+  assert.match(f, /14s after\s+2 users │ TTFT p50 190 ms p95 200 ms/);
+  assert.match(f, /recovery: 4s after the spike/);
   r.unmount();
   const empty = reduceAll(events(0, false));
   const r2 = renderWithProviders(<PatternView pattern={empty.pattern!} metric="tpot" width={100} height={30} />, { state: empty });
-  assert.match(r2.frame(), /waiting for the first 1 s window/);
+  assert.match(r2.frame(), /waiting for the first 1s window/);
   r2.unmount();
 });

@@ -9,6 +9,7 @@ import { levelOutcome } from '../../../core/sweep.ts';
 import { enoughFor, quantileText } from '../../../core/result-text.ts';
 import { useTheme, type Theme } from '../../theme.ts';
 import { Table, type Cell, type Column } from '../Table.tsx';
+import { useSession } from '../../store.ts';
 
 export const RULE_LABEL: Record<BreakRule, string> = {
   ttft: 'TTFT p95 > 2 s',
@@ -56,9 +57,15 @@ export const LEVEL_COLUMNS: Column[] = [
   { title: 'Verdict', flex: true, min: 8 },
 ];
 
+/** Where the levels that did not fit are: every level is in the saved session's export. */
+export function hiddenLevelsHint(hidden: number, sessionId?: string): string {
+  return `  (${hidden} earlier level${hidden > 1 ? 's' : ''} not shown: nimble export ${sessionId ?? '<id>'} lists all)`;
+}
+
 /** Shows the most recent levels that fit in `maxRows` (header included). */
 export function LevelTable({ levels, width, maxRows }: { levels: LevelResult[]; width: number; maxRows: number }) {
   const theme = useTheme();
+  const sessionId = useSession((s) => s.meta?.id);
   if (!levels.length) return <Text color={theme.roles.muted}>No level measured yet.</Text>;
   const room = Math.max(1, maxRows - 1);
   const hidden = levels.length > room ? levels.length - (room - 1) : 0; // one row for the note
@@ -66,7 +73,7 @@ export function LevelTable({ levels, width, maxRows }: { levels: LevelResult[]; 
   return (
     <>
       <Table columns={LEVEL_COLUMNS} rows={shown.map((l) => levelRow(theme, l))} width={width} headerColor={theme.roles.muted} gap={2} />
-      {hidden ? <Text color={theme.roles.muted}>{`  (${hidden} earlier level${hidden > 1 ? 's' : ''} not shown: all are in the summary)`}</Text> : null}
+      {hidden ? <Text color={theme.roles.muted} wrap="truncate-end">{hiddenLevelsHint(hidden, sessionId)}</Text> : null}
     </>
   );
 }

@@ -74,10 +74,10 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
 }
 
 async function attachTui(opts: OutputOptions): Promise<Output> {
-  const { createSessionStore } = await import('../ui/store.ts');
+  const { createLiveStore } = await import('../ui/store.ts');
   const { renderLive } = await import('../ui/render.tsx');
   const { loadTheme } = await import('../ui/theme.ts');
-  const store = createSessionStore();
+  const store = createLiveStore();
   const theme = loadTheme(opts.theme);
   let savedTo: string | undefined;
   const unsubscribe = opts.bus.subscribe((e) => store.getState().push(sanitizeDeep(e)));

@@ -6,7 +6,7 @@ import React from 'react';
 import { App, followView } from './App.tsx';
 import { frameWidth, renderWithProviders, tick } from './test-utils.tsx';
 import { eventsUntil, sampleEvents } from './fixtures.ts';
-import { createSessionStore } from './store.ts';
+import { createLiveStore } from './store.ts';
 import { QUIT_QUESTION } from './components/QuitConfirm.tsx';
 
 // Unmount whatever a failed test left mounted (its clock interval would keep the runner alive).
@@ -21,7 +21,7 @@ const press = async (r: { stdin: { write(s: string): void } }, key: string) => {
 const sweepT = all.find((e) => e.type === 'stage.started' && e.stage === 'sweep')!.t;
 
 test('the view follows the stage: deploy → timeline, sweep → sweep, ended → summary', async () => {
-  const store = createSessionStore({ flushHz: 0 });
+  const store = createLiveStore({ flushHz: 0 });
   store.getState().pushMany(eventsUntil(all, 100_000));
   const r = renderWithProviders(<App now={() => 100_000} onQuit={() => {}} />, { store });
   await tick();
@@ -37,7 +37,7 @@ test('the view follows the stage: deploy → timeline, sweep → sweep, ended �
 });
 
 test('a number key picks a view and stops following; f follows again; t switches the metric', async () => {
-  const store = createSessionStore({ flushHz: 0, initial: undefined });
+  const store = createLiveStore({ flushHz: 0, initial: undefined });
   store.getState().pushMany(eventsUntil(all, sweepT + 30_000));
   const r = renderWithProviders(<App now={() => sweepT + 30_000} onQuit={() => {}} />, { store });
   await tick();

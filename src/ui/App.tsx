@@ -20,7 +20,7 @@ import { PatternView } from './components/pattern/PatternView.tsx';
 import { CHART_METRICS, type ChartMetric } from './components/sweep/chart.ts';
 import { UiEnvProvider, useTerminalSize, useTicker, useUiEnv } from './hooks.ts';
 import { resolveKey, type ViewId } from './keymap.ts';
-import { useSession, useSessionStore } from './store.ts';
+import { useSession, useLiveStore } from './store.ts';
 
 export interface AppProps {
   /** Session-clock now (ms): running durations and the elapsed time tick from it. */
@@ -53,7 +53,7 @@ export function App({ now, onQuit, savedTo, clockHz = 4 }: AppProps) {
   const env = useUiEnv();
   const { columns, rows } = useTerminalSize();
   const { isRawModeSupported } = useStdin();
-  const store = useSessionStore();
+  const store = useLiveStore();
   const stage = useSession((s) => s.stage);
   const status = useSession((s) => s.status);
   const resources = useSession((s) => s.resources);

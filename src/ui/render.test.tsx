@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { renderFinalFrame, renderLive } from './render.tsx';
-import { createSessionStore } from './store.ts';
+import { createLiveStore } from './store.ts';
 import { loadTheme } from './theme.ts';
 import { sampleEvents } from './fixtures.ts';
 import { reduceAll } from '../core/session-state.ts';
@@ -48,7 +48,7 @@ class NonTtyStdin extends EventEmitter {
 }
 
 test('renderLive mounts on a non-TTY stdin without raw mode, shows store updates, and unmounts', async () => {
-  const store = createSessionStore({ flushHz: 0 });
+  const store = createLiveStore({ flushHz: 0 });
   const stdout = new FakeStdout();
   let saved: string | undefined;
   const live = renderLive({

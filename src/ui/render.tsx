@@ -9,12 +9,12 @@ import { App } from './App.tsx';
 import { SummaryView } from './components/SummaryView.tsx';
 import { PatternView } from './components/pattern/PatternView.tsx';
 import { Providers } from './providers.tsx';
-import { createSessionStore, useSessionStore, type SessionStore } from './store.ts';
+import { createLiveStore, useLiveStore, type LiveStore } from './store.ts';
 import type { Theme } from './theme.ts';
 import { useStore } from 'zustand';
 
 export interface RenderLiveOptions {
-  store: SessionStore;
+  store: LiveStore;
   theme: Theme;
   now: () => number;
   onQuit: () => void;
@@ -56,7 +56,7 @@ export function renderLive(opts: RenderLiveOptions): LiveHandle {
 
 /** Re-reads savedTo whenever the store changes (a render is happening anyway). */
 function LiveApp({ now, onQuit, savedTo }: { now: () => number; onQuit: () => void; savedTo?: () => string | undefined }) {
-  useStore(useSessionStore(), (s) => s.session);
+  useStore(useLiveStore(), (s) => s.session);
   return <App now={now} onQuit={onQuit} savedTo={savedTo?.()} />;
 }
 
@@ -68,7 +68,7 @@ export interface FinalFrameOptions {
 
 /** The summary view of `state`, rendered once to a string (`width` columns, default 100). */
 export function renderFinalFrame(state: SessionState, theme: Theme, width = 100, opts: FinalFrameOptions = {}): string {
-  const store = createSessionStore({ initial: state, flushHz: 0 });
+  const store = createLiveStore({ initial: state, flushHz: 0 });
   const rows = opts.rows ?? 200;
   return renderToString(
     <Providers store={store} theme={theme} env={{ size: { columns: width, rows }, savedTo: opts.savedTo, priceTable: opts.priceTable ?? DEFAULT_PRICE_TABLE }}>

@@ -8,7 +8,7 @@ import type { NimbleEvent } from '../core/events.ts';
 import { reduceAll, type SessionState } from '../core/session-state.ts';
 import type { TerminalSize } from './hooks.ts';
 import { Providers } from './providers.tsx';
-import { createSessionStore, type SessionStore } from './store.ts';
+import { createLiveStore, type LiveStore } from './store.ts';
 import { loadTheme, type Theme } from './theme.ts';
 import { stringWidth } from './format.ts';
 
@@ -22,12 +22,12 @@ export interface RenderOptions {
   size?: TerminalSize;
   savedTo?: string;
   priceTable?: PriceTable;
-  store?: SessionStore;
+  store?: LiveStore;
 }
 
 export function renderWithProviders(ui: ReactElement, opts: RenderOptions = {}) {
   const state = opts.state ?? (opts.events ? reduceAll(opts.events) : undefined);
-  const store = opts.store ?? createSessionStore({ initial: state, flushHz: 0 });
+  const store = opts.store ?? createLiveStore({ initial: state, flushHz: 0 });
   const theme = opts.theme ?? loadTheme('dark', {});
   const env = {
     now: opts.now ?? null,

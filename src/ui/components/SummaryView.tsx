@@ -22,7 +22,8 @@ const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cl
 
 export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: number; height?: number; savedTo?: string }) {
   const theme = useTheme();
-  const width = w ?? useTerminalSize().columns;
+  const size = useTerminalSize(); // always called: hooks may not depend on props (rules-of-hooks)
+  const width = w ?? size.columns;
   const env = useUiEnv();
   const state = useSession((s) => s);
   const savedTo = savedProp ?? env.savedTo;

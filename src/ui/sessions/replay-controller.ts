@@ -4,7 +4,7 @@
 
 import type { NimbleEvent } from '../../core/events.ts';
 import { reduceAll } from '../../core/session-state.ts';
-import type { SessionStore } from '../store.ts';
+import type { LiveStore } from '../store.ts';
 
 export type ReplaySpeed = 1 | 10 | 100 | 'step';
 
@@ -27,7 +27,7 @@ export interface ReplayController {
   onChange(fn: () => void): void;
 }
 
-export function createReplay(events: NimbleEvent[], store: SessionStore, speed: ReplaySpeed = 10): ReplayController {
+export function createReplay(events: NimbleEvent[], store: LiveStore, speed: ReplaySpeed = 10): ReplayController {
   let pos = 0;
   let playing = false;
   let sp = speed;

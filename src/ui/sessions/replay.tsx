@@ -9,7 +9,7 @@ import { reduceAll } from '../../core/session-state.ts';
 import { App } from '../App.tsx';
 import { Providers } from '../providers.tsx';
 import { renderFinalFrame } from '../render.tsx';
-import { createSessionStore, useSession } from '../store.ts';
+import { createLiveStore, useSession } from '../store.ts';
 import { loadTheme } from '../theme.ts';
 import { createReplay, type ReplayController, type ReplaySpeed } from './replay-controller.ts';
 
@@ -58,7 +58,7 @@ function ReplayApp({ c, onQuit }: { c: ReplayController; onQuit: () => void }) {
 }
 
 export async function replayInTerminal(o: { events: NimbleEvent[]; speed: ReplaySpeed; priceTable: PriceTable; env: NodeJS.ProcessEnv }): Promise<number> {
-  const store = createSessionStore({ flushHz: 0 });
+  const store = createLiveStore({ flushHz: 0 });
   const c = createReplay(o.events, store, o.speed);
   const theme = loadTheme(o.env.NIMBLE_THEME || undefined, o.env);
   let inst: ReturnType<typeof render> | null = null;

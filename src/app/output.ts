@@ -2,6 +2,7 @@
 // plain lines when stdout is not a TTY (or --plain), or one JSON document at the end (--json).
 
 import type { NimbleEvent } from '../core/events.ts';
+import type { PreflightCheck } from '../core/cluster.ts';
 import type { PriceTable } from '../core/cost.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import type { EventBus } from './event-bus.ts';
@@ -28,6 +29,8 @@ export interface Output {
   finish(savedTo: string | undefined): Promise<void>;
   /** Stop the TUI (on fatal errors) without waiting for the user. */
   close(): void;
+  /** The TUI only: asks before anything paid is created, inside the app (cycle's confirmDeploy). */
+  confirmDeploy?: (estimate: PreflightCheck) => Promise<boolean>;
 }
 
 export interface OutputOptions {
@@ -75,7 +78,7 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
 
 async function attachTui(opts: OutputOptions): Promise<Output> {
   const { createLiveStore } = await import('../ui/store.ts');
-  const { renderLive } = await import('../ui/render.tsx');
+  const { launchLive } = await import('../ui/launch.tsx');
   const { loadTheme } = await import('../ui/theme.ts');
   const store = createLiveStore();
   const theme = loadTheme(opts.theme);
@@ -84,7 +87,7 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
   let quitRequested = false;
   let resolveQuit: () => void = () => {};
   const quit = new Promise<void>((r) => (resolveQuit = r));
-  const app = renderLive({
+  const app = launchLive({
     store,
     theme,
     now: () => opts.bus.clock.now(),
@@ -120,6 +123,12 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       unsubscribe();
       process.stdin.off('data', onData);
       app.unmount();
+    },
+    async confirmDeploy(estimate) {
+      const yes = await app.confirmDeploy(estimate);
+      // No: the user has answered and leaves; the end screen does not wait for another q.
+      if (!yes) quitRequested = true;
+      return yes;
     },
   };
 }

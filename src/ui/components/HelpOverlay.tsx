@@ -2,10 +2,10 @@
 
 import React from 'react';
 import { Box, Text } from 'ink';
-import { helpSections, KEYMAP, type KeyBinding } from '../keymap.ts';
+import { helpSections, LIVE_KEYMAP, type KeyBinding, type Keymap } from '../keymap.ts';
 import { useTheme } from '../theme.ts';
 
-export function HelpOverlay({ width, keymap = KEYMAP }: { width: number; keymap?: readonly KeyBinding[] }) {
+export function HelpOverlay({ width, keymap = LIVE_KEYMAP }: { width: number; keymap?: Keymap | readonly KeyBinding[] }) {
   const theme = useTheme();
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.roles.accent} paddingX={1} width={Math.min(width, 76)}>

@@ -159,6 +159,8 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
               {'Saved to '}
               <Text color={theme.roles.accent}>{savedTo}</Text>
             </>
+          ) : env.replayOf ? (
+            `Replay of the saved session ${env.replayOf}`
           ) : sum.status === 'running' ? (
             'Not saved yet: the session is still running.'
           ) : (

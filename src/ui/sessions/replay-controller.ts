@@ -24,7 +24,8 @@ export interface ReplayController {
   seek(n: number): void;
   setSpeed(s: ReplaySpeed): void;
   dispose(): void;
-  onChange(fn: () => void): void;
+  /** Called after every change; returns the unsubscribe. */
+  onChange(fn: () => void): () => void;
 }
 
 export function createReplay(events: NimbleEvent[], store: LiveStore, speed: ReplaySpeed = 10): ReplayController {
@@ -109,6 +110,10 @@ export function createReplay(events: NimbleEvent[], store: LiveStore, speed: Rep
     },
     onChange(fn) {
       listeners.push(fn);
+      return () => {
+        const i = listeners.indexOf(fn);
+        if (i >= 0) listeners.splice(i, 1);
+      };
     },
   };
   return c;

@@ -1,10 +1,12 @@
 // The live app: header, the current view, the key bar. The view follows the session's stage
 // until the user picks one with a number key (f follows again). Replay shows the same app with a
 // player strip and the replay keys; the deploy question (nimble run on a cluster) is asked here
-// too. Input is only read when stdin is a TTY: Ink's useInput throws on raw mode otherwise.
+// too. Keys come through useKeys (input.ts): input is only read when stdin is a TTY (Ink's
+// useInput throws on raw mode otherwise).
 
 import React, { useRef, useState, type ReactNode } from 'react';
-import { Box, useInput, useStdin } from 'ink';
+import { Box } from 'ink';
+import { useKeys } from './input.ts';
 import type { PreflightCheck } from '../core/cluster.ts';
 import type { Stage } from '../core/events.ts';
 import type { SessionState } from '../core/session-state.ts';
@@ -67,8 +69,7 @@ const KEYBAR_ROWS = 1;
 export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, replay, deploy }: AppProps) {
   const env = useUiEnv();
   const { columns, rows } = useTerminalSize();
-  const { isRawModeSupported } = useStdin();
-  const store = useLiveStore();
+    const store = useLiveStore();
   const stage = useSession((s) => s.stage);
   const status = useSession((s) => s.status);
   const resources = useSession((s) => s.resources);
@@ -79,7 +80,7 @@ export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, r
   const [help, setHelp] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [metric, setMetric] = useState<ChartMetric>('ttft');
-  const ticked = useTicker(now, clockHz, status === 'running');
+  const ticked = useTicker(now, clockHz, status === 'running' && clockHz > 0); // replay: no clock of its own
 
   const view = picked ?? followView({ stage, status });
   // The key context lives in a ref updated both on render and synchronously on each key, so a
@@ -94,57 +95,54 @@ export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, r
     if (patch.confirming !== undefined) setConfirming(patch.confirming);
   };
 
-  useInput(
-    (input, key) => {
-      const ctx = ctxRef.current;
-      const asked = deployRef.current;
-      if (asked) {
-        // The deploy question captures the keyboard until answered.
-        const a = resolveKey(keyId(input, key), { help: false, confirming: true }, DEPLOY_KEYMAP);
-        if (a) {
-          deployRef.current = null; // a second key before the re-render answers nothing
-          asked.answer(a.type === 'confirm-yes');
-        }
-        return;
+  useKeys((input, key) => {
+    const ctx = ctxRef.current;
+    const asked = deployRef.current;
+    if (asked) {
+      // The deploy question captures the keyboard until answered.
+      const a = resolveKey(keyId(input, key), { help: false, confirming: true }, DEPLOY_KEYMAP);
+      if (a) {
+        deployRef.current = null; // a second key before the re-render answers nothing
+        asked.answer(a.type === 'confirm-yes');
       }
-      const action = resolveKey(keyId(input, key), ctx, keymap);
-      if (!action) return;
-      switch (action.type) {
-        case 'view':
-          setPicked(action.view);
-          ctxRef.current = { ...ctxRef.current, view: action.view };
-          setCtx({ help: false });
-          break;
-        case 'follow':
-          setPicked(null);
-          break;
-        case 'cycle-metric':
-          setMetric((m) => CHART_METRICS[(CHART_METRICS.indexOf(m) + 1) % CHART_METRICS.length]);
-          break;
-        case 'help':
-          setCtx({ help: !ctx.help });
-          break;
-        case 'close':
-          setCtx({ help: false });
-          break;
-        case 'quit':
-          // Read the freshest state, not the last render's. A replay has nothing running to clean up.
-          if (!replay && quitNeedsConfirm(store.getState().session)) setCtx({ confirming: true });
-          else onQuit();
-          break;
-        case 'confirm-yes':
-          setCtx({ confirming: false });
-          onQuit();
-          break;
-        case 'confirm-no':
-          setCtx({ confirming: false });
-          break;
-        default:
-          replay?.onKey(action);
-      }
-    },
-    { isActive: isRawModeSupported === true },
-  );
+      return;
+    }
+    const action = resolveKey(keyId(input, key), ctx, keymap);
+    if (!action) return;
+    switch (action.type) {
+      case 'view':
+        setPicked(action.view);
+        ctxRef.current = { ...ctxRef.current, view: action.view };
+        setCtx({ help: false });
+        break;
+      case 'follow':
+        setPicked(null);
+        break;
+      case 'cycle-metric':
+        setMetric((m) => CHART_METRICS[(CHART_METRICS.indexOf(m) + 1) % CHART_METRICS.length]);
+        break;
+      case 'help':
+        setCtx({ help: !ctx.help });
+        break;
+      case 'close':
+        setCtx({ help: false });
+        break;
+      case 'quit':
+        // Read the freshest state, not the last render's. A replay has nothing running to clean up.
+        if (!replay && quitNeedsConfirm(store.getState().session)) setCtx({ confirming: true });
+        else onQuit();
+        break;
+      case 'confirm-yes':
+        setCtx({ confirming: false });
+        onQuit();
+        break;
+      case 'confirm-no':
+        setCtx({ confirming: false });
+        break;
+      default:
+        replay?.onKey(action);
+    }
+  });
 
   // One row is left free below the key bar: a frame as tall as the terminal scrolls it.
   const running = Object.values(resources)

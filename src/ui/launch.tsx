@@ -13,6 +13,7 @@ import type { Comparison } from '../core/compare.ts';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
 import type { NimbleEvent } from '../core/events.ts';
 import { App, type DeployQuestion } from './App.tsx';
+import { KeyboardRoot } from './input.ts';
 import { Providers } from './providers.tsx';
 import { SessionsBrowser, type BrowserAction, type BrowserMemory, type SessionsAdapter } from './sessions/browser.tsx';
 import { CompareView } from './sessions/compare-view.tsx';
@@ -126,10 +127,17 @@ export interface LaunchOptions {
 function mount(root: React.ReactElement, store: LiveStore, o: LaunchOptions, extra: { exitOnCtrlC: boolean; maxFps?: number }) {
   const tree = () => (
     <Providers store={store} theme={o.theme} env={{ priceTable: o.priceTable ?? DEFAULT_PRICE_TABLE }}>
-      {root}
+      <KeyboardRoot>{root}</KeyboardRoot>
     </Providers>
   );
-  const instance = render(tree(), { stdout: o.stdout, stdin: o.stdin, patchConsole: false, exitOnCtrlC: extra.exitOnCtrlC, maxFps: extra.maxFps });
+  const instance = render(tree(), {
+    stdout: o.stdout,
+    stdin: o.stdin,
+    patchConsole: false,
+    exitOnCtrlC: extra.exitOnCtrlC,
+    // An explicit undefined would replace Ink's default frame rate.
+    ...(extra.maxFps ? { maxFps: extra.maxFps } : {}),
+  });
   return { instance, tree };
 }
 

@@ -3,7 +3,8 @@
 // hands it a SessionsAdapter that lists, reads and deletes. A route of the one Ink app (launch.tsx).
 
 import React, { useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput, useStdin } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../input.ts';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { KeyBar } from '../components/KeyBar.tsx';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
@@ -109,8 +110,7 @@ export function SessionsBrowser({ sessions, onAction, width, height, theme = MON
   const [confirm, setConfirm] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
   const [message, setMessage] = useState('');
-  const { isRawModeSupported } = useStdin();
-  const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
+    const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
   if (memory) Object.assign(memory, { sort, filter, cursor, marked });
   // Ink subscribes the key handler in a passive effect, so a key can reach the previous render's
   // handler after the new frame is on screen, and two fast keys can arrive before any re-render.
@@ -126,75 +126,72 @@ export function SessionsBrowser({ sessions, onAction, width, height, theme = MON
     if (patch.help !== undefined) setHelp(patch.help);
   };
 
-  useInput(
-    (input, key) => {
-      const { rows, cursor, marked, confirm, typing, help } = latest.current;
-      const current = rows[Math.min(cursor, rows.length - 1)];
-      const k = keyId(input, key);
-      const action = resolveKey(k, { help, confirming: confirm !== null, typing }, BROWSER_KEYMAP);
-      if (typing && !action) {
-        // Typing a filter: everything but the keymap's "done" keys is text.
-        if (k === 'backspace') setFilter((f) => f.slice(0, -1));
-        else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
-        keep({ cursor: 0 });
+  useKeys((input, key) => {
+    const { rows, cursor, marked, confirm, typing, help } = latest.current;
+    const current = rows[Math.min(cursor, rows.length - 1)];
+    const k = keyId(input, key);
+    const action = resolveKey(k, { help, confirming: confirm !== null, typing }, BROWSER_KEYMAP);
+    if (typing && !action) {
+      // Typing a filter: everything but the keymap's "done" keys is text.
+      if (k === 'backspace') setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      keep({ cursor: 0 });
+      return;
+    }
+    if (!action) return;
+    switch (action.type) {
+      case 'confirm-yes':
+        try {
+          sessions.remove(confirm!);
+          setMessage(`deleted ${confirm}`);
+        } catch (err) {
+          setMessage(errorText(err));
+        }
+        keep({ marked: marked.filter((x) => x !== confirm), confirm: null });
+        setList(sessions.list());
         return;
-      }
-      if (!action) return;
-      switch (action.type) {
-        case 'confirm-yes':
-          try {
-            sessions.remove(confirm!);
-            setMessage(`deleted ${confirm}`);
-          } catch (err) {
-            setMessage(errorText(err));
-          }
-          keep({ marked: marked.filter((x) => x !== confirm), confirm: null });
-          setList(sessions.list());
-          return;
-        case 'confirm-no':
-          return keep({ confirm: null });
-        case 'filter-done':
-          return keep({ typing: false });
-        case 'help':
-          return keep({ help: !help });
-        case 'close':
-          return keep({ help: false });
-        case 'cursor':
-          return keep({ cursor: Math.max(0, Math.min(rows.length - 1, cursor + action.by)) });
-        case 'sort':
-          return setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
-        case 'filter':
-          return keep({ typing: true });
-        case 'mark':
-          if (current) keep({ marked: marked.includes(current.id) ? marked.filter((x) => x !== current.id) : [...marked, current.id] });
-          return;
-        case 'open':
-          if (!current) return;
-          try {
-            const events = sessions.events(current.id);
-            if (!events.length) return setMessage(`${current.id}: no event log to replay (only a summary)`);
-            onAction({ type: 'replay', id: current.id, events });
-          } catch (err) {
-            setMessage(errorText(err));
-          }
-          return;
-        case 'delete':
-          if (current) keep({ confirm: current.id });
-          return;
-        case 'compare':
-          if (marked.length < 2) return setMessage('mark two or more sessions with space, then c');
-          try {
-            onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => sessions.summary(id))) });
-          } catch (err) {
-            setMessage(errorText(err));
-          }
-          return;
-        case 'quit':
-          return onAction({ type: 'quit' });
-      }
-    },
-    { isActive: isRawModeSupported === true },
-  );
+      case 'confirm-no':
+        return keep({ confirm: null });
+      case 'filter-done':
+        return keep({ typing: false });
+      case 'help':
+        return keep({ help: !help });
+      case 'close':
+        return keep({ help: false });
+      case 'cursor':
+        return keep({ cursor: Math.max(0, Math.min(rows.length - 1, cursor + action.by)) });
+      case 'sort':
+        return setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
+      case 'filter':
+        return keep({ typing: true });
+      case 'mark':
+        if (current) keep({ marked: marked.includes(current.id) ? marked.filter((x) => x !== current.id) : [...marked, current.id] });
+        return;
+      case 'open':
+        if (!current) return;
+        try {
+          const events = sessions.events(current.id);
+          if (!events.length) return setMessage(`${current.id}: no event log to replay (only a summary)`);
+          onAction({ type: 'replay', id: current.id, events });
+        } catch (err) {
+          setMessage(errorText(err));
+        }
+        return;
+      case 'delete':
+        if (current) keep({ confirm: current.id });
+        return;
+      case 'compare':
+        if (marked.length < 2) return setMessage('mark two or more sessions with space, then c');
+        try {
+          onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => sessions.summary(id))) });
+        } catch (err) {
+          setMessage(errorText(err));
+        }
+        return;
+      case 'quit':
+        return onAction({ type: 'quit' });
+    }
+  });
 
   const layout = browserColumns(tableWidth);
   // Lines besides the table rows: title, table header, messages, key bar. The table shows a window

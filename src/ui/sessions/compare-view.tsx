@@ -5,7 +5,8 @@
 
 import React, { useRef, useState } from 'react';
 import asciichart from 'asciichart';
-import { Box, Text, useInput, useStdin } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../input.ts';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { KeyBar } from '../components/KeyBar.tsx';
 import { useTerminalSize } from '../hooks.ts';
@@ -64,21 +65,17 @@ export function CompareView({ c, colour = true, height, back = false, onExit = (
   const metrics = [...new Set(c.curves.map((x) => x.metric))];
   const [si, setSi] = useState(0);
   const [mi, setMi] = useState(0);
-  const { isRawModeSupported } = useStdin();
-  useInput(
-    (input, key) => {
-      const a = resolveKey(keyId(input, key), { help: helpRef.current, confirming: false }, keymap);
-      if (!a) return;
-      if (a.type === 'page') setPage((p) => (input === '1' ? 0 : input === '2' ? 1 : 1 - p));
-      else if (a.type === 'cycle-metric') setMi((i) => (i + 1) % Math.max(1, metrics.length));
-      else if (a.type === 'cycle-shape') setSi((i) => (i + 1) % Math.max(1, shapes.length));
-      else if (a.type === 'help' || a.type === 'close') {
-        helpRef.current = a.type === 'help' ? !helpRef.current : false;
-        setHelp(helpRef.current);
-      } else if (a.type === 'quit') onExit();
-    },
-    { isActive: isRawModeSupported === true },
-  );
+  useKeys((input, key) => {
+    const a = resolveKey(keyId(input, key), { help: helpRef.current, confirming: false }, keymap);
+    if (!a) return;
+    if (a.type === 'page') setPage((p) => (input === '1' ? 0 : input === '2' ? 1 : 1 - p));
+    else if (a.type === 'cycle-metric') setMi((i) => (i + 1) % Math.max(1, metrics.length));
+    else if (a.type === 'cycle-shape') setSi((i) => (i + 1) % Math.max(1, shapes.length));
+    else if (a.type === 'help' || a.type === 'close') {
+      helpRef.current = a.type === 'help' ? !helpRef.current : false;
+      setHelp(helpRef.current);
+    } else if (a.type === 'quit') onExit();
+  });
   const shape = shapes[si];
   const metric = metrics[mi];
   const layout = compareLayout(c, rows, Boolean(shape && metric && c.curves.length));

@@ -155,3 +155,31 @@ test('every screen’s ? lists its keys from the keymap (browser, compare)', asy
   stdin.press('q');
   assert.equal(await done, 0);
 });
+
+test('the deploy question is a view of the live app: after preflight, with the estimate; n answers no, y yes', async () => {
+  const { launchLive } = await import('./launch.tsx');
+  const { createLiveStore } = await import('./store.ts');
+  const { eventsUntil, sampleEvents } = await import('./fixtures.ts');
+  const store = createLiveStore({ flushHz: 0 });
+  store.getState().pushMany(eventsUntil(sampleEvents(), 450)); // preflight checks shown, not yet ended
+  const term = new VirtualTerminal(100, 30);
+  const stdin = new FakeTtyStdin();
+  const live = launchLive({ store, theme: MONOCHROME, now: () => 450, onQuit: () => {}, stdout: term as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream });
+  const estimate = { id: 'cost-estimate', label: 'cost estimate', status: 'pass' as const, detail: 'about $0.84 for a 25-minute fast cycle (oci-list-2026-01)' };
+  const first = live.confirmDeploy(estimate);
+  const asked = await screen(term, (s) => s.includes('Deploy a NIM?'), 'the question');
+  assert.match(asked, /Cost estimate: about \$0\.84 for a 25-minute fast cycle/);
+  assert.match(asked, /Preflight: 2 passed/);
+  assert.match(asked, /y deploy\s+n quit, nothing created/, 'keys from DEPLOY_KEYMAP in the key bar');
+  assert.ok(asked.split('\n').length < 30);
+  stdin.press('1'); // other keys do nothing while asked
+  stdin.press('n');
+  assert.equal(await first, false);
+  await screen(term, (s) => !s.includes('Deploy a NIM?'), 'the question gone');
+  const second = live.confirmDeploy(estimate);
+  await screen(term, (s) => s.includes('Deploy a NIM?'), 'asked again');
+  stdin.press('y');
+  assert.equal(await second, true);
+  live.unmount();
+  await live.waitUntilExit();
+});

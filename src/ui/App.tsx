@@ -151,7 +151,7 @@ export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, r
   const confirmRows = confirming ? 3 + (running.length ? 1 : 0) : deploy ? DEPLOY_CONFIRM_ROWS : 0;
   const bodyH = Math.max(4, rows - HEADER_ROWS - KEYBAR_ROWS - 1 - confirmRows - (replay ? 1 : 0));
   const body = help ? (
-    <HelpOverlay width={columns} keymap={keymap} />
+    <HelpOverlay width={columns} height={bodyH} keymap={keymap} />
   ) : view === 'timeline' ? (
     <TimelineView width={columns} height={bodyH} />
   ) : view === 'smoke' ? (

@@ -143,8 +143,8 @@ export function replayKeymap(back = false): Keymap {
         : { key: 'q', label: 'q', description: 'Quit (a recording: nothing to clean up)', short: 'quit', scope: 'global', action: { type: 'quit' } },
       { key: 'space', label: 'space', description: 'Play / pause', short: 'play/pause', scope: 'player', action: { type: 'play-pause' } },
       { key: '.', label: '.', description: 'Step: the next event (pauses)', short: 'step', scope: 'player', action: { type: 'step' } },
-      { key: 'left', label: '←', description: 'Seek back a twentieth of the session', short: 'rewind', scope: 'player', action: { type: 'seek', by: 'back' } },
-      { key: 'right', label: '→', description: 'Seek forward a twentieth of the session', short: 'fwd', scope: 'player', action: { type: 'seek', by: 'forward' } },
+      { key: 'left', label: '←', description: 'Seek back (a twentieth of the session)', short: 'rewind', scope: 'player', action: { type: 'seek', by: 'back' } },
+      { key: 'right', label: '→', description: 'Seek forward (a twentieth)', short: 'fwd', scope: 'player', action: { type: 'seek', by: 'forward' } },
       { key: '0', label: '0', description: 'Seek to the start', short: 'start', scope: 'player', action: { type: 'seek', by: 'start' }, barHidden: true },
       { key: '$', label: '$', description: 'Seek to the end', short: 'end', scope: 'player', action: { type: 'seek', by: 'end' }, barHidden: true },
       // Number keys switch views, so speed has its own key.

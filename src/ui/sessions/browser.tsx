@@ -228,7 +228,7 @@ export function SessionsBrowser({ sessions, onAction, width, height, theme = MON
         {typing ? ' ▏' : ''}
       </Text>
       {help ? (
-        <HelpOverlay width={tableWidth} keymap={BROWSER_KEYMAP} />
+        <HelpOverlay width={tableWidth} height={screenRows - 2} keymap={BROWSER_KEYMAP} />
       ) : (
         <>
           <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor={theme.roles.muted} />

@@ -95,7 +95,7 @@ export function CompareView({ c, colour = true, height, back = false, onExit = (
           {s.key} ━ {s.id} · {s.label} · {s.status}
         </Text>
       ))}
-      {help ? <HelpOverlay width={size.columns} keymap={keymap} /> : null}
+      {help ? <HelpOverlay width={size.columns} height={rows - 2 - c.sessions.length} keymap={keymap} /> : null}
       {showChanges && !help ? (
         <>
           <Text bold>What changed</Text>

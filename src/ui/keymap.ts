@@ -117,6 +117,11 @@ export const LIVE_KEYMAP: Keymap = {
   titles: { confirm: 'When asked to quit' },
 };
 
+/** The key that shows `view` (for a view's text that points to another view). */
+export function viewKey(view: ViewId): string {
+  return VIEW_KEYS.find((b) => b.action.type === 'view' && b.action.view === view)!.label;
+}
+
 /** The live run's bindings (the name the views and tests have always used). */
 export const KEYMAP = LIVE_KEYMAP.bindings;
 

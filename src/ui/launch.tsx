@@ -131,11 +131,11 @@ function mount(root: React.ReactElement, store: LiveStore, o: LaunchOptions, ext
     </Providers>
   );
   const instance = render(tree(), {
-    stdout: o.stdout,
-    stdin: o.stdin,
     patchConsole: false,
     exitOnCtrlC: extra.exitOnCtrlC,
-    // An explicit undefined would replace Ink's default frame rate.
+    // An explicit undefined would replace Ink's defaults (process.stdout, stdin, the frame rate).
+    ...(o.stdout ? { stdout: o.stdout } : {}),
+    ...(o.stdin ? { stdin: o.stdin } : {}),
     ...(extra.maxFps ? { maxFps: extra.maxFps } : {}),
   });
   return { instance, tree };

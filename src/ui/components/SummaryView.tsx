@@ -17,6 +17,7 @@ import { Table, type Cell } from './Table.tsx';
 import { answerStatus } from '../../core/sweep.ts';
 import { breakingPointDetail, breakingPointHeadline, breakingPointUsers } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
+import { viewKey } from '../keymap.ts';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
 
@@ -150,7 +151,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
         </Box>
       ) : null}
       {sum.cleanup?.leftovers.length ? (
-        <Text color={theme.roles.danger} wrap="truncate-end">{`✗ ${sum.cleanup.leftovers.length} leftover(s) still billing: see the cleanup view (4)`}</Text>
+        <Text color={theme.roles.danger} wrap="truncate-end">{`✗ ${sum.cleanup.leftovers.length} leftover(s) still billing: see the cleanup view (${viewKey('cleanup')})`}</Text>
       ) : null}
       <Box marginTop={1}>
         <Text wrap="truncate-end" color={theme.roles.muted}>

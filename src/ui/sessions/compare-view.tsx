@@ -85,47 +85,51 @@ export function CompareView({ c, colour = true, height, back = false, onExit = (
   const curve = c.curves.find((x) => x.shape === shape && x.metric === metric);
   const others = c.sessions.slice(1);
   const col = (s: string, w: number) => s.padEnd(w).slice(0, w);
+  // Exactly `rows` tall: one line per item (truncated, never wrapped), the rest clipped, so the
+  // title never scrolls away.
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" height={rows}>
       <Text bold wrap="truncate-end">
         Compare {c.sessions.length} sessions{layout.paged ? ` · page ${page + 1}/2: ${page === 0 ? 'changes & times' : 'curves & cost'}` : ''}
       </Text>
       {c.sessions.map((s, i) => (
-        <Text key={s.id} color={colour ? INK_COLOURS[i % INK_COLOURS.length] : undefined}>
+        <Text wrap="truncate-end" key={s.id} color={colour ? INK_COLOURS[i % INK_COLOURS.length] : undefined}>
           {s.key} ━ {s.id} · {s.label} · {s.status}
         </Text>
       ))}
-      {help ? <HelpOverlay width={size.columns} height={rows - 2 - c.sessions.length} keymap={keymap} /> : null}
-      {showChanges && !help ? (
-        <>
-          <Text bold>What changed</Text>
-          {c.differences.length ? c.differences.map((d) => <Text key={d.field}>  {col(d.label, 34)} {d.values.map((v, i) => `${c.sessions[i].key}: ${v}`).join('   ')}</Text>) : <Text>  nothing in the recorded configuration</Text>}
-          <Text bold>Times</Text>
-          {[...c.stages, ...c.phases].map((r) => (
-            <Text key={r.id}>
-              {'  '}
-              {col(r.label, 20)} {r.values.map((v) => col(`${formatDuration(v.ms)} ${v.tier ? tierLabelOrDash(v.tier) : ''}`, 20)).join('')}
-              {others.map((_, i) => col(`Δ ${signedDuration(r.deltasMs[i + 1])}`, 14)).join('')}
+      <Box flexDirection="column" height={rows - 2 - c.sessions.length} overflow="hidden">
+        {help ? <HelpOverlay width={size.columns} height={rows - 2 - c.sessions.length} keymap={keymap} /> : null}
+        {showChanges && !help ? (
+          <>
+            <Text wrap="truncate-end" bold>What changed</Text>
+            {c.differences.length ? c.differences.map((d) => <Text wrap="truncate-end" key={d.field}>  {col(d.label, 34)} {d.values.map((v, i) => `${c.sessions[i].key}: ${v}`).join('   ')}</Text>) : <Text wrap="truncate-end">  nothing in the recorded configuration</Text>}
+            <Text wrap="truncate-end" bold>Times</Text>
+            {[...c.stages, ...c.phases].map((r) => (
+              <Text wrap="truncate-end" key={r.id}>
+                {'  '}
+                {col(r.label, 20)} {r.values.map((v) => col(`${formatDuration(v.ms)} ${v.tier ? tierLabelOrDash(v.tier) : ''}`, 20)).join('')}
+                {others.map((_, i) => col(`Δ ${signedDuration(r.deltasMs[i + 1])}`, 14)).join('')}
+              </Text>
+            ))}
+          </>
+        ) : null}
+        {showCurves && !help ? (
+          <>
+            <Text wrap="truncate-end" bold>
+              {curve ? `${curve.label}${curve.unit ? ` (${curve.unit})` : ''} — ${shape}` : 'No sweep curves'}
             </Text>
-          ))}
-        </>
-      ) : null}
-      {showCurves && !help ? (
-        <>
-          <Text bold>
-            {curve ? `${curve.label}${curve.unit ? ` (${curve.unit})` : ''} — ${shape}` : 'No sweep curves'}
-          </Text>
-          {chart ? <Text>{chart.plot}</Text> : null}
-          {chart ? <Text>  users: {chart.xLabels.join(' · ')}</Text> : null}
-          <Text bold>Breaking point · cost</Text>
-          {c.breakingPoints.map((b) => (
-            <Text key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.short : '—'}`).join('   ')}</Text>
-          ))}
-          <Text>  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
-          <Text>  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>
-          {c.notes.map((n) => <Text key={n} dimColor>  {n}</Text>)}
-        </>
-      ) : null}
+            {chart ? <Text>{chart.plot}</Text> : null}
+            {chart ? <Text wrap="truncate-end">  users: {chart.xLabels.join(' · ')}</Text> : null}
+            <Text wrap="truncate-end" bold>Breaking point · cost</Text>
+            {c.breakingPoints.map((b) => (
+              <Text wrap="truncate-end" key={b.shape}>  {col(b.shape, 10)} {b.values.map((v, i) => `${c.sessions[i].key}: ${v ? v.short : '—'}`).join('   ')}</Text>
+            ))}
+            <Text wrap="truncate-end">  per deployment  {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.deploymentUsd)}`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.deploymentDeltas[i + 1])}`).join(' ')}</Text>
+            <Text wrap="truncate-end">  per iteration   {c.cost.rows.map((r, i) => `${c.sessions[i].key}: ${formatUsd(r.iterationUsd)} (${r.iteration})`).join('   ')}   {others.map((s, i) => `Δ${s.key} ${signedUsd(c.cost.iterationDeltas[i + 1])}`).join(' ')}</Text>
+            {c.notes.map((n) => <Text wrap="truncate-end" key={n} dimColor>  {n}</Text>)}
+          </>
+        ) : null}
+      </Box>
       <KeyBar width={size.columns} keymap={keymap} help={help} confirming={false} />
     </Box>
   );

@@ -85,8 +85,10 @@ export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, r
   const view = picked ?? followView({ stage, status });
   // The key context lives in a ref updated both on render and synchronously on each key, so a
   // second key arriving before React re-renders (fast typing, a loaded machine) sees the first.
-  const ctxRef = useRef({ view, help, confirming });
-  ctxRef.current = { view, help, confirming };
+  // A load run's summary is its chart over time: the sweep view's metric key works there too.
+  const also: ViewId[] = pattern && patternOnly && view === 'summary' ? ['sweep'] : [];
+  const ctxRef = useRef({ view, help, confirming, also });
+  ctxRef.current = { view, help, confirming, also };
   const deployRef = useRef(deploy);
   deployRef.current = deploy;
   const setCtx = (patch: Partial<typeof ctxRef.current>) => {
@@ -181,7 +183,7 @@ export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, r
         {deploy && !confirming ? (
           <KeyBar width={columns} keymap={DEPLOY_KEYMAP} help={false} confirming />
         ) : (
-          <KeyBar width={columns} keymap={keymap} view={view} help={help} confirming={confirming} following={picked === null} />
+          <KeyBar width={columns} keymap={keymap} view={view} also={also} help={help} confirming={confirming} following={picked === null} />
         )}
       </Box>
     </UiEnvProvider>

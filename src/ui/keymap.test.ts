@@ -12,6 +12,8 @@ test('number keys 1..6 switch to the six views in order', () => {
 test('t cycles the metric only in the sweep view', () => {
   assert.equal(resolveKey('t', base), null);
   assert.deepEqual(resolveKey('t', { ...base, view: 'sweep' }), { type: 'cycle-metric' });
+  // A load run's summary is its chart over time: the sweep's keys are added there.
+  assert.deepEqual(resolveKey('t', { ...base, view: 'summary', also: ['sweep'] }), { type: 'cycle-metric' });
 });
 
 test('the quit question captures the keyboard: only y, n and Esc', () => {

@@ -207,6 +207,8 @@ export interface KeyContext {
   confirming: boolean;
   /** Typing a filter: other keys are text. */
   typing?: boolean;
+  /** Scopes also active (a load run's summary shows the chart over time: the sweep's t works). */
+  also?: readonly KeyScope[];
 }
 
 const bindingsOf = (k: Keymap | readonly KeyBinding[]) => ('bindings' in k ? k.bindings : k);
@@ -217,7 +219,7 @@ export function activeBindings(ctx: KeyContext, keymap: Keymap | readonly KeyBin
   if (ctx.confirming) return all.filter((b) => b.scope === 'confirm');
   if (ctx.help) return all.filter((b) => b.scope === 'help' || (b.scope === 'global' && (b.action.type === 'help' || b.action.type === 'quit')));
   if (ctx.typing) return all.filter((b) => b.scope === 'filter');
-  return all.filter((b) => b.scope === 'global' || b.scope === 'player' || b.scope === ctx.view);
+  return all.filter((b) => b.scope === 'global' || b.scope === 'player' || b.scope === ctx.view || ctx.also?.includes(b.scope));
 }
 
 /** The action for a key (a keyId) in this context, or null. */

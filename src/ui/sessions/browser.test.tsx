@@ -100,3 +100,23 @@ test('browser columns: all on a wide terminal; GPU, total, then mode give way as
   assert.deepEqual(keys(80), ['mark', 'date', 'model', 'deploy', 'breaking', 'cost', 'status']);
   assert.equal(browserColumns(80).gap, 1);
 });
+
+test('browser: more sessions than rows — a window around the cursor, never taller than its height', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-browser-many-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  record(dir, 'fast', '2026-11-23T11-00-00Z-sim-fast');
+  const real = folderAdapter(dir);
+  const one = real.list().rows[0];
+  // 40 rows in memory: the adapter is the browser's only source, so no folder of 40 is needed.
+  const rows = Array.from({ length: 40 }, (_, i) => ({ ...one, id: `2026-11-23T11-${String(i).padStart(2, '0')}-00Z-sim-fast`, date: `2026-11-23T11:${String(i).padStart(2, '0')}` }));
+  const adapter = { ...real, list: () => ({ rows, unreadable: [] }) };
+  const r = render(<SessionsBrowser sessions={adapter} onAction={() => {}} width={100} height={12} />);
+  const first = await waitForFrame(r.lastFrame, (f) => f.includes('›'));
+  assert.ok(first.split('\n').length <= 12, first);
+  assert.match(first, /40 shown \(1–9\)/);
+  for (let i = 0; i < 20; i++) r.stdin.write('j');
+  const moved = await waitForFrame(r.lastFrame, (f) => /› .*11:19/.test(f));
+  assert.ok(moved.split('\n').length <= 12, moved);
+  assert.doesNotMatch(moved, /11:39/, 'rows far below the cursor are not drawn');
+  r.unmount();
+});

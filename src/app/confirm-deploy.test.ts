@@ -11,7 +11,7 @@ import { fixtureEvents } from '../sessions/fixtures.ts';
 import { createEventBus } from './event-bus.ts';
 import { runCycle, type CycleOptions, type LoadService } from './cycle.ts';
 
-function setup(answer: boolean) {
+function setup(answer: boolean | 'never') {
   const calls: string[] = [];
   const cluster = {
     preflight: async () => [{ id: 'kubectl', label: 'kubectl', status: 'pass', detail: 'v1.36' }] as PreflightCheck[],
@@ -41,13 +41,16 @@ function setup(answer: boolean) {
     cleanup: { keepCache: false, removeSecrets: true, removeNamespace: true },
     priceTable: DEFAULT_PRICE_TABLE,
     healthTimeoutMs: 1000,
-    confirmDeploy: async (estimate) => {
+    confirmDeploy: (estimate, signal) => {
       asked = estimate;
       seenBefore = [...events];
-      return answer;
+      // 'never': nobody answers; only the signal (Ctrl-C) ends the question.
+      if (answer === 'never') return new Promise((resolve) => signal?.addEventListener('abort', () => resolve(false)));
+      return Promise.resolve(answer);
     },
   };
-  return { run: () => runCycle(opts, { cluster, bus, load: {} as LoadService }, new AbortController().signal), calls, events, asked: () => asked, seenBefore: () => seenBefore };
+  const user = new AbortController();
+  return { run: () => runCycle(opts, { cluster, bus, load: {} as LoadService }, user.signal), user, calls, events, asked: () => asked, seenBefore: () => seenBefore };
 }
 
 test('no: the session ends aborted after preflight, nothing deployed or cleaned up', async () => {
@@ -70,4 +73,16 @@ test('yes: the cycle goes on to deploy (and cleans up what it started)', async (
   const s = setup(true);
   await s.run();
   assert.deepEqual(s.calls, ['deploy', 'cleanup']);
+});
+
+test('Ctrl-C while asked: the question ends, the session is stopped by the user, nothing created', async () => {
+  const s = setup('never');
+  const run = s.run();
+  while (!s.asked()) await new Promise((r) => setTimeout(r, 5));
+  s.user.abort('stopped by the user (Ctrl-C)');
+  assert.equal(await run, 'aborted');
+  assert.deepEqual(s.calls, []);
+  const ended = s.events.find((e) => e.type === 'session.ended');
+  assert.ok(ended && ended.type === 'session.ended');
+  assert.match(ended.reason ?? '', /Ctrl-C/);
 });

@@ -60,7 +60,7 @@ export interface CycleOptions {
   /** Run this load pattern after the sweep (or instead of it, with skipSweep), in the sweep stage. */
   pattern?: PatternSpec;
   /** Asked after preflight passed, before anything is created (the TUI's deploy question); false: nothing is deployed. */
-  confirmDeploy?: (estimate: PreflightCheck) => Promise<boolean>;
+  confirmDeploy?: (estimate: PreflightCheck, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface CycleDeps {
@@ -151,7 +151,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
       reason = `${message}: nothing was deployed`;
       return status;
     }
-    if (opts.confirmDeploy && !work.signal.aborted && !(await opts.confirmDeploy(estimate))) {
+    // Ctrl-C while asked (the signal) answers no and ends as stopped by the user, below.
+    if (opts.confirmDeploy && !work.signal.aborted && !(await opts.confirmDeploy(estimate, work.signal)) && !work.signal.aborted) {
       end('preflight', false, 'not confirmed');
       status = 'aborted';
       reason = 'deploy not confirmed: nothing was created';

@@ -30,7 +30,7 @@ export interface Output {
   /** Stop the TUI (on fatal errors) without waiting for the user. */
   close(): void;
   /** The TUI only: asks before anything paid is created, inside the app (cycle's confirmDeploy). */
-  confirmDeploy?: (estimate: PreflightCheck) => Promise<boolean>;
+  confirmDeploy?: (estimate: PreflightCheck, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface OutputOptions {
@@ -124,10 +124,10 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       process.stdin.off('data', onData);
       app.unmount();
     },
-    async confirmDeploy(estimate) {
-      const yes = await app.confirmDeploy(estimate);
+    async confirmDeploy(estimate, signal) {
+      const yes = await app.confirmDeploy(estimate, signal);
       // No: the user has answered and leaves; the end screen does not wait for another q.
-      if (!yes) quitRequested = true;
+      if (!yes && !signal?.aborted) quitRequested = true;
       return yes;
     },
   };

@@ -180,6 +180,13 @@ test('the deploy question is a view of the live app: after preflight, with the e
   await screen(term, (s) => s.includes('Deploy a NIM?'), 'asked again');
   stdin.press('y');
   assert.equal(await second, true);
+  // Ctrl-C while asked (the signal aborts): answered no, and the question leaves the screen.
+  const stop = new AbortController();
+  const third = live.confirmDeploy(estimate, stop.signal);
+  await screen(term, (s) => s.includes('Deploy a NIM?'), 'asked a third time');
+  stop.abort();
+  assert.equal(await third, false);
+  await screen(term, (s) => !s.includes('Deploy a NIM?'), 'the question gone after the abort');
   live.unmount();
   await live.waitUntilExit();
 });

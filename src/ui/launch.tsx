@@ -176,9 +176,10 @@ export interface LiveHandle {
   rerender(): void;
   /**
    * Asks "Deploy a NIM?" inside the app, with the preflight checks and `estimate` (the cost-estimate
-   * check) on screen. Resolves true on y, false on n / q / Esc.
+   * check) on screen. Resolves true on y, false on n / q / Esc — or when `signal` aborts (Ctrl-C
+   * while asked), which also takes the question off the screen.
    */
-  confirmDeploy(estimate: PreflightCheck): Promise<boolean>;
+  confirmDeploy(estimate: PreflightCheck, signal?: AbortSignal): Promise<boolean>;
 }
 
 /** The live run (nimble run / sweep / load in a terminal). The caller owns SIGINT: Ink must not exit on Ctrl-C. */
@@ -190,15 +191,17 @@ export function launchLive(o: LaunchLiveOptions): LiveHandle {
     unmount: () => instance.unmount(),
     waitUntilExit: () => instance.waitUntilExit(),
     rerender: () => instance.rerender(tree()),
-    confirmDeploy: (estimate) =>
+    confirmDeploy: (estimate, signal) =>
       new Promise<boolean>((resolve) => {
-        questions.set({
-          estimate,
-          answer: (yes) => {
-            questions.set(null);
-            resolve(yes);
-          },
-        });
+        const answer = (yes: boolean) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (questions.get()?.answer === answer) questions.set(null);
+          resolve(yes);
+        };
+        const onAbort = () => answer(false);
+        if (signal?.aborted) return resolve(false);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        questions.set({ estimate, answer });
       }),
   };
 }

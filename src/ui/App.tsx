@@ -69,7 +69,7 @@ const KEYBAR_ROWS = 1;
 export function App({ now, onQuit, savedTo, clockHz = 4, keymap = LIVE_KEYMAP, replay, deploy }: AppProps) {
   const env = useUiEnv();
   const { columns, rows } = useTerminalSize();
-    const store = useLiveStore();
+  const store = useLiveStore();
   const stage = useSession((s) => s.stage);
   const status = useSession((s) => s.status);
   const resources = useSession((s) => s.resources);

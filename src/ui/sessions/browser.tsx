@@ -110,7 +110,7 @@ export function SessionsBrowser({ sessions, onAction, width, height, theme = MON
   const [confirm, setConfirm] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
   const [message, setMessage] = useState('');
-    const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
+  const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
   if (memory) Object.assign(memory, { sort, filter, cursor, marked });
   // Ink subscribes the key handler in a passive effect, so a key can reach the previous render's
   // handler after the new frame is on screen, and two fast keys can arrive before any re-render.

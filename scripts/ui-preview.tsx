@@ -6,7 +6,7 @@ import React from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../src/ui/App.tsx';
 import { Providers } from '../src/ui/providers.tsx';
-import { createSessionStore } from '../src/ui/store.ts';
+import { createLiveStore } from '../src/ui/store.ts';
 import { loadTheme } from '../src/ui/theme.ts';
 import { eventsBefore, eventsUntil, failedDeployEvents, sampleEvents } from '../src/ui/fixtures.ts';
 import type { NimbleEvent } from '../src/core/events.ts';
@@ -38,7 +38,7 @@ for (const size of sizes) {
   const [columns, rows] = size.split('x').map(Number);
   for (const scene of scenes) {
     if (only && !scene.name.includes(only)) continue;
-    const store = createSessionStore({ flushHz: 0 });
+    const store = createLiveStore({ flushHz: 0 });
     store.getState().pushMany(scene.events);
     const r = render(
       <Providers store={store} theme={theme} env={{ size: { columns, rows } }}>

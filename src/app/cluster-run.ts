@@ -15,6 +15,8 @@ export interface ClusterRunRequest {
   helm?: string;
   ngcKeyFile?: string;
   yes: boolean;
+  /** The TUI asks after preflight, with the cost estimate on screen (cycle's confirmDeploy): do not ask here. */
+  askInApp?: boolean;
   json: boolean;
   release: string;
   sessionId: string;
@@ -56,10 +58,12 @@ export async function prepareClusterRun(req: ClusterRunRequest): Promise<Cluster
     if (!stdin.isTTY) {
       return { ok: false, exitCode: 2, message: `nimble run: about to create paid resources in ${where}.\nPass --yes to confirm when there is no terminal to ask on.` };
     }
-    const rl = createInterface({ input: stdin, output: stderr });
-    const answer = await rl.question(`Deploy a NIM to ${where}?\nThis creates a GPU pod, a load balancer and a volume that cost money until cleanup. [y/N] `);
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) return { ok: false, exitCode: 1, message: 'nimble run: nothing was created.' };
+    if (!req.askInApp) {
+      const rl = createInterface({ input: stdin, output: stderr });
+      const answer = await rl.question(`Deploy a NIM to ${where}?\nThis creates a GPU pod, a load balancer and a volume that cost money until cleanup. [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return { ok: false, exitCode: 1, message: 'nimble run: nothing was created.' };
+    }
   } else if (!req.json) {
     stderr.write(`nimble run: deploying to ${where}\n`);
   }

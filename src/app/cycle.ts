@@ -2,7 +2,7 @@
 // Whatever happens after something was created (a failure, Ctrl-C, a budget or time-box stop),
 // cleanup runs — it is never silently skipped; if it cannot finish, the session says what is left.
 
-import { DeployFailed, type CleanupOptions, type Cluster, type DeploySpec, type Endpoint } from '../core/cluster.ts';
+import { DeployFailed, type CleanupOptions, type Cluster, type DeploySpec, type Endpoint, type PreflightCheck } from '../core/cluster.ts';
 import { costAt, deploymentResources, formatUsd, projectCycleCost, type PriceTable } from '../core/cost.ts';
 import type { EventSink, SessionMeta, SessionStatus, SmokeCheck, Stage } from '../core/events.ts';
 import type { SessionClock } from '../core/clock.ts';
@@ -60,6 +60,8 @@ export interface CycleOptions {
   loadEngine?: SweepOptions['engine'];
   /** Run this load pattern after the sweep (or instead of it, with skipSweep), in the sweep stage. */
   pattern?: PatternSpec;
+  /** Asked after preflight passed, before anything is created (the TUI's deploy question); false: nothing is deployed. */
+  confirmDeploy?: (estimate: PreflightCheck, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface CycleDeps {
@@ -122,17 +124,15 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     const tier = opts.meta.targetTier;
     const projectedHours = STAGE_TARGET_MS.total[tier] / 3_600_000;
     const projected = projectCycleCost(deploymentResources(opts.spec), projectedHours, opts.priceTable);
-    emit({
-      type: 'preflight.check',
-      check: {
-        id: 'cost-estimate',
-        label: 'cost estimate',
-        status: projected.unknown.length ? 'warn' : 'pass',
-        detail:
-          `about ${formatUsd(projected.usd)} for a ${Math.round(projectedHours * 60)}-minute ${tier} cycle (${opts.priceTable.name})` +
-          (projected.unknown.length ? `; no price for ${projected.unknown.join(', ')}` : ''),
-      },
-    });
+    const estimate: PreflightCheck = {
+      id: 'cost-estimate',
+      label: 'cost estimate',
+      status: projected.unknown.length ? 'warn' : 'pass',
+      detail:
+        `about ${formatUsd(projected.usd)} for a ${Math.round(projectedHours * 60)}-minute ${tier} cycle (${opts.priceTable.name})` +
+        (projected.unknown.length ? `; no price for ${projected.unknown.join(', ')}` : ''),
+    };
+    emit({ type: 'preflight.check', check: estimate });
     if (opts.dailyBudget) {
       const daily = dailyBudgetStatus({ ...opts.dailyBudget, projectedUsd: projected.usd });
       if (daily && daily.level !== 'ok') emit(dailyBudgetEvent(daily));
@@ -150,6 +150,13 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
       end('preflight', false, 'over budget');
       status = 'failed';
       reason = `${message}: nothing was deployed`;
+      return status;
+    }
+    // Ctrl-C while asked (the signal) answers no and ends as stopped by the user, below.
+    if (opts.confirmDeploy && !work.signal.aborted && !(await opts.confirmDeploy(estimate, work.signal)) && !work.signal.aborted) {
+      end('preflight', false, 'not confirmed');
+      status = 'aborted';
+      reason = 'deploy not confirmed: nothing was created';
       return status;
     }
     end('preflight', true);

@@ -2,6 +2,7 @@
 // plain lines when stdout is not a TTY (or --plain), or one JSON document at the end (--json).
 
 import type { NimbleEvent } from '../core/events.ts';
+import type { PreflightCheck } from '../core/cluster.ts';
 import type { PriceTable } from '../core/cost.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import type { EventBus } from './event-bus.ts';
@@ -28,6 +29,8 @@ export interface Output {
   finish(savedTo: string | undefined): Promise<void>;
   /** Stop the TUI (on fatal errors) without waiting for the user. */
   close(): void;
+  /** The TUI only: asks before anything paid is created, inside the app (cycle's confirmDeploy). */
+  confirmDeploy?: (estimate: PreflightCheck, signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface OutputOptions {
@@ -74,17 +77,17 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
 }
 
 async function attachTui(opts: OutputOptions): Promise<Output> {
-  const { createSessionStore } = await import('../ui/store.ts');
-  const { renderLive } = await import('../ui/render.tsx');
+  const { createLiveStore } = await import('../ui/store.ts');
+  const { launchLive } = await import('../ui/launch.tsx');
   const { loadTheme } = await import('../ui/theme.ts');
-  const store = createSessionStore();
+  const store = createLiveStore();
   const theme = loadTheme(opts.theme);
   let savedTo: string | undefined;
   const unsubscribe = opts.bus.subscribe((e) => store.getState().push(sanitizeDeep(e)));
   let quitRequested = false;
   let resolveQuit: () => void = () => {};
   const quit = new Promise<void>((r) => (resolveQuit = r));
-  const app = renderLive({
+  const app = launchLive({
     store,
     theme,
     now: () => opts.bus.clock.now(),
@@ -120,6 +123,12 @@ async function attachTui(opts: OutputOptions): Promise<Output> {
       unsubscribe();
       process.stdin.off('data', onData);
       app.unmount();
+    },
+    async confirmDeploy(estimate, signal) {
+      const yes = await app.confirmDeploy(estimate, signal);
+      // No: the user has answered and leaves; the end screen does not wait for another q.
+      if (!yes && !signal?.aborted) quitRequested = true;
+      return yes;
     },
   };
 }

@@ -14,9 +14,10 @@ import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
 import { exportSession, type ExportFormat } from './export.ts';
 import { importResultFiles } from './import.ts';
 import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from './rows.ts';
-import { findSessionId, listSessions, readSession, resolveSessionsDir, saveSession, SessionReadError, type LoadedSession } from './store.ts';
+import { deleteSession, findSessionId, listSessions, readSession, resolveSessionsDir, saveSession, SessionReadError, type LoadedSession } from './store.ts';
 import { tierLabelOrDash } from '../core/session-summary.ts';
-import type { ReplaySpeed } from '../ui/sessions/replay-controller.ts';
+import type { ReplaySpeed, SessionsAdapter } from '../ui/launch.tsx';
+import type { PriceTable } from '../core/cost.ts';
 import { sanitizeDeep } from '../util/sanitize-deep.ts';
 
 export interface CommandIo {
@@ -133,8 +134,8 @@ export function sessionsCommand(argv: string[], io?: CommandIo): Promise<number>
   return run(argv, io, { json: 'boolean' }, async (p, ctx) => {
     if (p.positional.length) throw new UsageError(`sessions takes no arguments (got ${p.positional.join(' ')})`);
     if (ctx.io.stdout.isTTY && !p.flags.json && ctx.io.stdin?.isTTY) {
-      const { runSessionsBrowser } = await import('../ui/sessions/browser.tsx');
-      return runSessionsBrowser({ dir: ctx.dir, priceTable: ctx.config.priceTable, env: ctx.io.env });
+      const [{ launchSessions }, { loadTheme }] = await Promise.all([import('../ui/launch.tsx'), import('../ui/theme.ts')]);
+      return launchSessions({ sessions: sessionsAdapter(ctx.dir, ctx.config.priceTable), theme: loadTheme(undefined, ctx.io.env), priceTable: ctx.config.priceTable });
     }
     const list = sanitizeDeep(listSessions(ctx.dir, { priceTable: ctx.config.priceTable }));
     if (p.flags.json) {
@@ -148,6 +149,17 @@ export function sessionsCommand(argv: string[], io?: CommandIo): Promise<number>
   });
 }
 
+/** The sessions browser's I/O: the folder listed, read and deleted here, cleaned for display. */
+export function sessionsAdapter(dir: string, priceTable: PriceTable): SessionsAdapter {
+  return {
+    dir,
+    list: () => sanitizeDeep(listSessions(dir, { priceTable })),
+    events: (id) => sanitizeDeep(readSession(dir, id, { priceTable }).events),
+    summary: (id) => sanitizeDeep(readSession(dir, id, { priceTable, summaryOnly: true }).summary),
+    remove: (id) => deleteSession(dir, id),
+  };
+}
+
 // ---- nimble replay ----
 
 export function replayCommand(argv: string[], io?: CommandIo): Promise<number> {
@@ -159,8 +171,11 @@ export function replayCommand(argv: string[], io?: CommandIo): Promise<number> {
     if (speed === null) throw new UsageError(`--speed must be 1, 10, 100 or step (got ${speedFlag})`);
     const s = load(ctx, p.positional[0]);
     if (!s.events.length) throw new SessionReadError(s.id, 'no event log to replay (only a summary)');
-    const { replayInTerminal, replayFinalFrame } = await import('../ui/sessions/replay.tsx');
-    if (ctx.io.stdout.isTTY && ctx.io.stdin?.isTTY) return replayInTerminal({ events: s.events, speed, priceTable: ctx.config.priceTable, env: ctx.io.env });
+    const { replayFinalFrame } = await import('../ui/sessions/replay.tsx');
+    if (ctx.io.stdout.isTTY && ctx.io.stdin?.isTTY) {
+      const [{ launchReplay }, { loadTheme }] = await Promise.all([import('../ui/launch.tsx'), import('../ui/theme.ts')]);
+      return launchReplay({ id: s.id, events: s.events, speed, theme: loadTheme(ctx.io.env.NIMBLE_THEME || undefined, ctx.io.env), priceTable: ctx.config.priceTable });
+    }
     // Without a terminal there is nothing to watch: print the final screen the replay ends on.
     ctx.io.stdout.write(replayFinalFrame(s.events, ctx.io.env, ctx.config.priceTable) + '\n');
     return 0;
@@ -184,8 +199,8 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
     const c = compareSessions(sessions);
     if (p.flags.json) ctx.io.stdout.write(JSON.stringify(c, null, 2) + '\n');
     else if (!p.flags.md && ctx.io.stdout.isTTY && ctx.io.stdin?.isTTY) {
-      const { showCompare } = await import('../ui/sessions/compare-view.tsx');
-      return showCompare(c, ctx.io.env);
+      const [{ launchCompare }, { loadTheme }] = await Promise.all([import('../ui/launch.tsx'), import('../ui/theme.ts')]);
+      return launchCompare({ comparison: c, theme: loadTheme(undefined, ctx.io.env), priceTable: ctx.config.priceTable });
     } else ctx.io.stdout.write(compareToMarkdown(c) + '\n');
     return 0;
   });

@@ -19,6 +19,8 @@ export interface UiEnv {
   /** Fixed size (tests, renderFinalFrame); null = follow the terminal. */
   size: TerminalSize | null;
   savedTo?: string;
+  /** Set while replaying a saved session: its id (the header says so; nothing is billing or unsaved). */
+  replayOf?: string;
   priceTable: PriceTable;
 }
 

@@ -3,11 +3,11 @@
 import React, { type ReactNode } from 'react';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import { UiEnvProvider, type UiEnv } from './hooks.ts';
-import { SessionStoreProvider, type SessionStore } from './store.ts';
+import { LiveStoreProvider, type LiveStore } from './store.ts';
 import { ThemeProvider, type Theme } from './theme.ts';
 
 export interface ProvidersProps {
-  store: SessionStore;
+  store: LiveStore;
   theme: Theme;
   env?: Partial<UiEnv>;
   children?: ReactNode;
@@ -16,10 +16,10 @@ export interface ProvidersProps {
 export function Providers({ store, theme, env, children }: ProvidersProps) {
   const value: UiEnv = { now: null, size: null, priceTable: DEFAULT_PRICE_TABLE, ...env };
   return (
-    <SessionStoreProvider store={store}>
+    <LiveStoreProvider store={store}>
       <ThemeProvider theme={theme}>
         <UiEnvProvider value={value}>{children}</UiEnvProvider>
       </ThemeProvider>
-    </SessionStoreProvider>
+    </LiveStoreProvider>
   );
 }

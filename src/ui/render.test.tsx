@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { renderFinalFrame, renderLive } from './render.tsx';
-import { createSessionStore } from './store.ts';
+import { renderFinalFrame } from './render.tsx';
+import { launchLive } from './launch.tsx';
+import { createLiveStore } from './store.ts';
 import { loadTheme } from './theme.ts';
 import { sampleEvents } from './fixtures.ts';
 import { reduceAll } from '../core/session-state.ts';
@@ -47,11 +48,11 @@ class NonTtyStdin extends EventEmitter {
   }
 }
 
-test('renderLive mounts on a non-TTY stdin without raw mode, shows store updates, and unmounts', async () => {
-  const store = createSessionStore({ flushHz: 0 });
+test('launchLive mounts on a non-TTY stdin without raw mode, shows store updates, and unmounts', async () => {
+  const store = createLiveStore({ flushHz: 0 });
   const stdout = new FakeStdout();
   let saved: string | undefined;
-  const live = renderLive({
+  const live = launchLive({
     store,
     theme,
     now: () => 0,

@@ -2,6 +2,7 @@
 // plain text), the sessions browser and `nimble sessions`, compare (TUI and --md), validate and
 // export. They must all print the same text. And tables laid out at 80 and 120 columns cut text only
 // when the text does not fit.
+import { sessionsAdapter } from '../sessions/commands.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
@@ -66,7 +67,7 @@ test('one session, one deploy time: summary, plain, browser, sessions list, comp
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   record(dir, a.events);
   record(dir, b.events);
-  has('browser', renderToString(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={() => {}} width={120} />, { columns: 120 }), /8m44s Fast/);
+  has('browser', renderToString(<SessionsBrowser sessions={sessionsAdapter(dir, DEFAULT_PRICE_TABLE)} onAction={() => {}} width={120} />, { columns: 120 }), /8m44s Fast/);
   // `nimble sessions` piped: the command as users run it (its home moves while commands move).
   const bin = join(import.meta.dirname, '../../bin/nimble.js');
   const listed = execFileSync(process.execPath, [bin, 'sessions', '--sessions-dir', dir], { env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, NIMBLE_CONFIG: '', NO_COLOR: '1' }, encoding: 'utf8' });
@@ -79,7 +80,7 @@ test('tables cut text only when it does not fit: sessions browser and summary at
   const a = session('2026-11-23T11-00-00Z-sim-fast', 'fast');
   record(dir, a.events);
   for (const width of [80, 120]) {
-    const frame = renderToString(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={() => {}} width={width} />, { columns: width });
+    const frame = renderToString(<SessionsBrowser sessions={sessionsAdapter(dir, DEFAULT_PRICE_TABLE)} onAction={() => {}} width={width} />, { columns: width });
     const lines = frame.split('\n').filter((l) => /^(›| ) |Date/.test(l));
     assert.equal(lines.length, 2, frame);
     for (const l of lines) assert.ok(stringWidth(l) <= width, `fits ${width}:\n${frame}`);

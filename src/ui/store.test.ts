@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSessionStore } from './store.ts';
+import { createLiveStore } from './store.ts';
 import { sampleEvents } from './fixtures.ts';
 import { reduceAll } from '../core/session-state.ts';
 
 const events = sampleEvents();
 
 test('push queues events until flush, then reduces them through the reducer', () => {
-  const store = createSessionStore({ flushHz: 8 });
+  const store = createLiveStore({ flushHz: 8 });
   store.getState().push(events[0]);
   store.getState().push(events[1]);
   assert.equal(store.getState().session.meta, null, 'not applied before the batch flushes');
@@ -19,7 +19,7 @@ test('push queues events until flush, then reduces them through the reducer', ()
 });
 
 test('a whole log pushed at once equals reduceAll, and notifies subscribers once per batch', () => {
-  const store = createSessionStore();
+  const store = createLiveStore();
   let notified = 0;
   store.subscribe(() => notified++);
   store.getState().pushMany(events);
@@ -30,7 +30,7 @@ test('a whole log pushed at once equals reduceAll, and notifies subscribers once
 });
 
 test('the timer flushes a batch on its own at ~8 Hz', async () => {
-  const store = createSessionStore({ flushHz: 8 });
+  const store = createLiveStore({ flushHz: 8 });
   store.getState().push(events[0]);
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(store.getState().session.meta, null, 'still batching after 60 ms');
@@ -40,10 +40,10 @@ test('the timer flushes a batch on its own at ~8 Hz', async () => {
 });
 
 test('flushHz 0 applies synchronously; dispose flushes what is queued', () => {
-  const sync = createSessionStore({ flushHz: 0 });
+  const sync = createLiveStore({ flushHz: 0 });
   sync.getState().push(events[0]);
   assert.ok(sync.getState().session.meta);
-  const store = createSessionStore();
+  const store = createLiveStore();
   store.getState().push(events[0]);
   store.getState().dispose();
   assert.ok(store.getState().session.meta, 'dispose applied the queue');

@@ -1,4 +1,4 @@
-// The session store: services push events, the store reduces them through the same pure reducer
+// The live store (zustand; not the sessions file store in src/sessions/store.ts): services push events, the store reduces them through the same pure reducer
 // replay uses. Events are queued and applied in batches (~8 Hz by default) so a sweep emitting
 // hundreds of events a second re-renders React a few times a second, not once per event.
 
@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { NimbleEvent } from '../core/events.ts';
 import { initialSessionState, reduceEvent, type SessionState } from '../core/session-state.ts';
 
-export interface SessionStoreState {
+export interface LiveStoreState {
   session: SessionState;
   /** Queue one event; it reaches `session` on the next flush. */
   push(e: NimbleEvent): void;
@@ -19,21 +19,21 @@ export interface SessionStoreState {
   dispose(): void;
 }
 
-export type SessionStore = StoreApi<SessionStoreState>;
+export type LiveStore = StoreApi<LiveStoreState>;
 
-export interface SessionStoreOptions {
+export interface LiveStoreOptions {
   initial?: SessionState;
   /** Batches per second; 0 or less applies every push synchronously. Default 8. */
   flushHz?: number;
 }
 
-export function createSessionStore(opts: SessionStoreOptions = {}): SessionStore {
+export function createLiveStore(opts: LiveStoreOptions = {}): LiveStore {
   const hz = opts.flushHz ?? 8;
   let queue: NimbleEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   let disposed = false;
 
-  return createStore<SessionStoreState>()((set, get) => {
+  return createStore<LiveStoreState>()((set, get) => {
     const flush = () => {
       if (timer) {
         clearTimeout(timer);
@@ -70,24 +70,24 @@ export function createSessionStore(opts: SessionStoreOptions = {}): SessionStore
   });
 }
 
-const StoreContext = createContext<SessionStore | null>(null);
+const StoreContext = createContext<LiveStore | null>(null);
 
-export function SessionStoreProvider({ store, children }: { store: SessionStore; children?: ReactNode }) {
+export function LiveStoreProvider({ store, children }: { store: LiveStore; children?: ReactNode }) {
   return createElement(StoreContext.Provider, { value: store }, children);
 }
 
-export function useSessionStore(): SessionStore {
+export function useLiveStore(): LiveStore {
   const store = useContext(StoreContext);
-  if (!store) throw new Error('useSession* needs a <SessionStoreProvider> above it');
+  if (!store) throw new Error('useSession* needs a <LiveStoreProvider> above it');
   return store;
 }
 
 /** Select from the session state. The selector must return a stable value (a field, a number). */
 export function useSession<T>(selector: (s: SessionState) => T): T {
-  return useStore(useSessionStore(), (st) => selector(st.session));
+  return useStore(useLiveStore(), (st) => selector(st.session));
 }
 
 /** Like useSession, for selectors that build a new object/array: compared shallowly. */
 export function useSessionShallow<T>(selector: (s: SessionState) => T): T {
-  return useStore(useSessionStore(), useShallow((st: SessionStoreState) => selector(st.session)));
+  return useStore(useLiveStore(), useShallow((st: LiveStoreState) => selector(st.session)));
 }

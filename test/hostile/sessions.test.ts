@@ -16,6 +16,7 @@ import { summarizeSession } from '../../src/core/session-summary.ts';
 import { fixtureEvents } from '../../src/sessions/fixtures.ts';
 import { listSessions, openSessionWriter, PARTIAL_CACHE_FILE } from '../../src/sessions/store.ts';
 import { SessionsBrowser } from '../../src/ui/sessions/browser.tsx';
+import { sessionsAdapter } from '../../src/sessions/commands.ts';
 import { runFault, type FaultRun } from './faults-harness.ts';
 
 const TIME_BOUND_MS = 60_000;
@@ -150,7 +151,7 @@ test('a session folder copied to backup-copy is its own row; d in the browser de
   assert.deepEqual(rows.map((r) => r.id), ['2026-11-23T11-00-00Z-sim-orig', 'backup-copy']);
   assert.match(rows[1].warnings.join(' '), /folder backup-copy holds session 2026-11-23T11-00-00Z-sim-orig/);
 
-  const r = render(React.createElement(SessionsBrowser, { dir, priceTable: DEFAULT_PRICE_TABLE, onAction: () => {}, width: 100 }));
+  const r = render(React.createElement(SessionsBrowser, { sessions: sessionsAdapter(dir, DEFAULT_PRICE_TABLE), onAction: () => {}, width: 100 }));
   const tick = () => new Promise((res) => setTimeout(res, 30));
   const until = async (ok: (f: string) => boolean) => {
     const end = Date.now() + 3000;

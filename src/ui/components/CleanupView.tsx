@@ -24,7 +24,8 @@ export const CLEANUP_LABEL: Record<CleanupStep, string> = {
 
 export function CleanupView({ width: w, height }: { width?: number; height?: number }) {
   const theme = useTheme();
-  const width = w ?? useTerminalSize().columns;
+  const size = useTerminalSize(); // always called: hooks may not depend on props (rules-of-hooks)
+  const width = w ?? size.columns;
   const now = useNowMs();
   const { steps, report, stage, tier, resources } = useSessionShallow((s) => ({
     steps: s.cleanup.steps,

@@ -38,7 +38,7 @@ export function modeBadge(meta: SessionMeta): { badge: string; where: string } {
 export function Header() {
   const theme = useTheme();
   const { columns } = useTerminalSize();
-  const { priceTable } = useUiEnv();
+  const { priceTable, replayOf } = useUiEnv();
   const now = useNowMs();
   const { meta, stage, status, resources, current } = useSessionShallow((s) => ({
     meta: s.meta,
@@ -73,7 +73,8 @@ export function Header() {
   const gpu = `${meta.gpuShape} × ${meta.gpuCount}`;
   const line1Left = ` ${badge} `;
   const right = `● ${stageText}`;
-  const middle = truncate(`  ${meta.model} · ${gpu} · ${where}`, Math.max(0, columns - line1Left.length - right.length - 2));
+  // A replay says so first: its clock and cost are the recording's, nothing runs now.
+  const middle = truncate(`  ${replayOf ? `replay of ${replayOf} · ` : ''}${meta.model} · ${gpu} · ${where}`, Math.max(0, columns - line1Left.length - right.length - 2));
   const pad = Math.max(1, columns - line1Left.length - middle.length - right.length);
   const rate = cost.runningUsdPerHour > 0 ? ` · ${formatUsd(cost.runningUsdPerHour)}/h running` : '';
   const unknown = cost.unknown.length ? ` · ${cost.unknown.length} price unknown` : '';

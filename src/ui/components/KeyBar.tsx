@@ -2,7 +2,7 @@
 
 import React from 'react';
 import { Text } from 'ink';
-import { activeBindings, KEYMAP, type KeyBinding, type KeyContext } from '../keymap.ts';
+import { activeBindings, LIVE_KEYMAP, type KeyBinding, type KeyContext, type Keymap } from '../keymap.ts';
 import { stringWidth } from '../format.ts';
 import { useTheme } from '../theme.ts';
 
@@ -10,15 +10,15 @@ export interface KeyBarProps extends KeyContext {
   width: number;
   /** Whether the view follows the session's stage (f re-enables it). */
   following?: boolean;
-  keymap?: readonly KeyBinding[];
+  keymap?: Keymap | readonly KeyBinding[];
 }
 
-export function keyBarItems(ctx: KeyContext, following = true, keymap: readonly KeyBinding[] = KEYMAP): KeyBinding[] {
+export function keyBarItems(ctx: KeyContext, following = true, keymap: Keymap | readonly KeyBinding[] = LIVE_KEYMAP): KeyBinding[] {
   // "follow" is only worth a slot when the user has left follow mode.
-  return activeBindings(ctx, keymap).filter((b) => !(b.action.type === 'follow' && following));
+  return activeBindings(ctx, keymap).filter((b) => !b.barHidden && !(b.action.type === 'follow' && following));
 }
 
-export function KeyBar({ width, following = true, keymap = KEYMAP, ...ctx }: KeyBarProps) {
+export function KeyBar({ width, following = true, keymap = LIVE_KEYMAP, ...ctx }: KeyBarProps) {
   const theme = useTheme();
   const items = keyBarItems(ctx, following, keymap);
   const full = items.map((b) => `${b.label} ${b.short}`).join('  ');

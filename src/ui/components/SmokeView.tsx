@@ -19,7 +19,8 @@ export const SMOKE_LABEL: Record<SmokeCheck['name'], string> = {
 
 export function SmokeView({ width: w, height }: { width?: number; height?: number }) {
   const theme = useTheme();
-  const width = w ?? useTerminalSize().columns;
+  const size = useTerminalSize(); // always called: hooks may not depend on props (rules-of-hooks)
+  const width = w ?? size.columns;
   const { checks, endpoint, stage } = useSessionShallow((s) => ({ checks: s.smoke, endpoint: s.endpoint, stage: s.stages.smoke }));
   const rows: Cell[][] = SMOKE_ORDER.map((name) => {
     const c = checks.find((x) => x.name === name);

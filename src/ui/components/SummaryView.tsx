@@ -18,12 +18,14 @@ import { answerStatus } from '../../core/sweep.ts';
 import type { ShapeId } from '../../core/sweep-types.ts';
 import { breakingPointDetail, breakingPointHeadline, breakingPointUsers, unfinishedSweepText } from '../../core/result-text.ts';
 import { DiagnosisBox } from './Timeline.tsx';
+import { viewKey } from '../keymap.ts';
 
 const STAGE_NAME: Record<StageId, string> = { deploy: 'Deploy', test: 'Test', cleanup: 'Cleanup', total: 'Total' };
 
 export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: number; height?: number; savedTo?: string }) {
   const theme = useTheme();
-  const width = w ?? useTerminalSize().columns;
+  const size = useTerminalSize(); // always called: hooks may not depend on props (rules-of-hooks)
+  const width = w ?? size.columns;
   const env = useUiEnv();
   const state = useSession((s) => s);
   const savedTo = savedProp ?? env.savedTo;
@@ -153,7 +155,7 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
         </Box>
       ) : null}
       {sum.cleanup?.leftovers.length ? (
-        <Text color={theme.roles.danger} wrap="truncate-end">{`✗ ${sum.cleanup.leftovers.length} leftover(s) still billing: see the cleanup view (4)`}</Text>
+        <Text color={theme.roles.danger} wrap="truncate-end">{`✗ ${sum.cleanup.leftovers.length} leftover(s) still billing: see the cleanup view (${viewKey('cleanup')})`}</Text>
       ) : null}
       <Box marginTop={1}>
         <Text wrap="truncate-end" color={theme.roles.muted}>
@@ -162,6 +164,8 @@ export function SummaryView({ width: w, height, savedTo: savedProp }: { width?: 
               {'Saved to '}
               <Text color={theme.roles.accent}>{savedTo}</Text>
             </>
+          ) : env.replayOf ? (
+            `Replay of the saved session ${env.replayOf}`
           ) : sum.status === 'running' ? (
             'Not saved yet: the session is still running.'
           ) : (

@@ -10,9 +10,21 @@ import type { SessionMeta } from '../../core/events.ts';
 import { reduceAll } from '../../core/session-state.ts';
 import { summarizeSession } from '../../core/session-summary.ts';
 import { fixtureEvents } from '../../sessions/fixtures.ts';
-import { openSessionWriter } from '../../sessions/store.ts';
-import { frameWidth } from '../test-utils.tsx';
-import { SessionsBrowser, browserColumns, type BrowserAction } from './browser.tsx';
+import { deleteSession, listSessions, openSessionWriter, readSession } from '../../sessions/store.ts';
+import { frameWidth, waitFor, waitForFrame } from '../test-utils.tsx';
+import { SessionsBrowser, browserColumns, type BrowserAction, type SessionsAdapter } from './browser.tsx';
+
+/** The adapter a command hands the browser, over a real sessions folder. */
+export function folderAdapter(dir: string): SessionsAdapter {
+  const priceTable = DEFAULT_PRICE_TABLE;
+  return {
+    dir,
+    list: () => listSessions(dir, { priceTable }),
+    events: (id) => readSession(dir, id, { priceTable }).events,
+    summary: (id) => readSession(dir, id, { priceTable, summaryOnly: true }).summary,
+    remove: (id) => deleteSession(dir, id),
+  };
+}
 
 function record(dir: string, profile: 'fast' | 'typical', id: string) {
   const events = fixtureEvents({ profile, id });
@@ -21,13 +33,7 @@ function record(dir: string, profile: 'fast' | 'typical', id: string) {
   w.finish(summarizeSession(reduceAll(events), DEFAULT_PRICE_TABLE));
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 30));
-/** Wait (up to 2 s) for the frame to satisfy `ok`: key handling is asynchronous. */
-async function until(frame: () => string | undefined, ok: (f: string) => boolean): Promise<string> {
-  const end = Date.now() + 2000;
-  while (!ok(frame() ?? '') && Date.now() < end) await tick();
-  return frame() ?? '';
-}
+const until = waitForFrame;
 
 test('sessions browser: one row per session within the terminal width; space marks, c compares', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-browser-'));
@@ -40,7 +46,7 @@ test('sessions browser: one row per session within the terminal width; space mar
   const actions: BrowserAction[] = [];
   for (const width of [80, 100]) {
     // (ink-testing-library's screen is 100 columns wide: the table is laid out for `width`.)
-    const r = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={width} />);
+    const r = render(<SessionsBrowser sessions={folderAdapter(dir)} onAction={(a) => actions.push(a)} width={width} height={30} />);
     const frame = r.lastFrame() ?? '';
     const table = frame.split('\n').filter((l) => /^(›| ) |Date/.test(l));
     assert.ok(frameWidth(table.join('\n')) <= width, `table fits ${width} columns:\n${frame}`);
@@ -54,8 +60,8 @@ test('sessions browser: one row per session within the terminal width; space mar
     r.unmount();
   }
 
-  const r = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={100} />);
-  await tick();
+  const r = render(<SessionsBrowser sessions={folderAdapter(dir)} onAction={(a) => actions.push(a)} width={100} height={30} />);
+  await until(r.lastFrame, (f) => f.includes('›'));
   r.stdin.write('c');
   assert.match(await until(r.lastFrame, (f) => /mark two or more/.test(f)), /mark two or more sessions/);
   r.stdin.write(' ');
@@ -67,8 +73,7 @@ test('sessions browser: one row per session within the terminal width; space mar
   const marked = await until(r.lastFrame, (f) => (f.match(/●/g) ?? []).length === 2);
   assert.equal((marked.match(/●/g) ?? []).length, 2, marked);
   r.stdin.write('c');
-  const end = Date.now() + 2000;
-  while (!actions.some((a) => a.type === 'compare') && Date.now() < end) await tick();
+  await waitFor(() => actions.some((a) => a.type === 'compare'), 3000, 'a compare action');
   const compare = actions.find((a) => a.type === 'compare');
   assert.ok(compare && compare.type === 'compare');
   assert.equal(compare.comparison.sessions.length, 2);
@@ -77,8 +82,8 @@ test('sessions browser: one row per session within the terminal width; space mar
   // Keys typed faster than React re-renders (here: all four before any render) still act on each
   // other: the second space marks the second session, and c sees both marks.
   actions.length = 0;
-  const fast = render(<SessionsBrowser dir={dir} priceTable={DEFAULT_PRICE_TABLE} onAction={(a) => actions.push(a)} width={100} />);
-  await tick();
+  const fast = render(<SessionsBrowser sessions={folderAdapter(dir)} onAction={(a) => actions.push(a)} width={100} height={30} />);
+  await until(fast.lastFrame, (f) => f.includes('›'));
   for (const k of [' ', 'j', ' ', 'c']) fast.stdin.write(k);
   const fastCompare = actions.find((a) => a.type === 'compare');
   assert.ok(fastCompare && fastCompare.type === 'compare', 'c after two fast marks compares');
@@ -93,4 +98,24 @@ test('browser columns: all on a wide terminal; GPU, total, then mode give way as
   assert.deepEqual(keys(100), ['mark', 'date', 'mode', 'model', 'deploy', 'breaking', 'cost', 'status']);
   assert.deepEqual(keys(80), ['mark', 'date', 'model', 'deploy', 'breaking', 'cost', 'status']);
   assert.equal(browserColumns(80).gap, 1);
+});
+
+test('browser: more sessions than rows — a window around the cursor, never taller than its height', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimble-browser-many-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  record(dir, 'fast', '2026-11-23T11-00-00Z-sim-fast');
+  const real = folderAdapter(dir);
+  const one = real.list().rows[0];
+  // 40 rows in memory: the adapter is the browser's only source, so no folder of 40 is needed.
+  const rows = Array.from({ length: 40 }, (_, i) => ({ ...one, id: `2026-11-23T11-${String(i).padStart(2, '0')}-00Z-sim-fast`, date: `2026-11-23T11:${String(i).padStart(2, '0')}` }));
+  const adapter = { ...real, list: () => ({ rows, unreadable: [] }) };
+  const r = render(<SessionsBrowser sessions={adapter} onAction={() => {}} width={100} height={12} />);
+  const first = await waitForFrame(r.lastFrame, (f) => f.includes('›'));
+  assert.ok(first.split('\n').length <= 12, first);
+  assert.match(first, /40 shown \(1–9\)/);
+  for (let i = 0; i < 20; i++) r.stdin.write('j');
+  const moved = await waitForFrame(r.lastFrame, (f) => /› .*11:19/.test(f));
+  assert.ok(moved.split('\n').length <= 12, moved);
+  assert.doesNotMatch(moved, /11:39/, 'rows far below the cursor are not drawn');
+  r.unmount();
 });

@@ -1,17 +1,43 @@
-// The sessions browser (nimble sessions in a terminal): one row per session; ↑/↓ move, s sorts,
-// / filters, enter replays, space marks, c compares the marked ones, d deletes (asks first).
+// The sessions browser (nimble sessions in a terminal): one row per session; the keys are
+// BROWSER_KEYMAP's (move, sort, filter, replay, mark, compare, delete). It does no I/O: the command
+// hands it a SessionsAdapter that lists, reads and deletes. A route of the one Ink app (launch.tsx).
 
 import React, { useMemo, useRef, useState } from 'react';
-import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../input.ts';
+import { HelpOverlay } from '../components/HelpOverlay.tsx';
+import { KeyBar } from '../components/KeyBar.tsx';
 import { Table, type Cell, type Column } from '../components/Table.tsx';
 import { stringWidth } from '../format.ts';
-import { loadTheme, MONOCHROME, type Theme } from '../theme.ts';
+import { useTerminalSize } from '../hooks.ts';
+import { BROWSER_KEYMAP, keyId, resolveKey } from '../keymap.ts';
+import { MONOCHROME, type Theme } from '../theme.ts';
 import { compareSessions, type Comparison } from '../../core/compare.ts';
-import { formatUsd, type PriceTable } from '../../core/cost.ts';
-import { tierLabelOrDash } from '../../core/session-summary.ts';
+import { formatUsd } from '../../core/cost.ts';
+import type { NimbleEvent } from '../../core/events.ts';
+import { tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
 import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../../sessions/rows.ts';
-import { deleteSession, listSessions, readSession, type SessionList } from '../../sessions/store.ts';
-import { sanitizeDeep } from '../../util/sanitize-deep.ts';
+
+/** What the browser needs from the sessions folder; every string already cleaned for a terminal. */
+export interface SessionsAdapter {
+  /** Shown in the title. */
+  dir: string;
+  list(): { rows: SessionRow[]; unreadable: { name: string; reason: string }[] };
+  /** The recorded events of one session (for replay). Throws with a message to show. */
+  events(id: string): NimbleEvent[];
+  /** The summary of one session (for compare). Throws with a message to show. */
+  summary(id: string): SessionSummary;
+  /** Deletes the session's folder. Throws with a message to show. */
+  remove(id: string): void;
+}
+
+/** Where the user was in the browser, kept by the app while replay or compare is shown. */
+export interface BrowserMemory {
+  sort: SortKey;
+  filter: string;
+  cursor: number;
+  marked: string[];
+}
 
 export type SortKey = 'date' | 'cost' | 'deploy' | 'total' | 'model';
 const SORTS: SortKey[] = ['date', 'cost', 'deploy', 'total', 'model'];
@@ -34,7 +60,7 @@ export function filterRows(rows: SessionRow[], q: string): SessionRow[] {
   return rows.filter((r) => [r.id, r.mode, r.model, r.gpuShape, r.profile ?? '', r.status].join(' ').toLowerCase().includes(needle));
 }
 
-export type BrowserAction = { type: 'replay'; id: string } | { type: 'compare'; comparison: Comparison } | { type: 'quit' };
+export type BrowserAction = { type: 'replay'; id: string; events: NimbleEvent[] } | { type: 'compare'; comparison: Comparison } | { type: 'quit' };
 
 // Columns in the order shown. On a narrow terminal the ones with a `drop` rank go first (lowest
 // first), then free-text columns are squeezed; the table never wraps.
@@ -69,77 +95,123 @@ export function browserColumns(width: number, cells: Record<string, string>[] = 
   return { columns, gap };
 }
 
-export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONOCHROME }: { dir: string; priceTable: PriceTable; onAction: (a: BrowserAction) => void; width?: number; theme?: Theme }) {
-  const { stdout } = useStdout();
-  const tableWidth = width ?? (stdout?.columns || 100);
-  const [list, setList] = useState<SessionList>(() => sanitizeDeep(listSessions(dir, { priceTable })));
-  const [sort, setSort] = useState<SortKey>('date');
-  const [filter, setFilter] = useState('');
+export interface SessionsBrowserProps {
+  sessions: SessionsAdapter;
+  onAction: (a: BrowserAction) => void;
+  width?: number;
+  /** Rows the browser may take (default: the terminal's, less one so the frame never scrolls). */
+  height?: number;
+  theme?: Theme;
+  memory?: BrowserMemory;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function SessionsBrowser({ sessions, onAction, width, height, theme = MONOCHROME, memory }: SessionsBrowserProps) {
+  const size = useTerminalSize();
+  const tableWidth = width ?? size.columns;
+  const screenRows = height ?? size.rows - 1;
+  const [list, setList] = useState(() => sessions.list());
+  const [sort, setSort] = useState<SortKey>(memory?.sort ?? 'date');
+  const [filter, setFilter] = useState(memory?.filter ?? '');
   const [typing, setTyping] = useState(false);
-  const [cursor, setCursor] = useState(0);
-  const [marked, setMarked] = useState<string[]>([]);
+  const [cursor, setCursor] = useState(memory?.cursor ?? 0);
+  const [marked, setMarked] = useState<string[]>(memory?.marked ?? []);
   const [confirm, setConfirm] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
   const [message, setMessage] = useState('');
-  const { isRawModeSupported } = useStdin();
   const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
-  const current = rows[Math.min(cursor, rows.length - 1)];
+  if (memory) Object.assign(memory, { sort, filter, cursor, marked });
   // Ink subscribes the key handler in a passive effect, so a key can reach the previous render's
   // handler after the new frame is on screen, and two fast keys can arrive before any re-render.
   // The handler reads this ref (set on every render and by each key that changes it), not its closure.
-  const latest = useRef({ rows, cursor, marked, confirm, typing });
-  latest.current = { rows, cursor, marked, confirm, typing };
+  const latest = useRef({ rows, cursor, marked, confirm, typing, help });
+  latest.current = { rows, cursor, marked, confirm, typing, help };
   const keep = (patch: Partial<typeof latest.current>) => {
     latest.current = { ...latest.current, ...patch };
     if (patch.cursor !== undefined) setCursor(patch.cursor);
     if (patch.marked !== undefined) setMarked(patch.marked);
     if (patch.confirm !== undefined) setConfirm(patch.confirm);
     if (patch.typing !== undefined) setTyping(patch.typing);
+    if (patch.help !== undefined) setHelp(patch.help);
   };
 
-  useInput(
-    (input, key) => {
-      const { rows, cursor, marked, confirm, typing } = latest.current;
-      const current = rows[Math.min(cursor, rows.length - 1)];
-      if (confirm) {
-        if (input === 'y') {
-          try {
-            deleteSession(dir, confirm);
-            setMessage(`deleted ${confirm}`);
-          } catch (err) {
-            setMessage((err as Error).message);
-          }
-          keep({ marked: marked.filter((x) => x !== confirm) });
-          setList(sanitizeDeep(listSessions(dir, { priceTable })));
+  useKeys((input, key) => {
+    const { rows, cursor, marked, confirm, typing, help } = latest.current;
+    const current = rows[Math.min(cursor, rows.length - 1)];
+    const k = keyId(input, key);
+    const action = resolveKey(k, { help, confirming: confirm !== null, typing }, BROWSER_KEYMAP);
+    if (typing && !action) {
+      // Typing a filter: everything but the keymap's "done" keys is text.
+      if (k === 'backspace') setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      keep({ cursor: 0 });
+      return;
+    }
+    if (!action) return;
+    switch (action.type) {
+      case 'confirm-yes':
+        try {
+          sessions.remove(confirm!);
+          setMessage(`deleted ${confirm}`);
+        } catch (err) {
+          setMessage(errorText(err));
         }
-        keep({ confirm: null });
+        keep({ marked: marked.filter((x) => x !== confirm), confirm: null });
+        setList(sessions.list());
         return;
-      }
-      if (typing) {
-        if (key.return || key.escape) keep({ typing: false });
-        else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-        else if (input) setFilter((f) => f + input);
-        keep({ cursor: 0 });
+      case 'confirm-no':
+        return keep({ confirm: null });
+      case 'filter-done':
+        return keep({ typing: false });
+      case 'help':
+        return keep({ help: !help });
+      case 'close':
+        return keep({ help: false });
+      case 'cursor':
+        return keep({ cursor: Math.max(0, Math.min(rows.length - 1, cursor + action.by)) });
+      case 'sort':
+        return setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
+      case 'filter':
+        return keep({ typing: true });
+      case 'mark':
+        if (current) keep({ marked: marked.includes(current.id) ? marked.filter((x) => x !== current.id) : [...marked, current.id] });
         return;
-      }
-      if (key.upArrow || input === 'k') keep({ cursor: Math.max(0, cursor - 1) });
-      else if (key.downArrow || input === 'j') keep({ cursor: Math.min(rows.length - 1, cursor + 1) });
-      else if (input === 's') setSort((s) => SORTS[(SORTS.indexOf(s) + 1) % SORTS.length]);
-      else if (input === '/') keep({ typing: true });
-      else if (input === ' ' && current) keep({ marked: marked.includes(current.id) ? marked.filter((x) => x !== current.id) : [...marked, current.id] });
-      else if (key.return && current) onAction({ type: 'replay', id: current.id });
-      else if (input === 'd' && current) keep({ confirm: current.id });
-      else if (input === 'c') {
+      case 'open':
+        if (!current) return;
+        try {
+          const events = sessions.events(current.id);
+          if (!events.length) return setMessage(`${current.id}: no event log to replay (only a summary)`);
+          onAction({ type: 'replay', id: current.id, events });
+        } catch (err) {
+          setMessage(errorText(err));
+        }
+        return;
+      case 'delete':
+        if (current) keep({ confirm: current.id });
+        return;
+      case 'compare':
         if (marked.length < 2) return setMessage('mark two or more sessions with space, then c');
         try {
-          onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => sanitizeDeep(readSession(dir, id, { priceTable, summaryOnly: true }).summary))) });
+          onAction({ type: 'compare', comparison: compareSessions(marked.map((id) => sessions.summary(id))) });
         } catch (err) {
-          setMessage((err as Error).message);
+          setMessage(errorText(err));
         }
-      } else if (input === 'q') onAction({ type: 'quit' });
-    },
-    { isActive: isRawModeSupported },
-  );
+        return;
+      case 'quit':
+        return onAction({ type: 'quit' });
+    }
+  });
 
+  // Lines besides the table rows: title, table header, messages, key bar. The table shows a window
+  // of rows around the cursor so the frame never outgrows the terminal (it would scroll and leave
+  // old lines behind).
+  const extra = 3 + (list.rows.length === 0 ? 1 : 0) + list.unreadable.length + (confirm ? 1 : 0) + (message ? 1 : 0);
+  const visible = Math.max(1, screenRows - extra);
+  const first = Math.max(0, Math.min(cursor - Math.floor(visible / 2), rows.length - visible));
+  const shownRows = rows.slice(first, first + visible);
+  // Column widths come from every row's text (not just the visible window) so they do not jump as
+  // the cursor moves.
   const texts = rows.map((r, i): Record<string, string> => ({
       mark: `${i === cursor ? '›' : ' '}${marked.includes(r.id) ? '●' : ' '}`,
       date: r.date.replace('T', ' ').slice(0, 16),
@@ -153,60 +225,36 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
       status: statusLabel(r),
   }));
   const layout = browserColumns(tableWidth, texts);
-  const tableRows: Cell[][] = rows.map((r, i) => {
+  const tableRows: Cell[][] = shownRows.map((r, j) => {
+    const i = first + j;
     const style = { inverse: i === cursor, color: r.partial ? theme.roles.warning : undefined };
     return layout.columns.map((c) => ({ text: texts[i][c.key], ...style }));
   });
+  const ctx = { help, confirming: confirm !== null, typing };
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" width={tableWidth}>
       <Text bold wrap="truncate-end">
-        Sessions in {dir} · {rows.length} shown · sort: {sort}
+        Sessions in {sessions.dir} · {rows.length} shown{rows.length > shownRows.length ? ` (${first + 1}–${first + shownRows.length})` : ''} · sort: {sort}
+        {marked.length ? ` · ${marked.length} marked` : ''}
         {filter ? ` · filter: ${filter}` : ''}
         {typing ? ' ▏' : ''}
       </Text>
-      <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor={theme.roles.muted} />
-      {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim (nimble --help lists every command)</Text> : null}
-      {list.unreadable.map((u) => (
-        <Text key={u.name} color={theme.roles.danger}>
-          unreadable: {u.name} — {u.reason}
-        </Text>
-      ))}
-      {confirm ? <Text color={theme.roles.danger}>Delete {confirm}? y / n</Text> : null}
-      {message ? <Text>{message}</Text> : null}
-      <Text dimColor>↑/↓ move · enter replay · space mark · c compare marked ({marked.length}) · s sort · / filter · d delete · q quit</Text>
+      {help ? (
+        <HelpOverlay width={tableWidth} height={screenRows - 2} keymap={BROWSER_KEYMAP} />
+      ) : (
+        <>
+          <Table columns={layout.columns} rows={tableRows} width={tableWidth} gap={layout.gap} headerColor={theme.roles.muted} />
+          {list.rows.length === 0 ? <Text>No sessions yet. Run one: nimble run --sim (nimble --help lists every command)</Text> : null}
+          {list.unreadable.map((u) => (
+            <Text key={u.name} color={theme.roles.danger} wrap="truncate-end">
+              unreadable: {u.name} — {u.reason}
+            </Text>
+          ))}
+          {confirm ? <Text color={theme.roles.danger}>Delete {confirm}?</Text> : null}
+          {message ? <Text wrap="truncate-end">{message}</Text> : null}
+        </>
+      )}
+      <KeyBar width={tableWidth} keymap={BROWSER_KEYMAP} {...ctx} />
     </Box>
-  );
-}
-
-/** Browser → replay or compare → back to the browser, until q. */
-export async function runSessionsBrowser(o: { dir: string; priceTable: PriceTable; env: NodeJS.ProcessEnv }): Promise<number> {
-  for (;;) {
-    let action: BrowserAction = { type: 'quit' };
-    const theme = loadTheme(undefined, o.env); // NO_COLOR gives the monochrome theme
-    const inst = render(<BrowserRoot dir={o.dir} priceTable={o.priceTable} theme={theme} onAction={(a) => (action = a)} />, { patchConsole: false });
-    await inst.waitUntilExit();
-    const a = action as BrowserAction;
-    if (a.type === 'quit') return 0;
-    if (a.type === 'replay') {
-      const s = readSession(o.dir, a.id, { priceTable: o.priceTable });
-      const { replayInTerminal } = await import('./replay.tsx');
-      await replayInTerminal({ events: sanitizeDeep(s.events), speed: 10, priceTable: o.priceTable, env: o.env });
-    } else {
-      const { showCompare } = await import('./compare-view.tsx');
-      await showCompare(a.comparison, o.env);
-    }
-  }
-}
-
-function BrowserRoot(props: { dir: string; priceTable: PriceTable; theme: Theme; onAction: (a: BrowserAction) => void }) {
-  const app = useApp();
-  return (
-    <SessionsBrowser
-      {...props}
-      onAction={(a) => {
-        props.onAction(a);
-        app.exit();
-      }}
-    />
   );
 }

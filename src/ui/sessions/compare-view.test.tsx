@@ -8,10 +8,10 @@ import { reduceAll } from '../../core/session-state.ts';
 import { summarizeSession } from '../../core/session-summary.ts';
 import { fixtureEvents } from '../../sessions/fixtures.ts';
 import { CompareView } from './compare-view.tsx';
+import { waitForFrame } from '../test-utils.tsx';
 
 const comparison = () =>
   compareSessions((['typical', 'fast'] as const).map((profile) => summarizeSession(reduceAll(fixtureEvents({ profile, id: `2026-11-23T11-42-05Z-sim-${profile.slice(0, 4)}` })), DEFAULT_PRICE_TABLE)));
-const tick = () => new Promise((r) => setTimeout(r, 30));
 const lines = (f: string | undefined) => (f ?? '').split('\n').length;
 
 test('compare view: all on one screen when it fits; two pages (tab) on a short terminal, never taller than it', async () => {
@@ -28,11 +28,10 @@ test('compare view: all on one screen when it fits; two pages (tab) on a short t
   assert.match(first, /What changed/);
   assert.match(first, /Deploy .*Δ/);
   assert.doesNotMatch(first, /Breaking point · cost/);
-  assert.match(first, /page 1\/2 · tab curves & cost/);
-  await tick();
+  assert.match(first, /page 1\/2: changes & times/);
+  assert.match(first, /tab page/, 'the key bar, from the keymap');
   short.stdin.write('\t');
-  await tick();
-  const second = short.lastFrame() ?? '';
+  const second = await waitForFrame(short.lastFrame, (f) => /page 2\/2/.test(f));
   assert.ok(lines(second) <= 24, `${lines(second)} lines:\n${second}`);
   assert.match(second, /TTFT p95/);
   assert.match(second, /┤/); // the chart, shrunk to fit

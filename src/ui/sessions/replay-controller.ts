@@ -4,7 +4,7 @@
 
 import type { NimbleEvent } from '../../core/events.ts';
 import { reduceAll } from '../../core/session-state.ts';
-import type { SessionStore } from '../store.ts';
+import type { LiveStore } from '../store.ts';
 
 export type ReplaySpeed = 1 | 10 | 100 | 'step';
 
@@ -24,10 +24,11 @@ export interface ReplayController {
   seek(n: number): void;
   setSpeed(s: ReplaySpeed): void;
   dispose(): void;
-  onChange(fn: () => void): void;
+  /** Called after every change; returns the unsubscribe. */
+  onChange(fn: () => void): () => void;
 }
 
-export function createReplay(events: NimbleEvent[], store: SessionStore, speed: ReplaySpeed = 10): ReplayController {
+export function createReplay(events: NimbleEvent[], store: LiveStore, speed: ReplaySpeed = 10): ReplayController {
   let pos = 0;
   let playing = false;
   let sp = speed;
@@ -109,6 +110,10 @@ export function createReplay(events: NimbleEvent[], store: SessionStore, speed: 
     },
     onChange(fn) {
       listeners.push(fn);
+      return () => {
+        const i = listeners.indexOf(fn);
+        if (i >= 0) listeners.splice(i, 1);
+      };
     },
   };
   return c;

@@ -9,7 +9,7 @@ import { summarizeSession } from '../../core/session-summary.ts';
 import { fixtureEvents } from '../../sessions/fixtures.ts';
 import { openSessionWriter, readSession } from '../../sessions/store.ts';
 import { renderFinalFrame } from '../render.tsx';
-import { createSessionStore } from '../store.ts';
+import { createLiveStore } from '../store.ts';
 import { MONOCHROME } from '../theme.ts';
 import { createReplay } from './replay-controller.ts';
 
@@ -18,7 +18,7 @@ test('replay of a recorded session renders the same final screen as the live run
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const events = fixtureEvents({ profile: 'fast' });
   // Live: events pushed into the store as they happen, and into the session writer.
-  const live = createSessionStore({ flushHz: 0 });
+  const live = createLiveStore({ flushHz: 0 });
   const w = openSessionWriter(dir, (events[0] as { meta: SessionMeta }).meta, { env: {} });
   for (const e of events) {
     live.getState().push(e);
@@ -29,7 +29,7 @@ test('replay of a recorded session renders the same final screen as the live run
 
   // Replay: read back from disk, played at 100× through the same store.
   const s = readSession(dir, w.id);
-  const store = createSessionStore({ flushHz: 0 });
+  const store = createLiveStore({ flushHz: 0 });
   const c = createReplay(s.events, store, 100);
   await new Promise<void>((resolve) => {
     c.onChange(() => c.position === c.length && !c.playing && resolve());
@@ -42,7 +42,7 @@ test('replay of a recorded session renders the same final screen as the live run
 
 test('seek and step show the state at that point', () => {
   const events = fixtureEvents({ profile: 'typical' });
-  const store = createSessionStore({ flushHz: 0 });
+  const store = createLiveStore({ flushHz: 0 });
   const c = createReplay(events, store, 'step');
   const firstLevel = events.findIndex((e) => e.type === 'level.finished');
   c.seek(firstLevel);

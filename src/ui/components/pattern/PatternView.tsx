@@ -9,6 +9,10 @@ import { describePattern, fmtMs, patternDurationMs } from '../../../core/pattern
 import { useTheme, type Colour } from '../../theme.ts';
 import type { ChartCell, ChartMetric } from '../sweep/chart.ts';
 import { buildTimeChart, TIME_SERIES } from './time-chart.ts';
+import { KEYMAP } from '../../keymap.ts';
+
+/** From the keymap, not written here: the key that cycles the metric. */
+const METRIC_KEY = KEYMAP.find((b) => b.action.type === 'cycle-metric')!.label;
 
 export interface PatternViewProps {
   pattern: PatternState;
@@ -60,7 +64,7 @@ export function PatternView({ pattern, metric, width, height }: PatternViewProps
         {def.series.map((s, i) => (
           <Text key={s.label} color={theme.chart[i % theme.chart.length]}>{`━ ${s.label}  `}</Text>
         ))}
-        <Text color={theme.roles.muted}>{`load: ${spec.mode === 'open' ? 'requests/s' : 'users'}  ·  m: next metric`}</Text>
+        <Text color={theme.roles.muted}>{`load: ${spec.mode === 'open' ? 'requests/s' : 'users'}  ·  ${METRIC_KEY}: next metric`}</Text>
       </Text>
       <Text wrap="truncate-end" color={theme.roles.muted}>{`windows of ${fmtMs(spec.windowMs)}: ${WINDOW_DEFINITION}`}</Text>
       <Text wrap="truncate-end">{last ? windowLine(last, spec.mode) : ' '}</Text>

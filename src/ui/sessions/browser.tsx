@@ -72,7 +72,6 @@ export function SessionsBrowser({ dir, priceTable, onAction, width, theme = MONO
   const [message, setMessage] = useState('');
   const { isRawModeSupported } = useStdin();
   const rows = useMemo(() => filterRows(sortRows(list.rows, sort), filter), [list, sort, filter]);
-  const current = rows[Math.min(cursor, rows.length - 1)];
   // Ink subscribes the key handler in a passive effect, so a key can reach the previous render's
   // handler after the new frame is on screen, and two fast keys can arrive before any re-render.
   // The handler reads this ref (set on every render and by each key that changes it), not its closure.

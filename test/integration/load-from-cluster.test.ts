@@ -20,39 +20,16 @@ import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { runSweep } from '../../src/load/sweep-runner.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
 import { serviceName } from '../../src/kube/names.ts';
+import { runNimble } from '../e2e/helpers.ts';
+import type { TestCluster } from '../cluster/cluster.ts';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
 const CLUSTER_DIR = process.env.NIMBLE_TEST_CLUSTER_DIR ?? new URL('../cluster/', import.meta.url).pathname;
 const RUN = process.env.NIMBLE_K8S_TESTS === '1';
 const HAVE_CLUSTER = existsSync(join(CLUSTER_DIR, 'cluster.ts'));
 
 type Obj = Record<string, any>;
-interface TestCluster {
-  kubeconfig: string;
-  kubectl: string;
-  helm: string;
-  env: NodeJS.ProcessEnv;
-  stop(): Promise<void>;
-  k(args: string[], input?: string): Promise<string>;
-  json(args: string[]): Promise<Obj>;
-  apply(obj: Obj | Obj[]): Promise<void>;
-  nimLogs(namespace: string, lines: string[]): Promise<unknown>;
-}
 
-function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const nimble = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000) => runNimble(args, env, timeoutMs);
 
 /** Plays the kubelet for loader pods: each Running pod's command as a local process, kwok port-forward to it. */
 function loaderKubelet(tc: TestCluster, ns: string, hosts: string) {

@@ -19,13 +19,13 @@ import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { createKubeCluster } from '../../src/kube/driver.ts';
 import { nimCacheManifest, nimServiceManifest } from '../../src/kube/operator.ts';
 import { testDeploySpec } from '../../src/core/testing.ts';
+import { runNimble } from '../e2e/helpers.ts';
 import { OperatorStandIn } from './operator-standin.ts';
 import { OPERATOR_DIR, operatorCrds } from './operator-crds.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The cluster helper of test/cluster (NIMBLE_K8S_CLUSTER_TOOLS points elsewhere while it lives on another branch).
 const CLUSTER_TS = join(process.env.NIMBLE_K8S_CLUSTER_TOOLS ?? join(ROOT, 'test/cluster'), 'cluster.ts');
-const BIN = join(ROOT, 'bin/nimble.js');
 const KEY = ['nvapi', 'OPERATORLEAK-7e6d5c4b3a29180f'].join('-'); // built at run time: no key-shaped literal in the repo
 
 interface Cluster {
@@ -72,20 +72,7 @@ function startOperator(c: Cluster, ns: string): Operator {
   return { kind: 'stand-in', errors: standIn.errors, seen, async stop() { stopped = true; await standIn.stop(); await recorder; } };
 }
 
-function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const nimble = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000) => runNimble(args, env, timeoutMs);
 
 describe('nimble run --via operator on the test cluster', { skip: existsSync(CLUSTER_TS) ? false : `no test cluster helper at ${CLUSTER_TS}` }, () => {
   let c: Cluster;

@@ -68,8 +68,9 @@ test('the simulated NIM answers 503 until the simulated pod is Ready', async () 
     if (sig.kind === 'container.started' && url) statuses.push((await fetch(`${url}/v1/health/ready`)).status);
   };
   const s = spec('ultra');
-  const endpoint = await cluster.deploy(s, (sig) => void emit(sig), new AbortController().signal);
-  await new Promise((r) => setTimeout(r, 50));
+  const probes: Promise<void>[] = [];
+  const endpoint = await cluster.deploy(s, (sig) => void probes.push(emit(sig)), new AbortController().signal);
+  await Promise.all(probes); // the readiness probe sent at container start has its answer
   assert.deepEqual(statuses, [503]);
   assert.equal((await fetch(`${endpoint.baseUrl}/v1/health/ready`)).status, 200);
   await cluster.cleanup(s, { keepCache: false, removeSecrets: false, removeNamespace: false }, () => {});

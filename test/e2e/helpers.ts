@@ -26,6 +26,16 @@ export function runNimble(args: string[], env: NodeJS.ProcessEnv = process.env, 
   });
 }
 
+/** Whether a process of that id is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface SimProcess {
   /** The simulator's base URL, e.g. http://127.0.0.1:41234 (no /v1). */
   url: string;

@@ -20,7 +20,7 @@ import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { runSweep } from '../../src/load/sweep-runner.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
 import { serviceName } from '../../src/kube/names.ts';
-import { runNimble } from '../e2e/helpers.ts';
+import { alive, runNimble } from '../e2e/helpers.ts';
 import type { TestCluster } from '../cluster/cluster.ts';
 
 const CLUSTER_DIR = process.env.NIMBLE_TEST_CLUSTER_DIR ?? new URL('../cluster/', import.meta.url).pathname;
@@ -101,15 +101,6 @@ function loaderKubelet(tc: TestCluster, ns: string, hosts: string) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'NIMBLE_K8S_TESTS=1 runs it' : !HAVE_CLUSTER ? `no test cluster helper at ${CLUSTER_DIR}` : false }, () => {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimNim } from '../../src/sim/nim/server.ts';
 import { fastProfile, waitFor } from '../../src/sim/nim/testing.ts';
+import { alive } from '../e2e/helpers.ts';
 import { runSweep, type SweepOptions } from '../../src/load/sweep-runner.ts';
 import { processLoaders } from '../../src/load/remote/processes.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
@@ -28,15 +29,6 @@ function opts(url: string, over: Partial<SweepOptions> = {}): SweepOptions {
     validity: { maxLagMs: 1000 },
     ...over,
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('3 loader processes: the queue rule breaks above max_num_seqs = 6 and the bisect lands on 6, as with local load', async () => {

@@ -1,7 +1,8 @@
 // A compact reporter for Node's test runner: one line a file, and the full story (failed tests with
-// their errors, then what the file printed) only for files that failed. Node's own totals for the
-// batch are appended as one JSON line to $NIMBLE_TEST_TOTALS, so scripts/run-tests.mjs can print one
-// total over its batches.
+// their errors, then what the file printed) only for files that failed. Lines a test prints that
+// start with `# ` are notes for the reader (which operator ran, a measured figure): always shown.
+// Node's own totals for the batch are appended as one JSON line to $NIMBLE_TEST_TOTALS, so
+// scripts/run-tests.mjs can print one total over its batches.
 import { appendFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { inspect } from 'node:util';
@@ -28,7 +29,7 @@ export default async function* compactReporter(source) {
   const totals = {};
   const stateOf = (file) => {
     let s = files.get(file);
-    if (!s) files.set(file, (s = { pass: 0, fail: 0, skip: 0, todo: 0, failures: [], output: [], stack: [] }));
+    if (!s) files.set(file, (s = { pass: 0, fail: 0, skip: 0, todo: 0, failures: [], output: [], notes: [], stack: [] }));
     return s;
   };
   for await (const { type, data } of source) {
@@ -54,13 +55,17 @@ export default async function* compactReporter(source) {
       }
     } else if (type === 'test:stdout' || type === 'test:stderr') {
       const s = stateOf(d.file);
-      for (const line of String(d.message).replace(/\n$/, '').split('\n')) s.output.push(line);
+      for (const line of String(d.message).replace(/\n$/, '').split('\n')) {
+        s.output.push(line);
+        if (type === 'test:stdout' && line.startsWith('# ') && s.notes.length < OUTPUT_LINES) s.notes.push(line);
+      }
       if (s.output.length > OUTPUT_LINES * 2) s.output.splice(0, s.output.length - OUTPUT_LINES);
     } else if (type === 'test:complete' && isFileTest) {
       const s = stateOf(d.file);
       const failed = s.failures.length > 0 || d.details?.error !== undefined;
       const counts = [`${s.pass} passed`, s.fail && `${s.fail} failed`, s.skip && `${s.skip} skipped`, s.todo && `${s.todo} todo`].filter(Boolean).join(', ');
       yield `${failed ? '✖' : '✔'} ${rel(d.file)}  ${counts}  ${secs(d.details?.duration_ms ?? 0)}\n`;
+      if (!failed && s.notes.length) yield `${indent(s.notes.join('\n'), '    ')}\n`;
       if (failed) {
         if (!s.failures.length) s.failures.push({ name: '(the file itself)', error: d.details?.error });
         for (const f of s.failures) yield `    ✖ ${f.name}\n${indent(describeError(f.error), '      ')}\n`;

@@ -5,14 +5,21 @@
 // built from Go modules) live under test/integration. They run by default: the cluster is built
 // first (see test/cluster/README.md for the cold build time; < 1 s afterwards). `--unit` (or
 // NIMBLE_K8S_TESTS=0) leaves them out; without Go they are skipped with a message.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// `--unit`: unit tests only — files under src/ that do not say `nimble-test: io` (they start a
+// server, a Node process or reach for a cluster); scripts/unit-guard.mjs fails any that do.
+// Output: one line a file (failures in full) and one total over all batches, closing with
+// TAP-style `# tests N` … `# fail N` lines.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const clusterTools = resolve(root, 'test/cluster');
-let wantIntegration = !args.includes('--unit') && process.env.NIMBLE_K8S_TESTS !== '0';
+const unitOnly = args.includes('--unit');
+const head = (f) => readFileSync(join(root, f), 'utf8').slice(0, 600);
+let wantIntegration = !unitOnly && process.env.NIMBLE_K8S_TESTS !== '0';
 if (wantIntegration && spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
   console.error('integration tests not run: the test cluster is built with Go (>= 1.26), and `go` is not on PATH');
   wantIntegration = false;
@@ -34,6 +41,7 @@ let files = named.length ? named : [...walk(join(root, 'src')), ...walk(join(roo
 if (!named.length) {
   files = files.filter((f) => {
     const integ = f.startsWith('test/integration/');
+    if (unitOnly) return f.startsWith('src/') && !/nimble-test: io\b/.test(head(f));
     if (onlyIntegration) return integ;
     return integ ? wantIntegration : true;
   });
@@ -55,18 +63,48 @@ if (!files.length) {
 // Files that measure time against a truth (latency fidelity, key timing, simulated timelines in
 // real time) say `nimble-test: serial` near the top: they run one at a time after the rest, so two
 // CPU-heavy files on a 2-core machine do not make each other's measurements wrong.
-const isSerial = (f) => /nimble-test: serial/.test(readFileSync(join(root, f), 'utf8').slice(0, 600));
+const isSerial = (f) => /nimble-test: serial/.test(head(f));
 const serial = files.filter(isSerial);
 const parallel = files.filter((f) => !isSerial(f));
 const concurrency = process.env.NIMBLE_TEST_CONCURRENCY ?? '2';
+const totalsDir = mkdtempSync(join(tmpdir(), 'nimble-test-'));
+const totalsFile = join(totalsDir, 'totals.ndjson');
+const started = Date.now();
 let status = 0;
 for (const [list, conc] of [[parallel, concurrency], [serial, '1']]) {
   if (!list.length) continue;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${conc}`, ...list], {
-    stdio: 'inherit',
-    cwd: root,
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      ...(unitOnly ? ['--import', join(root, 'scripts/unit-guard.mjs')] : []),
+      '--test', `--test-concurrency=${conc}`,
+      `--test-reporter=${join(root, 'scripts/test-reporter.mjs')}`, '--test-reporter-destination=stdout',
+      ...list,
+    ],
+    { stdio: 'inherit', cwd: root, env: { ...process.env, FORCE_COLOR: '0', NIMBLE_TEST_TOTALS: totalsFile } },
+  );
   if (r.status !== 0) status = r.status ?? 1;
 }
+// One total over the batches (the serial batch runs after the parallel one, with its own runner).
+const sum = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+let batches = 0;
+try {
+  for (const line of readFileSync(totalsFile, 'utf8').split('\n').filter(Boolean)) {
+    batches++;
+    const t = JSON.parse(line);
+    for (const k of Object.keys(sum)) sum[k] += t[k] ?? 0;
+  }
+} catch {
+  // No totals: a runner died before its reporter finished; the exit status below says so.
+}
+rmSync(totalsDir, { recursive: true, force: true });
+const wall = ((Date.now() - started) / 1000).toFixed(1);
+if (batches === 0 && status === 0) status = 1;
+console.log(
+  `\n${status === 0 ? '✔' : '✖'} ${files.length} files · ${sum.tests} tests · ${sum.pass} passed · ${sum.fail} failed · ` +
+    `${sum.cancelled} cancelled · ${sum.skipped} skipped · ${sum.todo} todo · ${wall} s`,
+);
+for (const k of Object.keys(sum)) console.log(`# ${k} ${sum[k]}`);
+console.log(`# duration_ms ${Date.now() - started}`);
 process.exit(status);

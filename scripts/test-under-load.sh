@@ -17,7 +17,7 @@ for run in $(seq 1 "$runs"); do
   rc=$?
   stop_hogs
   echo "run $run/$runs with $hogs hogs: exit $rc (log $log)"
-  grep -E '^\s*not ok|^# (pass|fail) ' "$log"
+  grep -E '^\s*✖|^# (pass|fail) ' "$log"
   [ "$rc" -eq 0 ] || failed=1
 done
 exit $failed

@@ -419,7 +419,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     : { cluster: cluster!, namespace: spec.namespace, release: spec.release, sessionId, target: await inClusterUrl(spec), emit: (signal: ClusterSignal) => session.bus.emit({ type: 'cluster.signal', signal }), priceTable };
   if (loadCtx) await withLoaderPreflight(loadFrom, loadCtx);
   const loadEngine = await engineFor(loadFrom, loadCtx);
-  const status = await runCycle(
+  await runCycle(
     {
       meta,
       spec,

@@ -57,7 +57,10 @@ export async function prepareSweepCluster(r: SweepClusterRequest): Promise<Sweep
       p.stdout?.on('data', (c: Buffer) => {
         for (const line of split.push(c)) {
           const f = parsePortForwardLine(line);
-          if (f) (clearTimeout(timer), resolve(f.port));
+          if (f) {
+            clearTimeout(timer);
+            resolve(f.port);
+          }
         }
       });
       p.then(() => (clearTimeout(timer), reject(new Error(`kubectl port-forward svc/${svc.service} -n ${svc.namespace} exited`))));

@@ -21,7 +21,7 @@ async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
-import { concurrencyFlag, exitCode, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { concurrencyFlag, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 

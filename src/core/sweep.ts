@@ -1,6 +1,6 @@
 // Pure sweep decisions: which level next, when a level has measured enough, whether a level's
 // numbers can be trusted, its verdict, and the breaking point. No I/O; the runner feeds data in.
-import type { BreakRule, LevelCore, LevelResult, Percentiles, ServerSample, ShapeId } from './sweep-types.ts';
+import type { BreakRule, LevelCore, LevelResult, ServerSample } from './sweep-types.ts';
 import { breakRules, DEFAULT_SLA, gradeLevel, type SlaConfig } from './sla.ts';
 import { levelExtras } from './workloads.ts';
 import { binomialLowerBound, minSamplesForQuantile } from './stats.ts';

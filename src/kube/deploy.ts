@@ -6,14 +6,16 @@ import { DeployFailed, type ClusterSignal, type DeploySpec, type Diagnosis, type
 import { abortError } from '../core/clock.ts';
 import { parseChartRef, resolveChart } from './chart.ts';
 import { diagnoseCliError } from './diagnose.ts';
-import { KubeCommandError, type KubeExec } from './exec.ts';
+import type { KubeExec } from './exec.ts';
 import { cachePvc, prePullDaemonSet, secretsList } from './manifests.ts';
 import { LABEL_MANAGED_BY, MANAGED_BY, LABEL_SESSION, cacheClaimName, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
 import { DeployObserver, type ObservedLevers } from './observe.ts';
 import { hasAutoscaler } from './preflight.ts';
+import type { KubeEvent, Node, PersistentVolumeClaim, Pod, Service } from './k8s-types.ts';
 import { LineSplitter, parsePortForwardLine } from './stream.ts';
 import { PROBE_PROFILES, buildValues, chartFlavour, servicePortOf, startupWindowSeconds } from './values.ts';
-import { startWatch, type LogSource, type Watch } from './watch.ts';
+import type { LogSource } from './watch.ts';
+import { createDeployWatch, deployStep } from './deploy-watch.ts';
 import { durationText } from '../core/format.ts';
 
 export interface DeployTiming {
@@ -70,36 +72,17 @@ export function leversSignal(release: string, levers: Record<string, boolean>, w
 export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOuter: Emit, signal: AbortSignal, state: DeployState): Promise<DeployOutcome> {
   const { exec } = ctx;
   if (signal.aborted) throw abortError(signal);
-  let open = true;
-  const emit: Emit = (s) => {
-    if (open) emitOuter(s);
-  };
-  const run = <T>(p: Promise<T>) => p.catch((e) => {
-    if (signal.aborted) throw abortError(signal);
-    if (e instanceof KubeCommandError) throw new DeployFailed(e.diagnosis);
-    throw e;
-  });
+  const { emit, run, close } = deployStep(emitOuter, signal);
   const startedAt = Date.now();
   const ns = spec.namespace;
   const labels = nimbleLabels(ctx.session, spec.release);
   const svc = serviceName(spec.release);
   const claim = cacheClaimName(spec.model, spec.cache.existingClaim);
-  if (!ctx.apiKey) throw new DeployFailed({ id: 'ngc-key-missing', title: 'NGC_API_KEY missing', evidence: 'no NGC API key given', fix: 'export NGC_API_KEY=nvapi-... or pass --ngc-key-file <file>', fatal: true });
-
-  // Namespace (labelled as ours only when we create it, so cleanup never deletes a user's namespace).
-  const nsGet = await run(exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true, signal }));
-  if (nsGet.exitCode !== 0) {
-    if (!/NotFound|not found/i.test(nsGet.stderr)) throw new DeployFailed(diagnoseCliError('kubectl', nsGet.stderr));
-    await run(apply(exec, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SESSION]: labelValue(ctx.session) } } }, signal));
-  }
-  const autoscaler = await hasAutoscaler(exec);
-
-  // Secrets: the key goes to kubectl's stdin only. Server-side apply: no last-applied annotation copy.
-  await run(apply(exec, secretsList(ns, ctx.apiKey, labels), signal));
+  const autoscaler = await prepareNamespace(ctx, spec, run, signal);
 
   // Model cache PVC: reuse it if a previous cycle kept it (the cached-model lever).
   const pvcGet = await run(exec.kubectl(['get', 'pvc', claim, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const existing = pvcGet.exitCode === 0 ? JSON.parse(pvcGet.stdout) : null;
+  const existing: PersistentVolumeClaim | null = pvcGet.exitCode === 0 ? JSON.parse(pvcGet.stdout) : null;
   const cacheWarm = existing?.status?.phase === 'Bound';
   if (!existing) await run(apply(exec, cachePvc(spec, ctx.session), signal));
   else await run(exec.kubectl(['label', 'pvc', claim, '-n', ns, '--overwrite', ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], { signal, quiet: true }));
@@ -111,37 +94,13 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
     { spec, serviceName: svc, claimName: claim, startedAt, now: () => Date.now(), autoscaler, lbStuckMs: ctx.timing.lbStuckMs, pvcStuckMs: ctx.timing.pvcStuckMs },
     emit,
   );
-  const logsAbort = new AbortController();
-  const followed = new Set<string>();
-  observer.onContainerStarted = (pod, container, restarts) => {
-    const key = `${pod}/${container}#${restarts}`;
-    if (followed.has(key)) return;
-    followed.add(key);
-    ctx.logSource(pod, container, (line) => {
-      observer.onLogLine(pod, line);
-      wake();
-    }, logsAbort.signal).catch((e) => exec.log('kubectl', `logs of ${pod}: ${String(e?.message ?? e)}`));
-  };
-
-  let wake: () => void = () => {};
-  let external: Diagnosis | null = null;
-  const onFatal = (dx: Diagnosis) => {
-    external ??= dx;
-    wake();
-  };
-  const w = (name: string, args: string[], on: (ev: any) => void, optional = false): Watch =>
-    startWatch(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
-  const watches: Watch[] = [
-    w('nodes', ['nodes'], (ev) => observer.onNode(ev), true),
-    w('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => observer.onPod(ev)),
-    w('events', ['events', '-n', ns], (ev) => observer.onEvent(ev)),
-    w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => observer.onService(ev)),
-    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${claim}`], (ev) => observer.onPvc(ev, cacheWarm)),
-  ];
-  const stopAll = async () => {
-    logsAbort.abort();
-    await Promise.all(watches.map((x) => x.stop()));
-  };
+  const dw = createDeployWatch(exec, ctx);
+  dw.followLogs(observer);
+  dw.watch<Node>('nodes', ['nodes'], (ev) => observer.onNode(ev), true);
+  dw.watch<Pod>('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => observer.onPod(ev));
+  dw.watch<KubeEvent>('events', ['events', '-n', ns], (ev) => observer.onEvent(ev));
+  dw.watch<Service>('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => observer.onService(ev));
+  dw.watch<PersistentVolumeClaim>('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${claim}`], (ev) => observer.onPvc(ev, cacheWarm));
 
   let chartCleanup = async () => {};
   try {
@@ -174,34 +133,16 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
     if (revision && revision > 1) exec.log('helm', `release ${spec.release} upgraded to revision ${revision}`);
 
     // Wait for Ready + address, a diagnosed failure, the deadline, or Ctrl-C.
-    const deadline = Date.now() + (ctx.timing.deployTimeoutMs ?? 60 * 60_000);
-    await new Promise<void>((resolve, reject) => {
-      const tick = setInterval(check, ctx.timing.tickMs ?? 1_000);
-      const onAbort = () => finish(abortError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      wake = check;
-      function finish(err?: Error) {
-        clearInterval(tick);
-        signal.removeEventListener('abort', onAbort);
-        wake = () => {};
-        if (err) reject(err);
-        else resolve();
-      }
-      function check() {
-        if (signal.aborted) return finish(abortError(signal));
-        observer.tick();
-        if (external && !observer.failure) emit({ kind: 'failure', diagnosis: external });
-        const dx = observer.failure ?? external;
-        if (dx) return finish(new DeployFailed(dx));
-        if (observer.done) return finish();
-        if (Date.now() > deadline) {
-          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `pod not Ready after ${durationText(ctx.timing.deployTimeoutMs ?? 3_600_000)}`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.', fatal: true };
-          emit({ kind: 'failure', diagnosis: t });
-          return finish(new DeployFailed(t));
-        }
-      }
-      check();
-    });
+    await dw.untilReady(
+      {
+        tick: () => observer.tick(),
+        failure: () => observer.failure,
+        done: () => observer.done,
+        timedOut: (after) => ({ evidence: `pod not Ready after ${after}`, fix: 'Check the timeline for the phase that stalled; raise the deploy timeout for very large models.' }),
+      },
+      signal,
+      emit,
+    );
 
     emit(leversSignal(spec.release, { ...observer.levers, sizedProbes: true }, 'observed', `probe profile ${spec.probeProfile}: startup window ${durationText(startupWindowSeconds(probes.startup) * 1000)}`));
     const port = servicePortOf(spec);
@@ -213,10 +154,31 @@ export async function deployRelease(ctx: DeployContext, spec: DeploySpec, emitOu
     return { endpoint: { baseUrl: `http://127.0.0.1:${pf.port}`, via: 'port-forward' }, portForward: pf.child };
   } finally {
     state.resources = observer.startedResources();
-    open = false;
-    await stopAll();
+    close();
+    await dw.stop();
     await chartCleanup().catch(() => {});
   }
+}
+
+/**
+ * Both ways in start alike: the key is there, the namespace exists (labelled as ours only when we
+ * create it, so cleanup never deletes a user's namespace), the secrets are applied (the key on
+ * kubectl's stdin only; server-side apply keeps no last-applied copy). Says whether the cluster
+ * has a node autoscaler.
+ */
+export async function prepareNamespace(ctx: DeployContext, spec: DeploySpec, run: <T>(p: Promise<T>) => Promise<T>, signal: AbortSignal): Promise<boolean> {
+  const { exec } = ctx;
+  const ns = spec.namespace;
+  if (!ctx.apiKey) throw new DeployFailed({ id: 'ngc-key-missing', title: 'NGC_API_KEY missing', evidence: 'no NGC API key given', fix: 'export NGC_API_KEY=nvapi-... or pass --ngc-key-file <file>', fatal: true });
+  const nsGet = await run(exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true, signal }));
+  if (nsGet.exitCode !== 0) {
+    if (!/NotFound|not found/i.test(nsGet.stderr)) throw new DeployFailed(diagnoseCliError('kubectl', nsGet.stderr));
+    await run(apply(exec, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SESSION]: labelValue(ctx.session) } } }, signal));
+  }
+  const autoscaler = await hasAutoscaler(exec);
+  // The operator path reads the key from the Opaque secret (authSecret) and pulls with the registry one.
+  await run(apply(exec, secretsList(ns, ctx.apiKey, nimbleLabels(ctx.session, spec.release)), signal));
+  return autoscaler;
 }
 
 export function hostForUrl(addr: string): string {
@@ -328,9 +290,9 @@ export async function startPortForward(exec: KubeExec, ns: string, svc: string, 
   try {
     const local = await spawn('');
     return { child: handle, port: local };
-  } catch (e: any) {
+  } catch (e) {
     stopped = true;
     if (signal.aborted) throw abortError(signal);
-    throw new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: String(e?.message ?? e), fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true });
+    throw new DeployFailed({ id: 'port-forward', title: 'Port-forward to the NIM failed', evidence: e instanceof Error ? e.message : String(e), fix: 'Check `kubectl port-forward svc/<service>` works for your user (pods/portforward permission), or use --service-type LoadBalancer.', fatal: true });
   }
 }

@@ -5,18 +5,15 @@
 
 import { DeployFailed, type ClusterSignal, type DeploySpec, type Diagnosis, type Emit } from '../core/cluster.ts';
 import { abortError } from '../core/clock.ts';
-import { apply, hostForUrl, leversSignal, startPortForward, type DeployContext, type DeployOutcome, type DeployState } from './deploy.ts';
+import { hostForUrl, leversSignal, prepareNamespace, startPortForward, type DeployContext, type DeployOutcome, type DeployState } from './deploy.ts';
 import { diagnoseCliError } from './diagnose.ts';
-import { KubeCommandError } from './exec.ts';
-import { secretsList } from './manifests.ts';
-import { LABEL_CACHE_MODEL, LABEL_MANAGED_BY, LABEL_SESSION, MANAGED_BY, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
+import { LABEL_CACHE_MODEL, LABEL_MANAGED_BY, MANAGED_BY, labelValue, nimbleLabels, podSelector, serviceName } from './names.ts';
 import { DeployObserver } from './observe.ts';
 import { NIMCACHE_RESOURCE, NIMSERVICE_RESOURCE, cacheJobName, cachePodSelector, nimCacheManifest, nimCacheName, nimServiceManifest } from './operator.ts';
 import { OperatorObserver } from './operator-observe.ts';
-import { hasAutoscaler } from './preflight.ts';
+import type { KubeEvent, NIMCache, NIMService, Node, PersistentVolumeClaim, Pod, Service } from './k8s-types.ts';
 import { servicePortOf } from './values.ts';
-import { startWatch, type Watch } from './watch.ts';
-import { durationText } from '../core/format.ts';
+import { createDeployWatch, deployStep } from './deploy-watch.ts';
 
 export interface OperatorTiming {
   /** No status from the operator this long after apply → operator-not-running (default 3 min). */
@@ -38,35 +35,17 @@ export function operatorApplyDiagnosis(kind: string, stderr: string): Diagnosis 
 export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: OperatorTiming }, spec: DeploySpec, emitOuter: Emit, signal: AbortSignal, state: DeployState): Promise<DeployOutcome> {
   const { exec } = ctx;
   if (signal.aborted) throw abortError(signal);
-  let open = true;
-  const emit: Emit = (s) => {
-    if (open) emitOuter(s);
-  };
-  const run = <T>(p: Promise<T>) => p.catch((e) => {
-    if (signal.aborted) throw abortError(signal);
-    if (e instanceof KubeCommandError) throw new DeployFailed(e.diagnosis);
-    throw e;
-  });
+  const { emit, run, close } = deployStep(emitOuter, signal);
   const ns = spec.namespace;
   const svc = serviceName(spec.release);
   const cache = nimCacheName(spec);
-  if (!ctx.apiKey) throw new DeployFailed({ id: 'ngc-key-missing', title: 'NGC_API_KEY missing', evidence: 'no NGC API key given', fix: 'export NGC_API_KEY=nvapi-... or pass --ngc-key-file <file>', fatal: true });
-
-  // Namespace: labelled as ours only when we create it (same rule as the helm path).
-  const nsGet = await run(exec.kubectl(['get', 'namespace', ns, '-o', 'name'], { allowFail: true, quiet: true, signal }));
-  if (nsGet.exitCode !== 0) {
-    if (!/NotFound|not found/i.test(nsGet.stderr)) throw new DeployFailed(diagnoseCliError('kubectl', nsGet.stderr));
-    await run(apply(exec, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SESSION]: labelValue(ctx.session) } } }, signal));
-  }
-  const autoscaler = await hasAutoscaler(exec);
-  // The operator reads the key from the Opaque secret (authSecret) and pulls with the registry one.
-  await run(apply(exec, secretsList(ns, ctx.apiKey, nimbleLabels(ctx.session, spec.release)), signal));
+  const autoscaler = await prepareNamespace(ctx, spec, run, signal);
 
   // A NIMCache kept by an earlier cycle (--keep-cache) and Ready: the cached-model lever.
   const prev = await run(exec.kubectl(['get', NIMCACHE_RESOURCE, cache, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const cacheExisted = prev.exitCode === 0 && JSON.parse(prev.stdout).status?.state === 'Ready';
+  const cacheExisted = prev.exitCode === 0 && (JSON.parse(prev.stdout) as NIMCache).status?.state === 'Ready';
   const pvcGet = await run(exec.kubectl(['get', 'pvc', cache, '-n', ns, '-o', 'json'], { allowFail: true, quiet: true, signal }));
-  const pvcExisted = pvcGet.exitCode === 0 && JSON.parse(pvcGet.stdout).status?.phase === 'Bound';
+  const pvcExisted = pvcGet.exitCode === 0 && (JSON.parse(pvcGet.stdout) as PersistentVolumeClaim).status?.phase === 'Bound';
 
   const startedAt = Date.now();
   const now = () => Date.now();
@@ -80,44 +59,24 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
   const op = new OperatorObserver({ namespace: ns, cacheName: cache, serviceName: spec.release, cacheExisted, startedAt, now, operatorSilentMs: ctx.operatorTiming?.operatorSilentMs }, emit);
 
   let labelled = false;
-  const logsAbort = new AbortController();
-  const followed = new Set<string>();
-  nim.onContainerStarted = (pod, container, restarts) => {
-    const key = `${pod}/${container}#${restarts}`;
-    if (followed.has(key)) return;
-    followed.add(key);
-    ctx.logSource(pod, container, (line) => {
-      nim.onLogLine(pod, line);
-      wake();
-    }, logsAbort.signal).catch((e) => exec.log('kubectl', `logs of ${pod}: ${String(e?.message ?? e)}`));
-  };
-
-  let wake: () => void = () => {};
-  let external: Diagnosis | null = null;
-  const onFatal = (dx: Diagnosis) => {
-    external ??= dx;
-    wake();
-  };
-  const w = (name: string, args: string[], on: (ev: any) => void, optional = false): Watch =>
-    startWatch(exec, { name, args, optional, onFatal, respawnDelayMs: ctx.timing.respawnDelayMs, onSpawn: ctx.onWatchSpawn, onEvent: (ev) => { on(ev); wake(); } });
-  const watches: Watch[] = [
-    w('nodes', ['nodes'], (ev) => { nim.onNode(ev); job.onNode(ev); }, true),
-    w('nimcaches', [NIMCACHE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => op.onNimCache(ev)),
-    w('nimservices', [NIMSERVICE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${spec.release}`], (ev) => op.onNimService(ev)),
-    w('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => nim.onPod(ev)),
-    w('cache-pods', ['pods', '-n', ns, '-l', cachePodSelector(cache)], (ev) => job.onPod(ev)),
-    w('events', ['events', '-n', ns], (ev) => { nim.onEvent(ev); job.onEvent(ev); }),
-    w('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => nim.onService(ev)),
-    w('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => {
-      nim.onPvc(ev, pvcExisted);
-      // The operator creates the claim without our labels: add them, so `nimble status` prices a kept cache.
-      if (ev.type !== 'DELETED' && ev.object.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY && !labelled) {
-        labelled = true;
-        const l = { ...nimbleLabels(ctx.session, spec.release), [LABEL_CACHE_MODEL]: labelValue(spec.model) };
-        exec.kubectl(['label', 'pvc', cache, '-n', ns, '--overwrite', ...Object.entries(l).map(([k, v]) => `${k}=${v}`)], { allowFail: true, quiet: true }).catch(() => {});
-      }
-    }),
-  ];
+  const dw = createDeployWatch(exec, ctx);
+  dw.followLogs(nim);
+  dw.watch<Node>('nodes', ['nodes'], (ev) => { nim.onNode(ev); job.onNode(ev); }, true);
+  dw.watch<NIMCache>('nimcaches', [NIMCACHE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => op.onNimCache(ev));
+  dw.watch<NIMService>('nimservices', [NIMSERVICE_RESOURCE, '-n', ns, `--field-selector=metadata.name=${spec.release}`], (ev) => op.onNimService(ev));
+  dw.watch<Pod>('pods', ['pods', '-n', ns, '-l', podSelector(spec.release)], (ev) => nim.onPod(ev));
+  dw.watch<Pod>('cache-pods', ['pods', '-n', ns, '-l', cachePodSelector(cache)], (ev) => job.onPod(ev));
+  dw.watch<KubeEvent>('events', ['events', '-n', ns], (ev) => { nim.onEvent(ev); job.onEvent(ev); });
+  dw.watch<Service>('services', ['services', '-n', ns, `--field-selector=metadata.name=${svc}`], (ev) => nim.onService(ev));
+  dw.watch<PersistentVolumeClaim>('pvcs', ['pvc', '-n', ns, `--field-selector=metadata.name=${cache}`], (ev) => {
+    nim.onPvc(ev, pvcExisted);
+    // The operator creates the claim without our labels: add them, so `nimble status` prices a kept cache.
+    if (ev.type !== 'DELETED' && ev.object.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY && !labelled) {
+      labelled = true;
+      const l = { ...nimbleLabels(ctx.session, spec.release), [LABEL_CACHE_MODEL]: labelValue(spec.model) };
+      exec.kubectl(['label', 'pvc', cache, '-n', ns, '--overwrite', ...Object.entries(l).map(([k, v]) => `${k}=${v}`)], { allowFail: true, quiet: true }).catch(() => {});
+    }
+  });
 
   try {
     emit(leversSignal(spec.release, { ...spec.levers }, 'requested', 'via the NIM Operator'));
@@ -133,37 +92,23 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
     }
     emit({ kind: 'release.deployed', release: spec.release });
 
-    const deadline = Date.now() + (ctx.timing.deployTimeoutMs ?? 60 * 60_000);
-    await new Promise<void>((resolve, reject) => {
-      const tick = setInterval(check, ctx.timing.tickMs ?? 1_000);
-      const onAbort = () => finish(abortError(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-      wake = check;
-      function finish(err?: Error) {
-        clearInterval(tick);
-        signal.removeEventListener('abort', onAbort);
-        wake = () => {};
-        if (err) reject(err);
-        else resolve();
-      }
-      function check() {
-        if (signal.aborted) return finish(abortError(signal));
-        nim.tick();
-        job.tick();
-        op.tick();
-        const own = nim.failure ?? job.failure ?? op.failure;
-        if (external && !own) emit({ kind: 'failure', diagnosis: external });
-        const dx = own ?? external;
-        if (dx) return finish(new DeployFailed(dx));
-        if (nim.done && op.done) return finish();
-        if (Date.now() > deadline) {
-          const t = { id: 'deploy-timeout', title: 'Deploy timed out', evidence: `NIMCache ${op.cacheState ?? 'no status'}, NIMService ${op.serviceState ?? 'no status'} after ${durationText(ctx.timing.deployTimeoutMs ?? 3_600_000)}`, fix: 'Check the timeline for the phase that stalled: kubectl describe nimcache,nimservice -n <ns>.', fatal: true };
-          emit({ kind: 'failure', diagnosis: t });
-          return finish(new DeployFailed(t));
-        }
-      }
-      check();
-    });
+    await dw.untilReady(
+      {
+        tick: () => {
+          nim.tick();
+          job.tick();
+          op.tick();
+        },
+        failure: () => nim.failure ?? job.failure ?? op.failure,
+        done: () => nim.done && op.done,
+        timedOut: (after) => ({
+          evidence: `NIMCache ${op.cacheState ?? 'no status'}, NIMService ${op.serviceState ?? 'no status'} after ${after}`,
+          fix: 'Check the timeline for the phase that stalled: kubectl describe nimcache,nimservice -n <ns>.',
+        }),
+      },
+      signal,
+      emit,
+    );
 
     emit(leversSignal(spec.release, { ...nim.levers, cachedModel: nim.levers.cachedModel || cacheExisted, sizedProbes: true }, 'observed', `NIMCache ${cache}${cacheExisted ? ' kept from an earlier cycle' : ' filled by this deploy'}`));
     const port = servicePortOf(spec);
@@ -173,8 +118,7 @@ export async function deployViaOperator(ctx: DeployContext & { operatorTiming?: 
     return { endpoint: { baseUrl: `http://127.0.0.1:${pf.port}`, via: 'port-forward' }, portForward: pf.child };
   } finally {
     state.resources = nim.startedResources();
-    open = false;
-    logsAbort.abort();
-    await Promise.all(watches.map((x) => x.stop()));
+    close();
+    await dw.stop();
   }
 }

@@ -1,3 +1,4 @@
+// nimble-test: io — starts a local server or process: not a unit test (npm run test:unit leaves it out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -79,17 +80,19 @@ test('a dripping body stops at the deadline, which counts the whole read', async
 });
 
 test('an abort is obeyed mid-body at once', async () => {
+  let dots = 0;
   const s = await serve((_q, res) => {
     res.on('error', () => {});
     res.writeHead(200);
     res.write('start');
-    const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write('.')), 50);
+    const t = setInterval(() => (res.destroyed ? clearInterval(t) : (dots++, res.write('.'))), 50);
     res.on('close', () => clearInterval(t));
   });
   try {
     const ac = new AbortController();
     const p = boundedGet(`${s.url}/v1/models`, { maxBytes: 1 << 20, timeoutMs: 30_000, signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 200));
+    // Mid-body: the abort cuts a read in progress.
+    for (const end = Date.now() + 5000; dots < 2 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     ac.abort();
     await assert.rejects(p, (e: Error) => e.name === 'AbortError');

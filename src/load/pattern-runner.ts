@@ -146,7 +146,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
     stallTimeoutMs: opts.stallTimeoutMs ?? 30_000,
     seed: 1,
   };
-  let endT = 0;
+  let endT: number;
   try {
     if (signal.aborted) onAbort();
     else send({ type: 'start', cfg });

@@ -3,7 +3,7 @@
 // written atomically (temp file + rename) when the session ends. A directory with events but no
 // summary (the process was killed) is reconstructed by reducing its events, and marked partial.
 
-import { accessSync, closeSync, lstatSync, constants as fsConstants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, lstatSync, constants as fsConstants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';

@@ -1,3 +1,4 @@
+// nimble-test: io — starts a local server or process: not a unit test (npm run test:unit leaves it out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSessionClock, createVirtualClock } from '../core/clock.ts';
@@ -67,8 +68,9 @@ test('the simulated NIM answers 503 until the simulated pod is Ready', async () 
     if (sig.kind === 'container.started' && url) statuses.push((await fetch(`${url}/v1/health/ready`)).status);
   };
   const s = spec('ultra');
-  const endpoint = await cluster.deploy(s, (sig) => void emit(sig), new AbortController().signal);
-  await new Promise((r) => setTimeout(r, 50));
+  const probes: Promise<void>[] = [];
+  const endpoint = await cluster.deploy(s, (sig) => void probes.push(emit(sig)), new AbortController().signal);
+  await Promise.all(probes); // the readiness probe sent at container start has its answer
   assert.deepEqual(statuses, [503]);
   assert.equal((await fetch(`${endpoint.baseUrl}/v1/health/ready`)).status, 200);
   await cluster.cleanup(s, { keepCache: false, removeSecrets: false, removeNamespace: false }, () => {});

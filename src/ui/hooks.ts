@@ -1,7 +1,7 @@
 // Hooks that bridge the outside (session clock, terminal size, session file path, price table)
 // to views, so the views themselves stay pure renderers of SessionState.
 
-import { createContext, createElement, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { createContext, createElement, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useStdout } from 'ink';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '../core/cost.ts';
 import { useSession } from './store.ts';
@@ -47,10 +47,10 @@ export function useNowMs(): number {
 export function useTerminalSize(): TerminalSize {
   const { size } = useUiEnv();
   const { stdout } = useStdout();
-  const read = (): TerminalSize => ({
+  const read = useCallback((): TerminalSize => ({
     columns: stdout?.columns || DEFAULT_SIZE.columns,
     rows: stdout?.rows || DEFAULT_SIZE.rows,
-  });
+  }), [stdout]);
   const [live, setLive] = useState(read);
   useEffect(() => {
     if (size || !stdout || typeof stdout.on !== 'function') return;
@@ -59,7 +59,7 @@ export function useTerminalSize(): TerminalSize {
     return () => {
       stdout.off('resize', onResize);
     };
-  }, [size, stdout]);
+  }, [size, stdout, read]);
   return size ?? live;
 }
 

@@ -4,30 +4,12 @@
 // health endpoint and no metrics at all (issue 9: any OpenAI-compatible server works).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimNim } from '../../src/sim/nim/server.ts';
 import type { Dialect } from '../../src/sim/nim/dialects.ts';
-
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
-
-/** The real binary, asynchronously: the simulator serves from this process meanwhile. */
-export function runNimble(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runNimble } from './helpers.ts';
 
 function events(savedTo: string): Array<Record<string, any>> {
   return readFileSync(join(savedTo, 'events.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -61,6 +43,7 @@ for (const [dialect, want] of CASES) {
       const r = await runNimble(
         // The server without metrics is run with --plain: every line a user reads must say so.
         ['sweep', '--target', sim.url, dialect === 'none' ? '--plain' : '--json', '--max-concurrency', '3', '--output-tokens', '12', '--sweep-timing', 'quick', '--sessions-dir', dir],
+        process.env,
         120_000,
       );
       assert.equal(r.code, 0, r.stderr);

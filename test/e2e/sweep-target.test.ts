@@ -2,29 +2,17 @@
 // `nimble sweep --target` against `nimble sim` started as its own process, as a user would in two shells.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+import { BIN, startSimProcess } from './helpers.ts';
 
 test('nimble sweep --target works against nimble sim in another process and saves a session', async () => {
-  const sim = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--max-num-seqs', '3', '--kv-tokens', '100000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sim = await startSimProcess(['--max-num-seqs', '3', '--kv-tokens', '100000']);
   const dir = mkdtempSync(join(tmpdir(), 'nimble-sweep-'));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`sim did not start: ${out}`)), 30_000);
-      sim.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
+    const url = sim.url;
     const r = spawnSync(
       process.execPath,
       [BIN, 'sweep', '--target', `${url}/v1`, '--json', '--max-concurrency', '8', '--output-tokens', '12', '--sweep-timing', 'quick', '--sessions-dir', dir],
@@ -45,8 +33,7 @@ test('nimble sweep --target works against nimble sim in another process and save
     const gpu = s.cost.lines.find((l: { id: string }) => l.id === 'gpu-node');
     assert.ok(gpu.usd > 0 && !gpu.running);
   } finally {
-    sim.kill('SIGTERM');
-    await new Promise((r) => sim.once('exit', r));
+    await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

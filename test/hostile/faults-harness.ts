@@ -4,8 +4,7 @@
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { readdirSync, readFileSync } from 'node:fs';
-
-export const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+import { alive, BIN } from '../e2e/helpers.ts';
 
 export interface FaultRun {
   code: number | null;
@@ -76,15 +75,6 @@ export function nimblePid(root: number): number {
     }
   }
   return root;
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function runFault(args: string[], o: FaultOptions): Promise<FaultRun> {

@@ -6,11 +6,11 @@
 // About 25–40 s in all on a 2-core machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BIN, runFault, tmpfsWrap, type FaultRun } from './faults-harness.ts';
+import { runFault, tmpfsWrap, type FaultRun } from './faults-harness.ts';
+import { startSimProcess } from '../e2e/helpers.ts';
 
 const TIME_BOUND_MS = 60_000;
 const RSS_BOUND_MB = 300;
@@ -58,21 +58,10 @@ test('stdout closed mid-deploy (nimble run --sim --plain | head -2): stops, clea
 });
 
 test('stdout closed during `nimble sweep --target`: the sweep stops and the session is saved, exit 141', async () => {
-  const sim = spawn(process.execPath, [BIN, 'sim', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sim = await startSimProcess();
   const dir = mkdtempSync(join(tmpdir(), 'nimble-epipe-sweep-'));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`sim did not start: ${out}`)), 30_000);
-      sim.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
+    const url = sim.url;
     const r = await runFault(['sweep', '--target', `${url}/v1`, '--plain', '--max-concurrency', '4', '--output-tokens', '8', '--sweep-timing', 'quick', '--sessions-dir', dir], {
       closeStdoutAfterLines: 3,
       timeoutMs: TIME_BOUND_MS,
@@ -84,7 +73,7 @@ test('stdout closed during `nimble sweep --target`: the sweep stops and the sess
     assert.equal(s.summary.status, 'aborted');
     assert.match(s.summary.endReason, /standard output closed/);
   } finally {
-    sim.kill();
+    await sim.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+import { BIN } from '../e2e/helpers.ts';
 /** Peak resident memory allowed to one nimble process (its idle baseline is ~150 MB). */
 export const RSS_LIMIT_MB = 300;
 

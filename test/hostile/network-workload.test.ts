@@ -3,7 +3,7 @@
 // a stated prefix share only when asked, and the prompt length by the server's own count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOSTILE_MODEL, startHostileServer } from './server.ts';

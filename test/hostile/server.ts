@@ -214,7 +214,7 @@ export async function startHostileServer(mode: HostileMode, port = 0): Promise<H
 
   function chat(_req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const n = ++chats;
-    let body: { max_tokens?: number; messages?: Array<{ content?: string }>; stream_options?: unknown } = {};
+    let body: { max_tokens?: number; messages?: Array<{ content?: string }>; stream_options?: unknown };
     try {
       body = JSON.parse(raw);
     } catch {

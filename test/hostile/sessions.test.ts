@@ -152,17 +152,17 @@ test('a session folder copied to backup-copy is its own row; d in the browser de
   assert.match(rows[1].warnings.join(' '), /folder backup-copy holds session 2026-11-23T11-00-00Z-sim-orig/);
 
   const r = render(React.createElement(SessionsBrowser, { sessions: sessionsAdapter(dir, DEFAULT_PRICE_TABLE), onAction: () => {}, width: 100 }));
-  const tick = () => new Promise((res) => setTimeout(res, 30));
   const until = async (ok: (f: string) => boolean) => {
     const end = Date.now() + 3000;
-    while (!ok(r.lastFrame() ?? '') && Date.now() < end) await tick();
+    while (!ok(r.lastFrame() ?? '') && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
     return r.lastFrame() ?? '';
   };
   await until((f) => /backup-copy/.test(f));
-  for (const k of ['/', ...'backup', '\r']) {
-    r.stdin.write(k);
-    await tick();
-  }
+  // Each key once its frame is on screen: the filter prompt, then the filter applied to the list.
+  r.stdin.write('/');
+  await until((f) => f.includes('▏'));
+  for (const k of [...'backup', '\r']) r.stdin.write(k);
+  await until((f) => /filter: backup\b/.test(f) && !f.includes('▏'));
   r.stdin.write('d');
   await until((f) => /backup-copy\?|delete/i.test(f));
   r.stdin.write('y');

@@ -6,67 +6,29 @@
 // finds nothing left. Nothing here knows the driver's insides.
 // Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs --only-integration
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fastProfile } from '../../src/sim/nim/testing.ts';
-import { startCluster, type TestCluster } from '../cluster/cluster.ts';
-import { NIM_LINES, NIM_LLM_CHART } from './helpers.ts';
+import { runNimble } from '../e2e/helpers.ts';
+import { NIM_LINES, NIM_LLM_CHART, useBench, userEnv } from './helpers.ts';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
 const KEY = ['nvapi', 'CLILEAK-0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
 
-function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('nimble run against the test cluster', () => {
-  let tb: TestCluster;
-  let nim: SimNimHandle;
-  let dir: string;
-  before(async () => {
-    tb = await startCluster();
-    // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
-    nim = await startSimNim({ port: 0, profile: fastProfile() });
-    dir = mkdtempSync(join(tmpdir(), 'nimble-cli-run-'));
-  });
-  after(async () => {
-    await nim?.close();
-    await tb?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
+  const b = useBench({ nim: { profile: fastProfile() }, dirPrefix: 'nimble-cli-run' });
 
   test('preflight → deploy → smoke → sweep → cleanup through the real binary; status finds nothing left; the key is nowhere', async () => {
     const ns = 'cli';
     const release = 'nimble-nim';
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...tb.env,
-      // kubectl and helm as a user has them: on PATH, with KUBECONFIG naming the cluster.
-      PATH: `${dirname(tb.kubectl)}:${dirname(tb.helm)}:${process.env.PATH}`,
-      KUBECONFIG: tb.kubeconfig,
-      NGC_API_KEY: KEY,
-      CI: 'true',
-    };
-    await tb.nimLogs(ns, NIM_LINES);
-    const run = await nimble(
-      ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port), '--chart', NIM_LLM_CHART,
-        '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', dir],
+    // kubectl and helm as a user has them: on PATH, with KUBECONFIG naming the cluster.
+    const env = userEnv(b.tc, KEY);
+    await b.tc.nimLogs(ns, NIM_LINES);
+    const run = await runNimble(
+      ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(b.nim.port), '--chart', NIM_LLM_CHART,
+        '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', b.dir],
       env,
     );
     assert.equal(run.code, 0, `exit ${run.code}\nstderr:\n${run.stderr}`);
@@ -98,7 +60,7 @@ describe('nimble run against the test cluster', () => {
     assert.equal(file.stages.cleanup.ok, true);
     assert.deepEqual(file.cleanup?.leftovers ?? [], []);
     assert.ok(file.cost.lines.every((l: { running: boolean }) => !l.running));
-    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    const status = await runNimble(['status', '--namespace', ns, '--json'], env, 60_000);
     assert.equal(status.code, 0, status.stderr);
     const left = JSON.parse(status.stdout);
     for (const [what, items] of Object.entries(left)) if (Array.isArray(items)) assert.deepEqual(items, [], `${what} left behind`);
@@ -106,7 +68,7 @@ describe('nimble run against the test cluster', () => {
     // The key: not in anything nimble printed or saved.
     const saved = readdirSync(out.savedTo).map((f) => readFileSync(join(out.savedTo, f), 'utf8')).join('\n');
     // Nor in what the cluster logged (API server, controllers, scheduler, kwok), nor in helm's release history.
-    const clusterLogs = readdirSync(join(tb.runDir, 'logs')).map((f) => readFileSync(join(tb.runDir, 'logs', f), 'utf8')).join('\n');
+    const clusterLogs = readdirSync(join(b.tc.runDir, 'logs')).map((f) => readFileSync(join(b.tc.runDir, 'logs', f), 'utf8')).join('\n');
     assert.ok(clusterLogs.length > 1000);
     for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['session files', saved], ['status', status.stdout + status.stderr], ['cluster logs', clusterLogs]]) {
       assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);
@@ -132,26 +94,19 @@ describe('nimble run against the test cluster', () => {
   test('--service-type ClusterIP: a real kubectl port-forward; killed mid-sweep it is re-established on the same port and the timeline shows it', async () => {
     const ns = 'cli-pf';
     const release = 'nimble-nim';
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...tb.env,
-      PATH: `${dirname(tb.kubectl)}:${dirname(tb.helm)}:${process.env.PATH}`,
-      KUBECONFIG: tb.kubeconfig,
-      NGC_API_KEY: KEY,
-      CI: 'true',
-    };
-    await tb.nimLogs(ns, NIM_LINES);
-    await tb.forwardTo(ns, nim.port); // kwok connects the pod's port to the simulated NIM
-    const before = (await nim.stats()).requests;
-    const running = nimble(
+    const env = userEnv(b.tc, KEY);
+    await b.tc.nimLogs(ns, NIM_LINES);
+    await b.tc.forwardTo(ns, b.nim.port); // kwok connects the pod's port to the simulated NIM
+    const before = (await b.nim.stats()).requests;
+    const running = runNimble(
       ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-type', 'ClusterIP', '--chart', NIM_LLM_CHART,
-        '--sweep-timing', 'quick', '--max-concurrency', '3', '--output-tokens', '16', '--sessions-dir', dir],
+        '--sweep-timing', 'quick', '--max-concurrency', '3', '--output-tokens', '16', '--sessions-dir', b.dir],
       env,
     );
     // Mid-sweep (requests are flowing through the forward): kill kubectl port-forward.
-    const killed = await tb.waitFor('sweep requests through the port-forward', async () => {
+    const killed = await b.tc.waitFor('sweep requests through the port-forward', async () => {
       const pids = portForwardPids(ns);
-      return (await nim.stats()).requests - before >= 6 && pids.length === 1 ? pids : null;
+      return (await b.nim.stats()).requests - before >= 6 && pids.length === 1 ? pids : null;
     }, 120_000);
     process.kill(killed[0], 'SIGKILL');
     const run = await running;
@@ -171,7 +126,7 @@ describe('nimble run against the test cluster', () => {
     assert.ok(file.levels.length >= 2, 'the sweep went on after the forward came back');
     assert.equal(file.stages.cleanup.ok, true);
     assert.deepEqual(portForwardPids(ns), [], 'no port-forward left running');
-    const status = await nimble(['status', '--namespace', ns, '--json'], env, 60_000);
+    const status = await runNimble(['status', '--namespace', ns, '--json'], env, 60_000);
     assert.equal(status.code, 0, status.stderr);
     for (const [what, items] of Object.entries(JSON.parse(status.stdout))) if (Array.isArray(items)) assert.deepEqual(items, [], `${what} left behind`);
     for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['events', JSON.stringify(events)]]) assert.ok(!text.includes(KEY), `the NGC key leaked into ${where}`);

@@ -3,40 +3,29 @@
 // watch, Ctrl-C, cleanup with and without keep-cache. kwok's Stages play the kubelet.
 // Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs --only-integration
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { initialPhases, trackPhase } from '../../src/core/phase-tracker.ts';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
 import { cleanupCommand, statusCommand } from '../../src/kube/commands.ts';
 import { podSelector } from '../../src/kube/names.ts';
-import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { defaultsFor } from '../cluster/stages.ts';
-import { driverFor, kinds, makeSpec, NIM_LINES, waitForPod } from './helpers.ts';
+import { useBench, driverFor, kinds, makeSpec, NIM_LINES, waitForPod } from './helpers.ts';
 
 const KEY = ['nvapi', 'LEAKCHECK-7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e'].join('-'); // built at run time: no key-shaped literal in the repo for secret scanners
 
 describe('kube driver on the test cluster', () => {
-  let tb: TestCluster;
-  let nim: SimNimHandle;
-  before(async () => {
-    tb = await startCluster();
-    nim = await startSimNim({ port: 0 });
-  });
-  after(async () => {
-    await nim?.close();
-    await tb?.stop();
-  });
+  const b = useBench();
 
-  const kubectl = (args: string[]) => execa(tb.kubectl, [`--kubeconfig=${tb.kubeconfig}`, ...args], { env: tb.env, reject: false });
-  const helm = (args: string[]) => execa(tb.helm, [...args, `--kubeconfig=${tb.kubeconfig}`], { env: tb.env, reject: false });
+  const kubectl = (args: string[]) => execa(b.tc.kubectl, [`--kubeconfig=${b.tc.kubeconfig}`, ...args], { env: b.tc.env, reject: false });
+  const helm = (args: string[]) => execa(b.tc.helm, [...args, `--kubeconfig=${b.tc.kubeconfig}`], { env: b.tc.env, reject: false });
 
   test('cold deploy: phases from real streams, endpoint through the LB, no key anywhere, cleanup verified', async () => {
     const ns = 'cold';
-    const spec = makeSpec(ns, { servicePort: nim.port, levers: { cachedModel: false, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true } });
-    const { cluster, cap, emit } = driverFor(tb, ns, { ngcApiKey: KEY, env: { ...tb.env, NGC_API_KEY: KEY } });
-    await tb.nimLogs(ns, NIM_LINES);
+    const spec = makeSpec(ns, { servicePort: b.nim.port, levers: { cachedModel: false, prePulledImage: false, warmNode: true, parallelLoadBalancer: true, sizedProbes: true } });
+    const { cluster, cap, emit } = driverFor(b.tc, ns, { ngcApiKey: KEY, env: { ...b.tc.env, NGC_API_KEY: KEY } });
+    await b.tc.nimLogs(ns, NIM_LINES);
     const childEnvs: string[] = [];
     const errors: string[] = [];
     {
@@ -49,7 +38,7 @@ describe('kube driver on the test cluster', () => {
       const ac = new AbortController();
       const deploying = cluster.deploy(spec, emit, ac.signal);
       deploying.catch((e) => errors.push(String(e?.stack ?? e)));
-      await waitForPod(tb, ns, podSelector(spec.release));
+      await waitForPod(b.tc, ns, podSelector(spec.release));
       // The environment of the running kubectl watches must not carry the key either.
       for (const w of cap.watchPids) {
         try {
@@ -59,7 +48,7 @@ describe('kube driver on the test cluster', () => {
         }
       }
       const ep = await deploying;
-      assert.deepEqual(ep, { baseUrl: `http://127.0.0.1:${nim.port}`, via: 'load-balancer' });
+      assert.deepEqual(ep, { baseUrl: `http://127.0.0.1:${b.nim.port}`, via: 'load-balancer' });
       assert.equal((await fetch(`${ep.baseUrl}/v1/health/ready`)).status, 200);
       assert.ok(Date.now() - t0 < 30_000);
 
@@ -110,10 +99,10 @@ describe('kube driver on the test cluster', () => {
     // A scripted namespace: the same default Stages, scoped to it, so the second pod's Pulled event
     // can say what a kubelet says once the pre-pull DaemonSet put the image on the node.
     const ns = 'scripted-warm';
-    const spec = makeSpec(ns, { servicePort: nim.port });
-    await tb.nimLogs(ns, NIM_LINES);
-    await tb.apply(await defaultsFor(tb, ns));
-    const first = driverFor(tb, ns);
+    const spec = makeSpec(ns, { servicePort: b.nim.port });
+    await b.tc.nimLogs(ns, NIM_LINES);
+    await b.tc.apply(await defaultsFor(b.tc, ns));
+    const first = driverFor(b.tc, ns);
     await first.cluster.deploy(spec, first.emit, new AbortController().signal);
     const r1 = await first.cluster.cleanup(spec, { keepCache: true, removeSecrets: false, removeNamespace: false }, first.emit);
     assert.equal(r1.ok, true, JSON.stringify(r1));
@@ -122,7 +111,7 @@ describe('kube driver on the test cluster', () => {
     const pulledFirst = first.cap.signals.find((s) => s.kind === 'image.pulled');
     assert.equal((pulledFirst as any).cached, false);
 
-    await tb.apply(await defaultsFor(tb, ns, {
+    await b.tc.apply(await defaultsFor(b.tc, ns, {
       tweak: (st) => {
         for (const step of st.spec.steps ?? []) {
           if (step.apply?.template?.includes('reason: Pulled')) {
@@ -132,7 +121,7 @@ describe('kube driver on the test cluster', () => {
       },
     }));
     const warmSpec = { ...spec, levers: { ...spec.levers, prePulledImage: true } };
-    const second = driverFor(tb, ns);
+    const second = driverFor(b.tc, ns);
     await second.cluster.deploy(warmSpec, second.emit, new AbortController().signal);
     assert.equal((await kubectl(['get', 'daemonset', 'llama-prepull', '-n', ns, '-o', 'name'])).exitCode, 0);
     const observed = second.cap.signals.find((s) => s.kind === 'k8s.event' && s.reason === 'NimbleLevers' && s.message.startsWith('observed'));
@@ -148,25 +137,25 @@ describe('kube driver on the test cluster', () => {
 
     // nimble status / nimble cleanup on their own
     const out: string[] = [];
-    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: tb.env };
-    const flags = ['--kubeconfig', tb.kubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: b.tc.env };
+    const flags = ['--kubeconfig', b.tc.kubeconfig, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm];
     assert.equal(await statusCommand(flags, io), 0);
     assert.match(out.join('\n'), /pvc\s+scripted-warm\/nimble-cache-meta-llama-3-1-8b-instruct/);
     assert.equal(await cleanupCommand([...flags, '--namespace', ns], { ...io, confirm: async () => false }), 1, 'not confirmed: nothing removed');
     assert.equal(await cleanupCommand([...flags, '--namespace', ns, '--yes'], io), 0, out.join('\n'));
-    await tb.waitFor('pvc gone', async () => (await kubectl(['get', 'pvc', '-n', ns, '-o', 'name'])).stdout.trim() === '');
-    await tb.waitFor('its PV deleted by the "CSI driver"', async () => !(await kubectl(['get', 'pv', '-o', 'name'])).stdout.includes('pvc-'));
-    await tb.k(['delete', 'daemonset', 'llama-prepull', '-n', ns, '--ignore-not-found']);
+    await b.tc.waitFor('pvc gone', async () => (await kubectl(['get', 'pvc', '-n', ns, '-o', 'name'])).stdout.trim() === '');
+    await b.tc.waitFor('its PV deleted by the "CSI driver"', async () => !(await kubectl(['get', 'pv', '-o', 'name'])).stdout.includes('pvc-'));
+    await b.tc.k(['delete', 'daemonset', 'llama-prepull', '-n', ns, '--ignore-not-found']);
   });
 
   test('a kubectl watch that drops mid-deploy is respawned and the deploy completes', async () => {
     const ns = 'drop';
-    const spec = makeSpec(ns, { servicePort: nim.port });
-    await tb.nimLogs(ns, NIM_LINES);
-    const { cluster, cap, emit } = driverFor(tb, ns);
+    const spec = makeSpec(ns, { servicePort: b.nim.port });
+    await b.tc.nimLogs(ns, NIM_LINES);
+    const { cluster, cap, emit } = driverFor(b.tc, ns);
     const d = cluster.deploy(spec, emit, new AbortController().signal);
     d.catch(() => {});
-    await waitForPod(tb, ns, podSelector(spec.release));
+    await waitForPod(b.tc, ns, podSelector(spec.release));
     const podsWatch = cap.watchPids.find((w) => w.name === 'pods')!;
     process.kill(podsWatch.pid!, 'SIGKILL');
     await d;
@@ -178,12 +167,12 @@ describe('kube driver on the test cluster', () => {
 
   test('Ctrl-C (AbortSignal) mid-deploy stops at once, leaves no kubectl running, cleanup still works', async () => {
     const ns = 'abort';
-    const spec = makeSpec(ns, { servicePort: nim.port });
-    const { cluster, cap, emit } = driverFor(tb, ns);
+    const spec = makeSpec(ns, { servicePort: b.nim.port });
+    const { cluster, cap, emit } = driverFor(b.tc, ns);
     const ac = new AbortController();
     const d = cluster.deploy(spec, emit, ac.signal);
     d.catch(() => {});
-    await waitForPod(tb, ns, podSelector(spec.release));
+    await waitForPod(b.tc, ns, podSelector(spec.release));
     const t = Date.now();
     ac.abort();
     await assert.rejects(d, (e: Error) => e.name === 'AbortError');

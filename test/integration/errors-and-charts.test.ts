@@ -3,10 +3,9 @@
 // checked against nim-llm's values.schema.json and validated by the API server, credentials expiring
 // mid-deploy, and finally "unreachable" (the server stopped).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { DeployFailed } from '../../src/core/cluster.ts';
@@ -14,27 +13,17 @@ import { BUILTIN_CHART } from '../../src/kube/chart.ts';
 import { statusCommand } from '../../src/kube/commands.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { PROBE_PROFILES, buildValues, OCI_LB_ANNOTATIONS } from '../../src/kube/values.ts';
-import { startCluster, type TestCluster } from '../cluster/cluster.ts';
-import { driverFor, makeSpec, NIM_LLM_CHART, waitForPod } from './helpers.ts';
+import { useBench, driverFor, makeSpec, NIM_LLM_CHART, waitForPod } from './helpers.ts';
 
 describe('cluster errors and charts (CPU-only test cluster)', () => {
-  let tb: TestCluster;
-  let dir: string;
-  before(async () => {
-    tb = await startCluster({ noGpuNode: true });
-    dir = await mkdtemp(join(tmpdir(), 'nimble-it-'));
-  });
-  after(async () => {
-    await tb?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-  const helm = (args: string[], input?: string) => execa(tb.helm, args, { env: tb.env, reject: false, input: input ?? '' });
-  const kubectl = (args: string[], input?: string) => execa(tb.kubectl, [`--kubeconfig=${tb.kubeconfig}`, ...args], { env: tb.env, reject: false, input: input ?? '' });
+  const b = useBench({ cluster: { noGpuNode: true }, nim: false });
+  const helm = (args: string[], input?: string) => execa(b.tc.helm, args, { env: b.tc.env, reject: false, input: input ?? '' });
+  const kubectl = (args: string[], input?: string) => execa(b.tc.kubectl, [`--kubeconfig=${b.tc.kubeconfig}`, ...args], { env: b.tc.env, reject: false, input: input ?? '' });
 
   test('insufficient GPU: preflight fails the GPU check and deploy stops on the scheduler\'s verdict', async () => {
     const ns = 'nogpu';
     const spec = makeSpec(ns);
-    const { cluster, cap, emit } = driverFor(tb, ns);
+    const { cluster, cap, emit } = driverFor(b.tc, ns);
     const checks = await cluster.preflight(spec);
     const gpu = checks.find((c) => c.id === 'gpu-nodes')!;
     assert.equal(gpu.status, 'fail');
@@ -53,9 +42,9 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
   });
 
   test('Unauthorized (a wrong token) is explained as expired credentials, in preflight and deploy', async () => {
-    const bad = join(dir, 'kubeconfig-bad');
-    await writeFile(bad, (await readFile(tb.kubeconfig, 'utf8')).replace(/token: .*/, 'token: not-the-right-token'), { mode: 0o600 });
-    const { cluster } = driverFor(tb, 'x', { kubeconfig: bad });
+    const bad = join(b.dir, 'kubeconfig-bad');
+    await writeFile(bad, (await readFile(b.tc.kubeconfig, 'utf8')).replace(/token: .*/, 'token: not-the-right-token'), { mode: 0o600 });
+    const { cluster } = driverFor(b.tc, 'x', { kubeconfig: bad });
     const checks = await cluster.preflight(makeSpec('x'));
     const c = checks.find((x) => x.id === 'cluster')!;
     assert.equal(c.status, 'fail');
@@ -65,7 +54,7 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
   });
 
   test('Forbidden (RBAC) is explained as such', async () => {
-    const { cluster } = driverFor(tb, 'x', { kubeconfig: tb.userKubeconfig });
+    const { cluster } = driverFor(b.tc, 'x', { kubeconfig: b.tc.userKubeconfig });
     const checks = await cluster.preflight(makeSpec('x'));
     const c = checks.find((x) => x.id === 'cluster')!;
     assert.equal(c.status, 'fail');
@@ -73,13 +62,13 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
     assert.match(c.fix!, /Role/);
     await assert.rejects(cluster.deploy(makeSpec('x'), () => {}, new AbortController().signal), (e: any) => e instanceof DeployFailed && e.diagnosis.id === 'forbidden');
     const err: string[] = [];
-    assert.equal(await statusCommand(['--kubeconfig', tb.userKubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm, '-n', 'default'], { out: () => {}, err: (s) => err.push(s), env: tb.env }), 1);
+    assert.equal(await statusCommand(['--kubeconfig', b.tc.userKubeconfig, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm, '-n', 'default'], { out: () => {}, err: (s) => err.push(s), env: b.tc.env }), 1);
     assert.match(err.join('\n'), /Forbidden/);
   });
 
   /** Lint + render a chart for this cluster's version, then let the API server validate every object. */
   async function render(chart: string, values: object) {
-    const f = join(dir, `values-${Math.random().toString(36).slice(2)}.json`);
+    const f = join(b.dir, `values-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(f, JSON.stringify(values));
     const server = JSON.parse((await kubectl(['version', '-o', 'json'])).stdout).serverVersion.gitVersion;
     assert.match(server, /^v1\.36\./);
@@ -139,15 +128,15 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
 
   test('credentials expiring mid-deploy: the respawned watch gets Unauthorized and the deploy stops with that diagnosis', async () => {
     const ns = 'scripted-expire'; // no Stages there: the pod stays pending
-    const kcfg = join(dir, 'kubeconfig-expiring');
-    const good = await readFile(tb.kubeconfig, 'utf8');
+    const kcfg = join(b.dir, 'kubeconfig-expiring');
+    const good = await readFile(b.tc.kubeconfig, 'utf8');
     await writeFile(kcfg, good, { mode: 0o600 });
     // No GPU asked for: on this CPU-only cluster the pod must stay pending, not fail for want of a GPU.
     const spec = makeSpec(ns, { gpuCount: 0 });
-    const { cluster, cap, emit } = driverFor(tb, ns, { kubeconfig: kcfg });
+    const { cluster, cap, emit } = driverFor(b.tc, ns, { kubeconfig: kcfg });
     const d = cluster.deploy(spec, emit, new AbortController().signal);
     d.catch(() => {});
-    await waitForPod(tb, ns, podSelector(spec.release));
+    await waitForPod(b.tc, ns, podSelector(spec.release));
     // The token "expires": kubectl re-reads the kubeconfig when the dropped watch is restarted.
     await writeFile(kcfg, good.replace(/token: .*/, 'token: expired-session-token'), { mode: 0o600 });
     const t = Date.now();
@@ -164,10 +153,10 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
   });
 
   test('unreachable: with the API server stopped, preflight and status explain it', async () => {
-    const kcfg = join(dir, 'kubeconfig-copy');
-    await writeFile(kcfg, await readFile(tb.kubeconfig, 'utf8'), { mode: 0o600 }); // stop.sh removes the run dir
-    await tb.stop();
-    const { cluster } = driverFor(tb, 'x', { kubeconfig: kcfg });
+    const kcfg = join(b.dir, 'kubeconfig-copy');
+    await writeFile(kcfg, await readFile(b.tc.kubeconfig, 'utf8'), { mode: 0o600 }); // stop.sh removes the run dir
+    await b.tc.stop();
+    const { cluster } = driverFor(b.tc, 'x', { kubeconfig: kcfg });
     const checks = await cluster.preflight(makeSpec('x'));
     const c = checks.find((x) => x.id === 'cluster')!;
     assert.equal(c.status, 'fail');
@@ -180,7 +169,7 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
     assert.match(report.leftovers[0]?.detail ?? '', /not verified/);
     assert.ok(Date.now() - t < 20_000, `cleanup took ${Date.now() - t} ms`);
     const err: string[] = [];
-    assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', tb.kubectl, '--helm', tb.helm], { out: () => {}, err: (s) => err.push(s), env: tb.env }), 1);
+    assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm], { out: () => {}, err: (s) => err.push(s), env: b.tc.env }), 1);
     assert.match(err.join('\n'), /unreachable|refused/i);
   });
 });

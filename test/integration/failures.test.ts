@@ -3,30 +3,19 @@
 // controller reports in that failure (container states, restart counts, Events). Each deploy must
 // stop promptly with the right diagnosis, and cleanup must still remove everything.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeployFailed, type DeploySpec } from '../../src/core/cluster.ts';
 import { podSelector } from '../../src/kube/names.ts';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
-import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { containerStatusStep, creating, defaultsFor, eventStep, removeStages, runningFirstTime, stage } from '../cluster/stages.ts';
-import { driverFor, makeSpec, NIM_LINES, waitForPod, type Capture } from './helpers.ts';
+import { useBench, driverFor, makeSpec, NIM_LINES, waitForPod, type Capture } from './helpers.ts';
 
 type Obj = Record<string, any>;
 const IMAGE = '(index .spec.containers 0).image';
 const tpl = (fmt: string) => `{{ printf ${JSON.stringify(fmt)} ${IMAGE} | Quote }}`;
 
 describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
-  let tc: TestCluster;
-  let nim: SimNimHandle;
-  before(async () => {
-    tc = await startCluster();
-    nim = await startSimNim({ port: 0 });
-  });
-  after(async () => {
-    await nim?.close();
-    await tc?.stop();
-  });
+  const b = useBench();
 
   /**
    * Deploy in `scripted-<name>` with `stages(ns)` applied first; `during` may act while the deploy
@@ -34,14 +23,14 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
    */
   async function expectFailure(name: string, id: string, stages: (ns: string) => Promise<Obj[]>, o: { spec?: Partial<DeploySpec>; timing?: Record<string, number>; logs?: string[]; withinMs?: number; during?: (ns: string, spec: DeploySpec, cap: Capture) => Promise<void> } = {}) {
     const ns = `scripted-${name}`;
-    const spec = makeSpec(ns, { servicePort: nim.port, ...o.spec });
-    const { cluster, cap, emit } = driverFor(tc, ns, {
+    const spec = makeSpec(ns, { servicePort: b.nim.port, ...o.spec });
+    const { cluster, cap, emit } = driverFor(b.tc, ns, {
       // deployTimeoutMs: a scenario whose Stages never fire ends as deploy-timeout, never hangs.
       timing: { tickMs: 100, respawnDelayMs: 100, cleanupPollMs: 200, cleanupStepTimeoutMs: 30_000, lbStuckMs: 60_000, pvcStuckMs: 60_000, deployTimeoutMs: 60_000, ...o.timing },
     });
-    await tc.nimLogs(ns, o.logs ?? NIM_LINES);
+    await b.tc.nimLogs(ns, o.logs ?? NIM_LINES);
     const s = await stages(ns);
-    if (s.length) await tc.apply(s);
+    if (s.length) await b.tc.apply(s);
     let cleaned = false;
     try {
       let settled = false;
@@ -65,12 +54,12 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
     } finally {
       // Even when an assertion failed: free the one GPU for the next scenario.
       if (!cleaned) await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, () => {}).catch(() => {});
-      await removeStages(tc, ns).catch(() => {});
+      await removeStages(b.tc, ns).catch(() => {});
     }
   }
 
-  const pullingOnly = (ns: string) => defaultsFor(tc, ns, { pod: ['nimble-pod-pulling'] });
-  const upToRunning = (ns: string) => defaultsFor(tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started'] });
+  const pullingOnly = (ns: string) => defaultsFor(b.tc, ns, { pod: ['nimble-pod-pulling'] });
+  const upToRunning = (ns: string) => defaultsFor(b.tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started'] });
 
   test('image pull 401 from nvcr.io', async () => {
     const msg = 'Failed to pull image "%s": rpc error: code = Unknown desc = failed to authorize: failed to fetch oauth token: unexpected status: 401 Unauthorized';
@@ -96,8 +85,8 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
       ], 300),
     ], {
       during: async (ns, spec) => {
-        await waitForPod(tc, ns, podSelector(spec.release));
-        await tc.k(['delete', 'secret', 'ngc-api', '-n', ns]);
+        await waitForPod(b.tc, ns, podSelector(spec.release));
+        await b.tc.k(['delete', 'secret', 'ngc-api', '-n', ns]);
       },
     });
   });
@@ -128,13 +117,13 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
       during: async (ns, spec, cap) => {
         // The container crashes only after it has logged the OOM (as a real one does): the crash
         // Stage is applied once `kubectl logs -f` delivered that line.
-        await tc.waitFor('the CUDA OOM line through kubectl logs -f', async () => cap.signals.some((s) => s.kind === 'nim.log' && /CUDA out of memory/.test(s.line)), 20_000);
-        await tc.apply(stage(ns, 'crash', 'Pod', runningFirstTime, [
+        await b.tc.waitFor('the CUDA OOM line through kubectl logs -f', async () => cap.signals.some((s) => s.kind === 'nim.log' && /CUDA out of memory/.test(s.line)), 20_000);
+        await b.tc.apply(stage(ns, 'crash', 'Pod', runningFirstTime, [
           eventStep({ reason: 'BackOff', message: '{{ printf "Back-off restarting failed container nim in pod %s" .metadata.name | Quote }}', type: 'Warning' }),
           containerStatusStep({ phase: 'Running', state: 'waiting: {reason: CrashLoopBackOff, message: "back-off 10s restarting failed container=nim"}', restartCount: 1, lastState: 'terminated: {reason: Error, exitCode: 1}' }),
         ], 100));
         // kwok matches Stages when a pod changes, not when a Stage appears: touch the pod once.
-        await tc.k(['annotate', 'pods', '-n', ns, '-l', podSelector(spec.release), '--overwrite', `nimble.test/crash-stage=${Date.now()}`]);
+        await b.tc.k(['annotate', 'pods', '-n', ns, '-l', podSelector(spec.release), '--overwrite', `nimble.test/crash-stage=${Date.now()}`]);
       },
     });
     assert.match(dx.evidence, /CUDA out of memory/);
@@ -146,12 +135,12 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
   });
 
   test('storage class that does not exist', async () => {
-    await expectFailure('nosc', 'storage-class-missing', (ns) => defaultsFor(tc, ns), { spec: { cache: { keep: false, sizeGi: 50, storageClass: 'oci-bv-typo' } }, timing: { pvcStuckMs: 20_000 }, withinMs: 15_000 });
+    await expectFailure('nosc', 'storage-class-missing', (ns) => defaultsFor(b.tc, ns), { spec: { cache: { keep: false, sizeGi: 50, storageClass: 'oci-bv-typo' } }, timing: { pvcStuckMs: 20_000 }, withinMs: 15_000 });
   });
 
   test('LB stuck: SyncLoadBalancerFailed repeating', async () => {
     await expectFailure('lbfail', 'lb-stuck', async (ns) => [
-      ...(await defaultsFor(tc, ns, { lb: false })),
+      ...(await defaultsFor(b.tc, ns, { lb: false })),
       stage(ns, 'lb-quota', 'Service', [{ key: '.spec.type', operator: 'In', values: ['LoadBalancer'] }], [
         eventStep({ kind: 'Service', component: 'service-controller', reason: 'SyncLoadBalancerFailed', message: 'Error syncing load balancer: failed to ensure load balancer: Service error:LimitExceeded. The following service limits were exceeded: lb-flexible-count', type: 'Warning', count: 3 }),
       ], 2_500),
@@ -159,7 +148,7 @@ describe('deploy failures are diagnosed promptly (kwok Stages)', () => {
   });
 
   test('LB stuck: no address for too long', async () => {
-    await expectFailure('lbslow', 'lb-stuck', (ns) => defaultsFor(tc, ns, { lb: false }), { timing: { lbStuckMs: 4_000 }, withinMs: 8_000 });
+    await expectFailure('lbslow', 'lb-stuck', (ns) => defaultsFor(b.tc, ns, { lb: false }), { timing: { lbStuckMs: 4_000 }, withinMs: 8_000 });
   });
 
   test('node out of disk while pulling', async () => {

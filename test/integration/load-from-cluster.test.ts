@@ -6,53 +6,28 @@
 // that pod at it; the cluster DNS name of the NIM's Service resolves to the simulated NIM. nimble
 // itself only sees kubectl: apply, get pods, port-forward, delete.
 // Run: NIMBLE_K8S_TESTS=1 node scripts/run-tests.mjs test/integration/load-from-cluster.test.ts
-// (NIMBLE_TEST_CLUSTER_DIR=/path/to/test/cluster to use another checkout's cluster helper.)
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
 import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { runSweep } from '../../src/load/sweep-runner.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
 import { serviceName } from '../../src/kube/names.ts';
+import { alive, runNimble } from '../e2e/helpers.ts';
+import type { TestCluster } from '../cluster/cluster.ts';
+import { defaultsFor } from '../cluster/stages.ts';
+import { NIM_LINES, useBench, userEnv } from './helpers.ts';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
-const CLUSTER_DIR = process.env.NIMBLE_TEST_CLUSTER_DIR ?? new URL('../cluster/', import.meta.url).pathname;
 const RUN = process.env.NIMBLE_K8S_TESTS === '1';
-const HAVE_CLUSTER = existsSync(join(CLUSTER_DIR, 'cluster.ts'));
 
 type Obj = Record<string, any>;
-interface TestCluster {
-  kubeconfig: string;
-  kubectl: string;
-  helm: string;
-  env: NodeJS.ProcessEnv;
-  stop(): Promise<void>;
-  k(args: string[], input?: string): Promise<string>;
-  json(args: string[]): Promise<Obj>;
-  apply(obj: Obj | Obj[]): Promise<void>;
-  nimLogs(namespace: string, lines: string[]): Promise<unknown>;
-}
 
-function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const nimble = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000) => runNimble(args, env, timeoutMs);
 
 /** Plays the kubelet for loader pods: each Running pod's command as a local process, kwok port-forward to it. */
 function loaderKubelet(tc: TestCluster, ns: string, hosts: string) {
@@ -126,45 +101,19 @@ function loaderKubelet(tc: TestCluster, ns: string, hosts: string) {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'NIMBLE_K8S_TESTS=1 runs it' : !HAVE_CLUSTER ? `no test cluster helper at ${CLUSTER_DIR}` : false }, () => {
-  let tc: TestCluster;
-  let nim: SimNimHandle;
-  let dir: string;
-  let stages: { defaultsFor(tc: TestCluster, ns: string, o: Obj): Promise<Obj[]> };
-  let nimLines: string[];
-  before(async () => {
-    const mod = await import(join(CLUSTER_DIR, 'cluster.ts'));
-    stages = await import(join(CLUSTER_DIR, 'stages.ts'));
-    nimLines = mod.NIM_STARTUP_LINES;
-    tc = await mod.startCluster();
-    // The deterministic queue: 6 sequences at once, so the breaking point is 6 users.
-    nim = await startSimNim({ port: 0, profile: fastProfile({ maxNumSeqs: 6 }) });
-    dir = mkdtempSync(join(tmpdir(), 'nimble-load-from-cluster-'));
-  });
-  after(async () => {
-    await nim?.close();
-    await tc?.stop();
-    if (dir && !process.env.NIMBLE_KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
-  });
+describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'NIMBLE_K8S_TESTS=1 runs it' : false }, () => {
+  // The deterministic queue: 6 sequences at once, so the breaking point is 6 users.
+  const b = useBench({ nim: { profile: fastProfile({ maxNumSeqs: 6 }) }, dirPrefix: 'nimble-load-from-cluster' });
 
   async function setup(ns: string, release: string) {
     // A scripted namespace: the default pod lifecycle without "restartPolicy Never pods complete"
     // (meant for helm test pods; a loader pod runs until its process ends).
-    await tc.apply(await stages.defaultsFor(tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
-    await tc.nimLogs(ns, nimLines);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...tc.env, PATH: `${dirname(tc.kubectl)}:${dirname(tc.helm)}:${process.env.PATH}`, KUBECONFIG: tc.kubeconfig, NGC_API_KEY: ['nvapi', 'test-key-not-real-0123456789'].join('-'), CI: 'true' };
-    const kubelet = loaderKubelet(tc, ns, `${serviceName(release)}.${ns}.svc.cluster.local=127.0.0.1`);
-    const args = ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(nim.port), '--chart', process.env.NIMBLE_NIM_LLM_CHART ?? 'builtin',
-      '--sweep-timing', 'quick', '--max-concurrency', '16', '--prompt-tokens', '32', '--output-tokens', '64', '--sessions-dir', dir, '--load-from', 'cluster', '--load-workers', '3'];
+    await b.tc.apply(await defaultsFor(b.tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
+    await b.tc.nimLogs(ns, NIM_LINES);
+    const env = userEnv(b.tc, ['nvapi', 'test-key-not-real-0123456789'].join('-'));
+    const kubelet = loaderKubelet(b.tc, ns, `${serviceName(release)}.${ns}.svc.cluster.local=127.0.0.1`);
+    const args = ['run', '--yes', '--json', '--namespace', ns, '--release', release, '--service-port', String(b.nim.port), '--chart', process.env.NIMBLE_NIM_LLM_CHART ?? 'builtin',
+      '--sweep-timing', 'quick', '--max-concurrency', '16', '--prompt-tokens', '32', '--output-tokens', '64', '--sessions-dir', b.dir, '--load-from', 'cluster', '--load-workers', '3'];
     return { env, kubelet, args };
   }
 
@@ -173,7 +122,7 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
     const release = 'nimble-nim';
     // Local load against the same simulator: the reference.
     const local = await runSweep(
-      { baseUrl: nim.url, model: 'meta/llama-3.1-8b-instruct', shapes: [{ id: 'support', label: 'support', promptTokens: 32, outputTokens: 64, focus: 'TTFT' }], maxConcurrency: 16, gpuCount: 1, gpuHourlyUsd: 2, priceTable: 't', timing: 'quick' },
+      { baseUrl: b.nim.url, model: 'meta/llama-3.1-8b-instruct', shapes: [{ id: 'support', label: 'support', promptTokens: 32, outputTokens: 64, focus: 'TTFT' }], maxConcurrency: 16, gpuCount: 1, gpuHourlyUsd: 2, priceTable: 't', timing: 'quick' },
       () => {},
       createSessionClock(),
       new AbortController().signal,
@@ -183,7 +132,7 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
     let run;
     let nodes: string[] = [];
     const watchNodes = setInterval(() => {
-      void tc.json(['get', 'pods', '-n', ns, '-l', 'nimble.dev/role=loader']).then((l) => (nodes = [...new Set([...nodes, ...l.items.map((p: Obj) => p.spec.nodeName).filter(Boolean)])])).catch(() => {});
+      void b.tc.json(['get', 'pods', '-n', ns, '-l', 'nimble.dev/role=loader']).then((l) => (nodes = [...new Set([...nodes, ...l.items.map((p: Obj) => p.spec.nodeName).filter(Boolean)])])).catch(() => {});
     }, 500);
     try {
       run = await nimble(args, env);
@@ -228,7 +177,7 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
       const t0 = Date.now();
       while (!killed && Date.now() - t0 < 200_000) {
         await new Promise((r) => setTimeout(r, 500));
-        if (kubelet.procs.size === 3 && (await levelStarted(dir, 4))) {
+        if (kubelet.procs.size === 3 && (await levelStarted(b.dir, 4))) {
           const [first] = kubelet.procs.values();
           first.kill('SIGKILL');
           killed = true;
@@ -240,7 +189,7 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
     }
     assert.ok(killed, 'the level of 4 users started');
     assert.equal(run.code, 1, `exit ${run.code}\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`);
-    const sess = JSON.parse(readFileSync(join(newest(dir), 'session.json'), 'utf8'));
+    const sess = JSON.parse(readFileSync(join(newest(b.dir), 'session.json'), 'utf8'));
     assert.equal(sess.status, 'failed');
     assert.match(JSON.stringify(sess.endReason), /load generator failed at support @4: loader pod .* was lost/);
     const four = sess.levels.find((l: Obj) => l.concurrency === 4);
@@ -254,25 +203,25 @@ describe('nimble run --load-from cluster on the test cluster', { skip: !RUN ? 'N
 
   test('nimble sweep --target <in-cluster URL> --load-from cluster: loaders in the namespace, smoke test and scrape through a port-forward to the Service', async () => {
     const ns = 'scripted-cload-sweep';
-    await tc.apply(await stages.defaultsFor(tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
+    await b.tc.apply(await defaultsFor(b.tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] }));
     // A NIM already running in the cluster: a pod behind a ClusterIP Service, kwok's port-forward to the simulator.
-    await tc.apply([
+    await b.tc.apply([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     ]);
-    await tc.apply([
+    await b.tc.apply([
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nim-0', namespace: ns, labels: { app: 'nim' } }, spec: { containers: [{ name: 'nim', image: 'nvcr.io/nim/x:1', ports: [{ containerPort: 8000 }] }], tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'my-nim', namespace: ns }, spec: { selector: { app: 'nim' }, ports: [{ port: nim.port, targetPort: 8000 }] } },
-      { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'PortForward', metadata: { name: 'nim-0', namespace: ns }, spec: { forwards: [{ ports: [8000], target: { address: '127.0.0.1', port: nim.port } }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'my-nim', namespace: ns }, spec: { selector: { app: 'nim' }, ports: [{ port: b.nim.port, targetPort: 8000 }] } },
+      { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'PortForward', metadata: { name: 'nim-0', namespace: ns }, spec: { forwards: [{ ports: [8000], target: { address: '127.0.0.1', port: b.nim.port } }] } },
     ]);
     const host = `my-nim.${ns}.svc.cluster.local`;
-    const kubelet = loaderKubelet(tc, ns, `${host}=127.0.0.1`);
+    const kubelet = loaderKubelet(b.tc, ns, `${host}=127.0.0.1`);
     // The loader processes reach the simulator's port through the mapped host: give the Service's port to it.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...tc.env, PATH: `${dirname(tc.kubectl)}:${process.env.PATH}`, KUBECONFIG: tc.kubeconfig, CI: 'true' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...b.tc.env, PATH: `${dirname(b.tc.kubectl)}:${process.env.PATH}`, KUBECONFIG: b.tc.kubeconfig, CI: 'true' };
     let run;
     try {
-      await waitRunning(tc, ns, 'nim-0');
-      run = await nimble(['sweep', '--target', `http://${host}:${nim.port}`, '--namespace', ns, '--load-from', 'cluster', '--load-workers', '2', '--yes', '--json',
-        '--sweep-timing', 'quick', '--max-concurrency', '4', '--output-tokens', '16', '--sessions-dir', dir], env);
+      await waitRunning(b.tc, ns, 'nim-0');
+      run = await nimble(['sweep', '--target', `http://${host}:${b.nim.port}`, '--namespace', ns, '--load-from', 'cluster', '--load-workers', '2', '--yes', '--json',
+        '--sweep-timing', 'quick', '--max-concurrency', '4', '--output-tokens', '16', '--sessions-dir', b.dir], env);
     } finally {
       await kubelet.stop();
     }

@@ -4,16 +4,14 @@
 // `kubectl port-forward` (--service-type ClusterIP) that kwok connects to a simulated NIM; its
 // `helm test` hooks; cleanup. kwok plays the pods: the hook pods' curl commands do not really run.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { podSelector } from '../../src/kube/names.ts';
 import { buildValues, PROBE_PROFILES } from '../../src/kube/values.ts';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
-import { startCluster, type TestCluster } from '../cluster/cluster.ts';
-import { driverFor, kinds, makeSpec, NIM_LINES, NIM_LLM_CHART } from './helpers.ts';
+import { useBench, driverFor, kinds, makeSpec, NIM_LINES, NIM_LLM_CHART } from './helpers.ts';
 
 type Obj = Record<string, any>;
 
@@ -23,16 +21,7 @@ function paths(v: Obj, prefix: string[] = []): string[][] {
 }
 
 describe("NVIDIA's nim-llm chart on the test cluster", () => {
-  let tc: TestCluster;
-  let nim: SimNimHandle;
-  before(async () => {
-    tc = await startCluster();
-    nim = await startSimNim({ port: 0 });
-  });
-  after(async () => {
-    await nim?.close();
-    await tc?.stop();
-  });
+  const b = useBench();
 
   test("nimble's values use only keys nim-llm declares, with the types its values.schema.json wants", async () => {
     const schema = JSON.parse(readFileSync(join(NIM_LLM_CHART, 'values.schema.json'), 'utf8'));
@@ -54,18 +43,18 @@ describe("NVIDIA's nim-llm chart on the test cluster", () => {
       assert.ok(declared, `values key ${p.join('.')} is not declared by nim-llm`);
     }
     // helm validates the values against values.schema.json on lint/template/install.
-    const bad = await execa(tc.helm, ['lint', NIM_LLM_CHART, '-f', '-'], { reject: false, env: tc.env, input: JSON.stringify({ readinessProbe: { enabled: 'yes' } }) });
+    const bad = await execa(b.tc.helm, ['lint', NIM_LLM_CHART, '-f', '-'], { reject: false, env: b.tc.env, input: JSON.stringify({ readinessProbe: { enabled: 'yes' } }) });
     assert.notEqual(bad.exitCode, 0, 'helm enforces the schema (a wrong type fails)');
-    const good = await execa(tc.helm, ['lint', NIM_LLM_CHART, '-f', '-'], { reject: false, env: tc.env, input: JSON.stringify(values) });
+    const good = await execa(b.tc.helm, ['lint', NIM_LLM_CHART, '-f', '-'], { reject: false, env: b.tc.env, input: JSON.stringify(values) });
     assert.equal(good.exitCode, 0, good.stdout + good.stderr);
   });
 
   test('installs for real (StatefulSet, probes, PVC, Service); port-forward reaches the NIM; helm test hooks pass; cleanup leaves nothing', async () => {
     const ns = 'nimllm';
     const spec = makeSpec(ns, { chart: NIM_LLM_CHART, serviceType: 'ClusterIP' });
-    await tc.nimLogs(ns, NIM_LINES);
-    await tc.forwardTo(ns, nim.port);
-    const { cluster, cap, emit } = driverFor(tc, ns);
+    await b.tc.nimLogs(ns, NIM_LINES);
+    await b.tc.forwardTo(ns, b.nim.port);
+    const { cluster, cap, emit } = driverFor(b.tc, ns);
     const ep = await cluster.deploy(spec, emit, new AbortController().signal);
     assert.equal(ep.via, 'port-forward');
     const health = await fetch(`${ep.baseUrl}/v1/health/ready`);
@@ -74,9 +63,9 @@ describe("NVIDIA's nim-llm chart on the test cluster", () => {
     assert.ok(models.data?.length > 0);
     assert.ok(cap.argv.some((a) => a.includes('port-forward')), 'a real kubectl port-forward');
 
-    const sts = await tc.json(['get', 'statefulset', '-n', ns, '-l', 'app.kubernetes.io/instance=llama']);
+    const sts = await b.tc.json(['get', 'statefulset', '-n', ns, '-l', 'app.kubernetes.io/instance=llama']);
     assert.equal(sts.items.length, 1, 'nim-llm renders a StatefulSet');
-    const pod = (await tc.json(['get', 'pods', '-n', ns, '-l', podSelector(spec.release)])).items[0];
+    const pod = (await b.tc.json(['get', 'pods', '-n', ns, '-l', podSelector(spec.release)])).items[0];
     const c = pod.spec.containers[0];
     assert.equal(c.startupProbe.failureThreshold, PROBE_PROFILES.small.startup.failureThreshold);
     assert.equal(c.readinessProbe.httpGet.path, '/v1/health/ready');
@@ -86,10 +75,10 @@ describe("NVIDIA's nim-llm chart on the test cluster", () => {
     for (const want of ['pod.scheduled', 'image.pulling', 'image.pulled', 'container.started', 'nim.log', 'pod.ready']) assert.ok(kinds(cap).includes(want as never), `missing ${want}`);
     assert.ok(cap.signals.some((s) => s.kind === 'nim.log'), 'NIM lines through kubectl logs -f');
 
-    const ht = await execa(tc.helm, ['test', spec.release, '-n', ns, '--kubeconfig', tc.kubeconfig, '--timeout', '60s'], { reject: false, env: tc.env });
+    const ht = await execa(b.tc.helm, ['test', spec.release, '-n', ns, '--kubeconfig', b.tc.kubeconfig, '--timeout', '60s'], { reject: false, env: b.tc.env });
     assert.equal(ht.exitCode, 0, ht.stdout + ht.stderr);
     assert.match(ht.stdout, /llama-nim-llm-test-models[\s\S]*Phase:\s+Succeeded/);
-    await tc.k(['delete', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=llama', '--field-selector=status.phase=Succeeded', '--wait=false']);
+    await b.tc.k(['delete', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=llama', '--field-selector=status.phase=Succeeded', '--wait=false']);
 
     const report = await cluster.cleanup(spec, { keepCache: false, removeSecrets: true, removeNamespace: true }, emit);
     assert.equal(report.ok, true, JSON.stringify(report));

@@ -7,35 +7,23 @@
 // Go module proxy refuses the module (403), so operator-standin.ts reconciles the two resources
 // as the operator's controllers do (see there). Which one ran is printed.
 
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
 import { fastProfile } from '../../src/sim/nim/testing.ts';
 import { createKubeCluster } from '../../src/kube/driver.ts';
 import { nimCacheManifest, nimServiceManifest } from '../../src/kube/operator.ts';
 import { testDeploySpec } from '../../src/core/testing.ts';
+import { runNimble } from '../e2e/helpers.ts';
+import type { TestCluster } from '../cluster/cluster.ts';
+import { defaultsFor, stage } from '../cluster/stages.ts';
+import { NIM_LINES, useBench } from './helpers.ts';
 import { OperatorStandIn } from './operator-standin.ts';
 import { OPERATOR_DIR, operatorCrds } from './operator-crds.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// The cluster helper of test/cluster (NIMBLE_K8S_CLUSTER_TOOLS points elsewhere while it lives on another branch).
-const CLUSTER_TS = join(process.env.NIMBLE_K8S_CLUSTER_TOOLS ?? join(ROOT, 'test/cluster'), 'cluster.ts');
-const BIN = join(ROOT, 'bin/nimble.js');
 const KEY = ['nvapi', 'OPERATORLEAK-7e6d5c4b3a29180f'].join('-'); // built at run time: no key-shaped literal in the repo
-
-interface Cluster {
-  kubeconfig: string; kubectl: string; helm: string; env: NodeJS.ProcessEnv;
-  k(args: string[], input?: string): Promise<string>;
-  json(args: string[]): Promise<any>;
-  waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs?: number): Promise<T>;
-  nimLogs(ns: string, lines: string[]): Promise<unknown>;
-  stop(): Promise<void>;
-}
 
 const REAL_OPERATOR = join(OPERATOR_DIR, 'bin/nim-operator');
 
@@ -46,7 +34,7 @@ interface Operator { kind: string; errors: string[]; seen: unknown[]; stop(): Pr
  * proxy refuses the module), else the stand-in. Either way the NIMCache/NIMService objects are
  * recorded, so the test can check the key never reaches them.
  */
-function startOperator(c: Cluster, ns: string): Operator {
+function startOperator(c: TestCluster, ns: string): Operator {
   const seen: unknown[] = [];
   let stopped = false;
   const recorder = (async () => {
@@ -72,51 +60,21 @@ function startOperator(c: Cluster, ns: string): Operator {
   return { kind: 'stand-in', errors: standIn.errors, seen, async stop() { stopped = true; await standIn.stop(); await recorder; } };
 }
 
-function nimble(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const nimble = (args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000) => runNimble(args, env, timeoutMs);
 
-describe('nimble run --via operator on the test cluster', { skip: existsSync(CLUSTER_TS) ? false : `no test cluster helper at ${CLUSTER_TS}` }, () => {
-  let c: Cluster;
-  let nim: SimNimHandle;
-  let dir: string;
+describe('nimble run --via operator on the test cluster', () => {
+  // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
+  const b = useBench({ nim: { profile: fastProfile() }, dirPrefix: 'nimble-operator' });
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    const { startCluster, NIM_STARTUP_LINES } = await import(pathToFileURL(CLUSTER_TS).href);
-    c = await startCluster();
-    // A fast simulated NIM: a quick sweep's levels gather the 59 samples a p95 verdict needs in seconds.
-    nim = await startSimNim({ port: 0, profile: fastProfile() });
-    dir = mkdtempSync(join(tmpdir(), 'nimble-operator-'));
-    env = {
-      ...process.env,
-      ...c.env,
-      PATH: `${dirname(c.kubectl)}:${process.env.PATH}`,
-      KUBECONFIG: c.kubeconfig,
-      NGC_API_KEY: KEY,
-      CI: 'true',
-    };
+    // kubectl on PATH, helm not: the operator path needs none.
+    env = { ...process.env, ...b.tc.env, PATH: `${dirname(b.tc.kubectl)}:${process.env.PATH}`, KUBECONFIG: b.tc.kubeconfig, NGC_API_KEY: KEY, CI: 'true' };
     // kwok serves these as the NIM container's log to `kubectl logs -f`.
-    await c.nimLogs('opr', NIM_STARTUP_LINES);
-  });
-  after(async () => {
-    await nim?.close();
-    await c?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await b.tc.nimLogs('opr', NIM_LINES);
   });
 
   test('preflight without the operator names the missing CRDs and needs no helm', async () => {
-    const cluster = createKubeCluster({ namespace: 'opr', kubeconfig: c.kubeconfig, kubectl: c.kubectl, helm: '/nonexistent/helm', env: c.env, ngcApiKey: KEY });
+    const cluster = createKubeCluster({ namespace: 'opr', kubeconfig: b.tc.kubeconfig, kubectl: b.tc.kubectl, helm: '/nonexistent/helm', env: b.tc.env, ngcApiKey: KEY });
     const checks = await cluster.preflight(testDeploySpec({ namespace: 'opr', via: 'operator' }));
     const op = checks.find((x) => x.id === 'nim-operator');
     assert.equal(op?.status, 'fail', JSON.stringify(checks));
@@ -128,11 +86,11 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   test('the API server validates nimble\'s NIMCache and NIMService against the CRD schemas', async () => {
     const crds = operatorCrds();
     console.log(`# NIM Operator CRDs: ${crds.source === 'nvidia' ? 'NVIDIA\'s (config/crd/bases)' : 'subset from the operator\'s API types (module not available)'}`);
-    await c.k(['apply', '--server-side', '-f', '-'], crds.manifest);
-    await c.k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/nimcaches.apps.nvidia.com', 'crd/nimservices.apps.nvidia.com']);
-    await c.k(['create', 'namespace', 'dry']);
+    await b.tc.k(['apply', '--server-side', '-f', '-'], crds.manifest);
+    await b.tc.k(['wait', '--for=condition=Established', '--timeout=60s', 'crd/nimcaches.apps.nvidia.com', 'crd/nimservices.apps.nvidia.com']);
+    await b.tc.k(['create', 'namespace', 'dry']);
     const spec = testDeploySpec({ namespace: 'dry', via: 'operator', env: { NIM_MAX_MODEL_LEN: '4096' } });
-    const dry = (o: unknown) => c.k(['apply', '--server-side', '--dry-run=server', '--field-manager=nimble', '-f', '-'], JSON.stringify(o));
+    const dry = (o: unknown) => b.tc.k(['apply', '--server-side', '--dry-run=server', '--field-manager=nimble', '-f', '-'], JSON.stringify(o));
     for (const m of [nimCacheManifest(spec, 's'), nimServiceManifest(spec, 's'), nimServiceManifest({ ...spec, serviceType: 'ClusterIP' }, 's')]) await dry(m);
     // The check can fail: a misspelt field and a wrong type are refused.
     const bad = nimServiceManifest(spec, 's') as any;
@@ -144,12 +102,12 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   });
 
   const runCycle = async (ns: string, extra: string[]) => {
-    const operator = startOperator(c, ns);
+    const operator = startOperator(b.tc, ns);
     let run;
     try {
       run = await nimble(
-        ['run', '--yes', '--json', '--via', 'operator', '--namespace', ns, '--release', 'llama', '--service-port', String(nim.port),
-          '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', dir, ...extra],
+        ['run', '--yes', '--json', '--via', 'operator', '--namespace', ns, '--release', 'llama', '--service-port', String(b.nim.port),
+          '--sweep-timing', 'quick', '--max-concurrency', '2', '--output-tokens', '16', '--sessions-dir', b.dir, ...extra],
         env,
       );
     } finally {
@@ -174,7 +132,7 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     const endpoint = events.find((e) => e.type === 'endpoint')?.endpoint as { via: string; baseUrl: string } | undefined;
     return { file, signals, phase, endpoint, left: JSON.parse(status.stdout).leftovers as Array<{ kind: string; name: string }> };
   };
-  const count = async (kind: string, ns: string) => JSON.parse(await c.k(['get', kind, '-n', ns, '-o', 'json'])).items.length;
+  const count = async (kind: string, ns: string) => JSON.parse(await b.tc.k(['get', kind, '-n', ns, '-o', 'json'])).items.length;
 
   test('cold, --keep-cache: preflight → deploy → smoke → sweep → cleanup through the real binary; phases from the NIMCache/NIMService and pods; only the cache is left', async () => {
     const ns = 'opr';
@@ -196,13 +154,12 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
     assert.deepEqual(left.map((l) => l.kind).sort(), ['nimcache', 'pvc']);
     assert.equal(await count('nimservices.apps.nvidia.com', ns), 0);
     assert.equal(await count('deployments', ns), 0);
-    assert.equal((JSON.parse(await c.k(['get', 'nimcaches.apps.nvidia.com', '-n', ns, '-o', 'json'])).items[0]).status.state, 'Ready');
+    assert.equal((JSON.parse(await b.tc.k(['get', 'nimcaches.apps.nvidia.com', '-n', ns, '-o', 'json'])).items[0]).status.state, 'Ready');
   });
 
   test('warm from the kept NIMCache, ClusterIP through kubectl port-forward: Model Download takes no time, no new caching Job; then nothing is left', async () => {
     const ns = 'opr';
-    const { forwardTo } = c as Cluster & { forwardTo(ns: string, port: number): Promise<void> };
-    await forwardTo(ns, nim.port); // kwok answers the port-forward with the simulated NIM
+    await b.tc.forwardTo(ns, b.nim.port); // kwok answers the port-forward with the simulated NIM
     const { file, signals, phase, left, endpoint } = await runCycle(ns, ['--service-type', 'ClusterIP']);
     assert.equal(phase('loadBalancer').status, 'skipped');
     assert.equal(endpoint?.via, 'port-forward');
@@ -218,13 +175,13 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   });
   test('left behind (a second Ctrl-C): nimble status lists the NIMService, NIMCache and what bills; nimble cleanup removes them all', async () => {
     const ns = 'opr-left';
-    await c.k(['create', 'namespace', ns]);
-    await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ngc-api', namespace: ns }, stringData: { NGC_API_KEY: 'k' } }));
-    const spec = testDeploySpec({ namespace: ns, release: 'left', via: 'operator', servicePort: nim.port });
-    const operator = startOperator(c, ns);
+    await b.tc.k(['create', 'namespace', ns]);
+    await b.tc.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ngc-api', namespace: ns }, stringData: { NGC_API_KEY: 'k' } }));
+    const spec = testDeploySpec({ namespace: ns, release: 'left', via: 'operator', servicePort: b.nim.port });
+    const operator = startOperator(b.tc, ns);
     try {
-      for (const m of [nimCacheManifest(spec, 'sess-left'), nimServiceManifest(spec, 'sess-left')]) await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify(m));
-      await c.waitFor('NIMService Ready', async () => (await c.json(['get', 'nimservices.apps.nvidia.com', 'left', '-n', ns])).status?.state === 'Ready', 60_000);
+      for (const m of [nimCacheManifest(spec, 'sess-left'), nimServiceManifest(spec, 'sess-left')]) await b.tc.k(['apply', '--server-side', '-f', '-'], JSON.stringify(m));
+      await b.tc.waitFor('NIMService Ready', async () => (await b.tc.json(['get', 'nimservices.apps.nvidia.com', 'left', '-n', ns])).status?.state === 'Ready', 60_000);
     } finally {
       await operator.stop();
     }
@@ -243,10 +200,9 @@ describe('nimble run --via operator on the test cluster', { skip: existsSync(CLU
   });
   test('the caching Job fails (key not entitled): the run stops with that diagnosis from the Job\'s pod and still cleans up', async () => {
     const ns = 'scripted-opfail'; // kwok's default Stages skip scripted-* namespaces: this one gets its own
-    const st = await import(pathToFileURL(join(dirname(CLUSTER_TS), 'stages.ts')).href);
-    const stages = await st.defaultsFor(c, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] });
+    const stages = await defaultsFor(b.tc, ns, { pod: ['nimble-pod-pulling', 'nimble-pod-started', 'nimble-pod-ready'] });
     // The model puller exits 1 as a NIM does when NGC refuses the download (restartPolicy Never: the Job's pods).
-    stages.push(st.stage(ns, 'cache-job-fails', 'Pod', [{ key: '.spec.restartPolicy', operator: 'In', values: ['Never'] }, { key: '.status.phase', operator: 'In', values: ['Running'] }], [{
+    stages.push(stage(ns, 'cache-job-fails', 'Pod', [{ key: '.spec.restartPolicy', operator: 'In', values: ['Never'] }, { key: '.status.phase', operator: 'In', values: ['Running'] }], [{
       patch: {
         subresource: 'status', root: 'status', type: 'strategic',
         template: `{{ $now := Now }}
@@ -256,11 +212,11 @@ containerStatuses:
 `,
       },
     }], 1_000));
-    await c.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: stages }));
-    const operator = startOperator(c, ns);
+    await b.tc.k(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: stages }));
+    const operator = startOperator(b.tc, ns);
     let run;
     try {
-      run = await nimble(['run', '--yes', '--json', '--via', 'operator', '--namespace', ns, '--release', 'llama', '--service-port', String(nim.port), '--sessions-dir', dir], env, 180_000);
+      run = await nimble(['run', '--yes', '--json', '--via', 'operator', '--namespace', ns, '--release', 'llama', '--service-port', String(b.nim.port), '--sessions-dir', b.dir], env, 180_000);
     } finally {
       await operator.stop();
     }

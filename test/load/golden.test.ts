@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'undici';
 import { startSimNim } from '../../src/sim/nim/server.ts';
 import { startSimNimInWorker } from '../../src/sim/nim/worker-host.ts';
-import { fastProfile, slowProfile } from '../../src/sim/nim/testing.ts';
+import { fastProfile, slowProfile, waitFor } from '../../src/sim/nim/testing.ts';
 import { runSweep, type SweepOptions } from '../../src/load/sweep-runner.ts';
 import { sendChat, chatHeaders } from '../../src/load/request.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
@@ -172,7 +172,8 @@ test('abort stops promptly, cuts every request and settles with aborted: true', 
     const ac = new AbortController();
     const { sink } = collect();
     const p = runSweep(opts(sim.url, { maxConcurrency: 8, timing: 'standard' }), sink, createSessionClock(), ac.signal);
-    await new Promise((r) => setTimeout(r, 800));
+    // Abort once the sweep has streams open, so there is something to cut.
+    await waitFor(async () => (await sim.stats()).running > 0, 'streams in flight', 30_000);
     const t0 = performance.now();
     ac.abort();
     const out = await p;

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimNim } from '../../src/sim/nim/server.ts';
-import { fastProfile } from '../../src/sim/nim/testing.ts';
+import { fastProfile, waitFor } from '../../src/sim/nim/testing.ts';
+import { alive } from '../e2e/helpers.ts';
 import { runSweep, type SweepOptions } from '../../src/load/sweep-runner.ts';
 import { processLoaders } from '../../src/load/remote/processes.ts';
 import { createSessionClock } from '../../src/core/clock.ts';
@@ -28,15 +29,6 @@ function opts(url: string, over: Partial<SweepOptions> = {}): SweepOptions {
     validity: { maxLagMs: 1000 },
     ...over,
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('3 loader processes: the queue rule breaks above max_num_seqs = 6 and the bisect lands on 6, as with local load', async () => {
@@ -88,8 +80,8 @@ test('a loader killed mid-level: the level is recorded INVALID with the reason, 
     assert.equal(four.valid, false);
     assert.ok(four.invalidReasons.some((r) => /in-flight|held only/.test(r)), four.invalidReasons.join('; '));
     assert.ok(events.some((e) => e.type === 'log' && /users are missing from this level/.test(e.line)));
-    await new Promise((r) => setTimeout(r, 200));
     assert.ok(pids.length >= 2);
+    await waitFor(() => pids.every((pid) => !alive(pid)), 'the loader processes to end', 5000).catch(() => {});
     for (const pid of pids) assert.equal(alive(pid), false, `loader ${pid} still running`);
   } finally {
     await sim.close();

@@ -1,3 +1,4 @@
+// nimble-test: io — starts a local server or process: not a unit test (npm run test:unit leaves it out).
 // The coordinator against scripted loaders (TCP servers speaking the protocol): the split it sends,
 // the merged progress and result, and a loader dying mid-level.
 import { test } from 'node:test';

@@ -143,8 +143,13 @@ export class RemoteLoadEngine implements LevelEngine {
           new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`${l.name} did not get ready within 15 s`)), 15_000);
             l.onMessage = (m) => {
-              if (m.t === 'ready') (clearTimeout(timer), resolve());
-              else if (m.t === 'error') (clearTimeout(timer), reject(new Error(`${l.name}: ${m.message}`)));
+              if (m.t === 'ready') {
+                clearTimeout(timer);
+                resolve();
+              } else if (m.t === 'error') {
+                clearTimeout(timer);
+                reject(new Error(`${l.name}: ${m.message}`));
+              }
             };
             l.onClose = () => (clearTimeout(timer), reject(new Error(`${l.name} closed the connection`)));
             send(l.socket, { t: 'init', init });

@@ -1,3 +1,4 @@
+// nimble-test: io — starts a local server or process: not a unit test (npm run test:unit leaves it out).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { faultHits, parseFaults, pickFault, validateFault } from './faults.ts';

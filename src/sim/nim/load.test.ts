@@ -1,3 +1,4 @@
+// nimble-test: io — starts a local server or process: not a unit test (npm run test:unit leaves it out).
 // nimble-test: serial — measures timing; runs alone (scripts/run-tests.mjs).
 // Scheduling, deterministic timing and admission control through real HTTP.
 import { test, after } from 'node:test';

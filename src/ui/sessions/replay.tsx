@@ -65,13 +65,15 @@ export interface ReplayScreenProps {
 
 /** A route: its own store fed by its own controller, disposed when the route is left. */
 export function ReplayScreen({ id, events, speed, back = false, onExit }: ReplayScreenProps) {
+  // A fresh store for each recording: the old one holds the previous replay's state.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const store = useMemo(() => createLiveStore({ flushHz: 0 }), [events]);
-  const c = useMemo(() => createReplay(events, store, speed), [events, store]);
+  const c = useMemo(() => createReplay(events, store, speed), [events, store, speed]);
   useEffect(() => {
     if (speed === 'step') c.step();
     else c.play();
     return () => c.dispose();
-  }, [c]);
+  }, [c, speed]);
   return (
     <LiveStoreProvider store={store}>
       <ReplayApp c={c} id={id} back={back} onQuit={onExit} />

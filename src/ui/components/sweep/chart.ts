@@ -109,7 +109,10 @@ export function buildChart(levels: LevelResult[], shapes: ShapeId[], metric: Cha
     series.push(arr);
     owners.push(s);
   });
-  if (!series.length) series.push(new Array(len).fill(0)), owners.push('limit');
+  if (!series.length) {
+    series.push(new Array(len).fill(0));
+    owners.push('limit');
+  }
 
   const text = asciichart.plot(series, {
     min: 0,

@@ -26,25 +26,25 @@ Usage: nimble <command> [options]      (nimble <command> --help for its options)
 type Command = (argv: string[]) => Promise<number>;
 
 async function sessionsCmd(name: string): Promise<Command> {
-  const mod = (await import('../sessions/commands.ts')) as unknown as Record<string, Command>;
+  const mod = (await import('../commands/session-commands.ts')) as unknown as Record<string, Command>;
   const fn = mod[`${name}Command`];
   if (!fn) throw new Error(`the ${name} command is not available in this build`);
   return fn;
 }
 
 async function kubeCmd(name: 'status' | 'cleanup'): Promise<Command> {
-  const mod = (await import('../kube/commands.ts')) as unknown as Record<string, Command>;
+  const mod = (await import('../commands/status.ts')) as unknown as Record<string, Command>;
   const fn = mod[`${name}Command`];
   if (!fn) throw new Error(`the ${name} command is not available in this build`);
   return fn;
 }
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('../app/run.ts')).runCommand,
-  sweep: async () => (await import('../app/sweep-command.ts')).sweepCommand,
+  run: async () => (await import('../commands/run.ts')).runCommand,
+  sweep: async () => (await import('../commands/sweep.ts')).sweepCommand,
   sim: async () => (await import('../sim/nim/cli.ts')).simCommand,
-  load: async () => (await import('../app/load-command.ts')).loadCommand,
-  report: async () => (await import('../sessions/pattern-commands.ts')).reportCommand,
+  load: async () => (await import('../commands/load.ts')).loadCommand,
+  report: async () => (await import('../commands/report.ts')).reportCommand,
   status: () => kubeCmd('status'),
   cleanup: () => kubeCmd('cleanup'),
   sessions: () => sessionsCmd('sessions'),
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === 'version' || name === '--version') {
-    const { NIMBLE_VERSION } = await import('../app/run.ts');
+    const { NIMBLE_VERSION } = await import('../util/version.ts');
     process.stdout.write(`nimble ${NIMBLE_VERSION}\n`);
     return 0;
   }

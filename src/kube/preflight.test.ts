@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpuFitCheck, gpuNodes, loadNgcApiKey, NgcKeyError, parseVersion } from './preflight.ts';
 import { gbOfGib, leftoversFrom, quantityGiB } from './cleanup.ts';
-import { formatLeftovers } from './commands.ts';
+import { formatLeftovers } from '../commands/status.ts';
 import { parseChartRef, resolveChart } from './chart.ts';
 
 const node = (name: string, gpus: number, shape = 'VM.GPU.A10.1', ready = true) => ({

@@ -12,7 +12,7 @@ import type { SessionMeta } from '../../src/core/events.ts';
 import { reduceAll } from '../../src/core/session-state.ts';
 import { summarizeSession } from '../../src/core/session-summary.ts';
 import { fixtureEvents } from '../../src/sessions/fixtures.ts';
-import { sessionsCommand, validateCommand, type CommandIo } from '../../src/sessions/commands.ts';
+import { sessionsCommand, validateCommand, type CommandIo } from '../../src/commands/session-commands.ts';
 import { openSessionWriter } from '../../src/sessions/store.ts';
 
 const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;

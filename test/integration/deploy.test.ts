@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { initialPhases, trackPhase } from '../../src/core/phase-tracker.ts';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
-import { cleanupCommand, statusCommand } from '../../src/kube/commands.ts';
+import { cleanupCommand, statusCommand } from '../../src/commands/status.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { defaultsFor } from '../cluster/stages.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { DeployFailed } from '../../src/core/cluster.ts';
 import { BUILTIN_CHART } from '../../src/kube/chart.ts';
-import { statusCommand } from '../../src/kube/commands.ts';
+import { statusCommand } from '../../src/commands/status.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { PROBE_PROFILES, buildValues, OCI_LB_ANNOTATIONS } from '../../src/kube/values.ts';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';

@@ -12,9 +12,9 @@ import { parsePattern } from '../core/patterns.ts';
 import { windowEdges, type PatternWindow, type PoolSummary } from '../core/pattern-windows.ts';
 import { buildPatternResult } from '../core/pattern-result.ts';
 import { EMPTY_PERCENTILES } from '../core/stats.ts';
-import { compareCommand, validateCommand, type CommandIo } from './commands.ts';
-import { reportCommand } from './pattern-commands.ts';
-import { openSessionWriter } from './store.ts';
+import { compareCommand, validateCommand, type CommandIo } from './session-commands.ts';
+import { reportCommand } from './report.ts';
+import { openSessionWriter } from '../sessions/store.ts';
 
 const META: SessionMeta = {
   id: '', nimbleVersion: '0.1.0', mode: 'sim', startedAt: '2026-12-01T08:00:00.000Z', model: 'm', gpuShape: 'VM.GPU.A10.1', gpuCount: 1,

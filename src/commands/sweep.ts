@@ -8,9 +8,9 @@ import { newSessionId } from '../sessions/store.ts';
 import { intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { validPrefixCacheHit } from '../core/workloads.ts';
 import { TIMING } from '../core/sweep.ts';
-import { errorText } from './cycle.ts';
+import { errorText } from '../app/cycle.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
-import { prepareSweepCluster, type SweepClusterPrep } from './sweep-cluster.ts';
+import { prepareSweepCluster, type SweepClusterPrep } from '../app/sweep-cluster.ts';
 import { createInterface } from 'node:readline/promises';
 
 async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
@@ -21,7 +21,9 @@ async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
-import { concurrencyFlag, exitCode, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { concurrencyFlag, parseShapes, SWEEP_FLAGS, themeFlag, tokenOverrides } from './flags.ts';
+import { finishSession, loadLoadService, loadPriceTable, openSession } from '../app/session.ts';
+import { NIMBLE_VERSION } from '../util/version.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 

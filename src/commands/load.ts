@@ -13,12 +13,12 @@ import { parseFaults } from '../sim/nim/faults.ts';
 import type { SimNimHandle, SimNimOptions } from '../sim/nim/server.ts';
 import { newSessionId, openSessionWriter, resolveSessionsDir } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
-import { createEventBus } from './event-bus.ts';
-import { errorText } from './cycle.ts';
-import { loadConfig } from './config.ts';
-import { NIMBLE_VERSION } from './run.ts';
-import { attachOutput, chooseOutputMode, type Output } from './output.ts';
-import { normalizeTarget } from './sweep-command.ts';
+import { createEventBus } from '../app/event-bus.ts';
+import { errorText } from '../app/cycle.ts';
+import { loadConfig } from '../app/config.ts';
+import { NIMBLE_VERSION } from '../util/version.ts';
+import { attachOutput, chooseOutputMode, type Output } from '../app/output.ts';
+import { normalizeTarget } from './sweep.ts';
 
 export const LOAD_USAGE = `Usage: nimble load --pattern step|spike|stress|soak (--sim | --target URL) [options]
 

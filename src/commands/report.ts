@@ -7,11 +7,11 @@ import { patternRunsFromEvents } from '../core/pattern-result.ts';
 import { slaLines } from '../core/pattern-format.ts';
 import { slaExitCode, slaReport, slaTargetsFor, type SlaReport } from '../core/sla-report.ts';
 import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
-import { parseArgs, UsageError, type CommandIo } from './commands.ts';
-import { findSessionId, readSession, resolveSessionsDir, SessionReadError } from './store.ts';
-import { reportHtml, reportMarkdown, type ReportInput } from './pattern-report.ts';
+import { parseArgs, UsageError, type CommandIo } from './session-commands.ts';
+import { findSessionId, readSession, resolveSessionsDir, SessionReadError } from '../sessions/store.ts';
+import { reportHtml, reportMarkdown, type ReportInput } from '../sessions/pattern-report.ts';
 import { comparePatternsMarkdown } from '../core/pattern-compare.ts';
-import type { LoadedSession } from './store.ts';
+import type { LoadedSession } from '../sessions/store.ts';
 
 const defaultIo = (): CommandIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 

@@ -8,9 +8,9 @@ import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { SessionMeta } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
-import { fixtureEvents } from './fixtures.ts';
-import { compareCommand, exportCommand, importCommand, sessionsCommand, validateCommand, replayCommand, type CommandIo } from './commands.ts';
-import { openSessionWriter } from './store.ts';
+import { fixtureEvents } from '../sessions/fixtures.ts';
+import { compareCommand, exportCommand, importCommand, sessionsCommand, validateCommand, replayCommand, type CommandIo } from './session-commands.ts';
+import { openSessionWriter } from '../sessions/store.ts';
 
 function setup(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-cmd-'));
@@ -100,7 +100,7 @@ test('export and import round trip through the commands', async (t) => {
   x = io(dir);
   assert.equal(await exportCommand(['fast', '--format', 'pdf'], x), 2);
   x = io(dir);
-  const fx = new URL('./fixtures/vllm-bench-serve-c4.json', import.meta.url).pathname;
+  const fx = new URL('../sessions/fixtures/vllm-bench-serve-c4.json', import.meta.url).pathname;
   assert.equal(await importCommand([fx, '--shape', 'support', '--json'], x), 0, x.err());
   const r = JSON.parse(x.out());
   assert.equal(r.format, 'vllm');

@@ -11,10 +11,10 @@ import type { ShapeId } from '../core/sweep-types.ts';
 import { parseTier, TIER_LABEL, type TierId } from '../core/tiers.ts';
 import { reliability, reliabilityToText, VALIDATE_EXIT, validateSession, validationToText } from '../core/validate.ts';
 import { ConfigError, loadConfig, type NimbleConfig } from '../app/config.ts';
-import { exportSession, type ExportFormat } from './export.ts';
-import { importResultFiles } from './import.ts';
-import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from './rows.ts';
-import { findSessionId, listSessions, readSession, resolveSessionsDir, saveSession, SessionReadError, type LoadedSession } from './store.ts';
+import { exportSession, type ExportFormat } from '../sessions/export.ts';
+import { importResultFiles } from '../sessions/import.ts';
+import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../sessions/rows.ts';
+import { findSessionId, listSessions, readSession, resolveSessionsDir, saveSession, SessionReadError, type LoadedSession } from '../sessions/store.ts';
 import { tierLabelOrDash } from '../core/session-summary.ts';
 import type { ReplaySpeed } from '../ui/sessions/replay-controller.ts';
 import { sanitizeDeep } from '../util/sanitize-deep.ts';
@@ -176,7 +176,7 @@ export function compareCommand(argv: string[], io?: CommandIo): Promise<number> 
     const loaded = p.positional.map((ref) => load(ctx, ref));
     // Sessions of nimble load: their pattern runs compared over time (pattern-commands.ts).
     if (loaded.every((s) => s.events.some((e) => e.type === 'pattern.started'))) {
-      const { comparePatternsText } = await import('./pattern-commands.ts');
+      const { comparePatternsText } = await import('./report.ts');
       ctx.io.stdout.write(comparePatternsText(loaded, ctx.config, !!p.flags.json) + '\n');
       return 0;
     }
@@ -208,7 +208,7 @@ Exit codes:
 
 export async function validateCommand(argv: string[], io?: CommandIo): Promise<number> {
   // SLA compliance of a pattern run (nimble load): its own exit codes, see pattern-commands.ts.
-  if (argv.includes('--sla')) return (await import('./pattern-commands.ts')).validateSlaCommand(argv, io);
+  if (argv.includes('--sla')) return (await import('./report.ts')).validateSlaCommand(argv, io);
   return run(argv, io, { tier: 'string', all: 'boolean', json: 'boolean', help: 'boolean' }, (p, ctx) => {
     if (p.flags.help) {
       ctx.io.stdout.write(VALIDATE_USAGE);

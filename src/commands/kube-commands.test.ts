@@ -1,7 +1,7 @@
 // status and cleanup before they touch a cluster: wrong flags and --help.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupCommand, statusCommand, type CommandIO } from './commands.ts';
+import { cleanupCommand, statusCommand, type CommandIO } from './status.ts';
 
 function io(): CommandIO & { outs: string[]; errs: string[] } {
   const outs: string[] = [];

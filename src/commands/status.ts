@@ -5,10 +5,10 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CleanupReport, ClusterSignal, Leftover } from '../core/cluster.ts';
 import { formatUsd } from '../core/cost.ts';
-import { cleanupRelease, findKept, findLeftovers } from './cleanup.ts';
-import { KubeCommandError, KubeExec } from './exec.ts';
-import { kubeTarget } from './preflight.ts';
-import { NIMCACHE_RESOURCE } from './operator.ts';
+import { cleanupRelease, findKept, findLeftovers } from '../kube/cleanup.ts';
+import { KubeCommandError, KubeExec } from '../kube/exec.ts';
+import { kubeTarget } from '../kube/preflight.ts';
+import { NIMCACHE_RESOURCE } from '../kube/operator.ts';
 
 const COMMON = {
   context: { type: 'string' },

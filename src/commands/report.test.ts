@@ -12,7 +12,9 @@ import { parsePattern } from '../core/patterns.ts';
 import { windowEdges, type PatternWindow, type PoolSummary } from '../core/pattern-windows.ts';
 import { buildPatternResult } from '../core/pattern-result.ts';
 import { EMPTY_PERCENTILES } from '../core/stats.ts';
-import { compareCommand, validateCommand, type CommandIo } from './session-commands.ts';
+import type { CommandIo } from './io.ts';
+import { compareCommand } from './compare.ts';
+import { validateCommand } from './validate.ts';
 import { reportCommand } from './report.ts';
 import { openSessionWriter } from '../sessions/store.ts';
 

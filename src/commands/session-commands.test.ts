@@ -9,7 +9,13 @@ import type { SessionMeta } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { fixtureEvents } from '../sessions/fixtures.ts';
-import { compareCommand, exportCommand, importCommand, sessionsCommand, validateCommand, replayCommand, type CommandIo } from './session-commands.ts';
+import type { CommandIo } from './io.ts';
+import { compareCommand } from './compare.ts';
+import { exportCommand } from './export.ts';
+import { importCommand } from './import.ts';
+import { sessionsCommand } from './sessions.ts';
+import { validateCommand } from './validate.ts';
+import { replayCommand } from './replay.ts';
 import { openSessionWriter } from '../sessions/store.ts';
 
 function setup(t: { after: (fn: () => void) => void }) {

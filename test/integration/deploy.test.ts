@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { initialPhases, trackPhase } from '../../src/core/phase-tracker.ts';
 import { startSimNim, type SimNimHandle } from '../../src/sim/nim/server.ts';
-import { cleanupCommand, statusCommand } from '../../src/commands/status.ts';
+import { statusCommand } from '../../src/commands/status.ts';
+import { cleanupCommand } from '../../src/commands/cleanup.ts';
+import { captureIo } from '../../src/commands/io.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { defaultsFor } from '../cluster/stages.ts';
@@ -147,8 +149,8 @@ describe('kube driver on the test cluster', () => {
     assert.ok(left[0].hourlyUsd > 0);
 
     // nimble status / nimble cleanup on their own
-    const out: string[] = [];
-    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: tb.env };
+    const io = captureIo({ env: tb.env });
+    const out = { join: (_sep?: string) => io.out() + io.err() };
     const flags = ['--kubeconfig', tb.kubeconfig, '--kubectl', tb.kubectl, '--helm', tb.helm];
     assert.equal(await statusCommand(flags, io), 0);
     assert.match(out.join('\n'), /pvc\s+scripted-warm\/nimble-cache-meta-llama-3-1-8b-instruct/);

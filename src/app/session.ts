@@ -12,7 +12,7 @@ import { loadConfig } from './config.ts';
 import { createEventBus, type EventBus } from './event-bus.ts';
 import type { LoadService } from './cycle.ts';
 import { loadTheme } from '../ui/theme.ts';
-import { attachOutput, chooseOutputMode, type Output } from './output.ts';
+import { attachOutput, chooseOutputMode, type Output, type OutputMode } from './output.ts';
 import { installLifeline, STOP_EXIT, type Lifeline } from './lifeline.ts';
 
 export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string }> {
@@ -26,6 +26,7 @@ export async function loadLoadService(): Promise<LoadService> {
 }
 
 export interface Session {
+  mode: OutputMode;
   bus: EventBus;
   writer: SessionWriter;
   output: Output;
@@ -93,7 +94,7 @@ export async function openSession(
     lifeline.dispose();
     throw err;
   }
-  return { bus, writer: w, output, abort, lifeline, dispose: () => lifeline.dispose() };
+  return { mode, bus, writer: w, output, abort, lifeline, dispose: () => lifeline.dispose() };
 }
 
 /**
@@ -111,6 +112,9 @@ export async function finishSession(s: Session, priceTable: PriceTable): Promise
   if (s.lifeline.stdoutLost) {
     // The summary went nowhere: the end goes to stderr (and the session file has it all).
     s.lifeline.say(`nimble: session ${s.writer.id} ${status}${s.bus.state.endReason ? `: ${s.bus.state.endReason}` : ''}; cleanup ${cleanupWord(s.bus)}${unsaved.length ? '' : `; saved to ${s.writer.path}`}`);
+  } else if (s.mode === 'json' && status !== 'completed') {
+    // The document is for scripts; a person or a CI log reads why it failed on stderr, in one line.
+    s.lifeline.say(`nimble: session ${s.writer.id} ${status}: ${oneLine(s.bus.state.endReason ?? 'no reason given')}`);
   }
   if (unsaved.length) s.lifeline.say(`nimble: NOT SAVED: ${unsaved.join('; ')}`);
   s.dispose();
@@ -132,4 +136,8 @@ function cleanupWord(bus: EventBus): string {
 export function exitCode(status: string, breakingPoints?: SessionState['sweep']['breakingPoints']): number {
   if (status === 'completed' && breakingPoints && sweepAnswer(breakingPoints).status === 'limited') return 3;
   return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
 }

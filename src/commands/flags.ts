@@ -26,6 +26,8 @@ export const SWEEP_FLAGS = {
   'sweep-timing': { type: 'string' },
   tier: { type: 'string' },
   'sessions-dir': { type: 'string' },
+  budget: { type: 'string' },
+  'max-duration': { type: 'string' },
   json: { type: 'boolean' },
   plain: { type: 'boolean' },
   theme: { type: 'string' },

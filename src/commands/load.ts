@@ -14,7 +14,7 @@ import type { SimNimHandle, SimNimOptions } from '../sim/nim/server.ts';
 import { newSessionId, openSessionWriter, resolveSessionsDir } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
 import { createEventBus } from '../app/event-bus.ts';
-import { errorText } from '../app/cycle.ts';
+import { errorText } from '../app/sweep-stage.ts';
 import { loadConfig } from '../app/config.ts';
 import { NIMBLE_VERSION } from '../util/version.ts';
 import { attachOutput, chooseOutputMode, type Output } from '../app/output.ts';

@@ -88,8 +88,6 @@ const runOptions = {
   'no-sweep': { type: 'boolean' },
   // nimble run --pattern spike …: the load pattern after the sweep (src/app/load-command.ts).
   ...PATTERN_FLAGS,
-  budget: { type: 'string' },
-  'max-duration': { type: 'string' },
   ...SWEEP_FLAGS,
 } as const;
 

@@ -3,23 +3,17 @@
 
 import type { SessionMeta, SessionStatus } from '../core/events.ts';
 import { parseTier } from '../core/tiers.ts';
-import { sweepAnswer } from '../core/result-text.ts';
 import { newSessionId } from '../sessions/store.ts';
-import { intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
+import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { validPrefixCacheHit } from '../core/workloads.ts';
 import { TIMING } from '../core/sweep.ts';
-import { errorText } from '../app/cycle.ts';
+import { createStopper, errorText, isAbort, runTestStages, watchGuards } from '../app/sweep-stage.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
 import { prepareSweepCluster, type SweepClusterPrep } from '../app/sweep-cluster.ts';
-import { createInterface } from 'node:readline/promises';
+import { confirm, processIo } from './io.ts';
 
 async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
-  if (yes) return true;
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Start ${what}? They cost money until the sweep ends. [y/N] `);
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
+  return yes || confirm(processIo(), `Start ${what}? They cost money until the sweep ends. [y/N] `, process.stderr);
 }
 import { concurrencyFlag, parseShapes, SWEEP_FLAGS, themeFlag, tokenOverrides } from './flags.ts';
 import { finishSession, loadLoadService, loadPriceTable, openSession } from '../app/session.ts';
@@ -41,6 +35,8 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --request-timeout <s>      give up on one request after this many seconds (default 120 quick, 300 standard)
   --prefix-cache-hit <r>     share of each prompt (0 to <1) that every request shares, for a stated
                              prefix-cache hit ratio (default 0: every prompt unique, salted per session)
+  --budget <USD>             stop when the GPU time behind the endpoint reaches it
+  --max-duration <time>      time box (e.g. 30m, 45s): stop when reached
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
@@ -101,6 +97,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
   const loadFrom = parseLoadFrom(f, SWEEP_USAGE, { cluster: true });
   if (loadFrom.kind !== 'cluster' && (f.context || f.namespace || f.kubeconfig)) throw new UsageError('--context, --namespace and --kubeconfig go with --load-from cluster', SWEEP_USAGE);
+  const budgetUsd = numFlag('budget', f.budget, SWEEP_USAGE);
+  const maxDurationMs = durationFlag('max-duration', f['max-duration'], SWEEP_USAGE);
   const targetTier = f.tier ? parseTier(f.tier) : 'fast';
   if (!targetTier) throw new UsageError(`--tier must be slow, typical, fast or ultra`, SWEEP_USAGE);
 
@@ -157,78 +155,53 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   };
   const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'], configSessionsDir: config.sessionsDir }, priceTable, apiKey ? [apiKey] : []);
   const { bus } = session;
-  const signal = session.abort.signal;
   let status: SessionStatus = 'completed';
   let reason: string | undefined;
   bus.emit({ type: 'session.started', meta });
   bus.emit({ type: 'endpoint', endpoint: { baseUrl, via: cluster && localUrl !== baseUrl ? 'port-forward' : 'load-balancer' } });
   for (const check of cluster?.checks ?? []) bus.emit({ type: 'preflight.check', check });
   // nimble does not own this server, but its GPU time is what the measurement costs: bill it for
-  // the length of the test so $ figures compare with full-cycle sessions.
+  // the length of the test so $ figures compare with full-cycle sessions (and the budget guards it).
   const gpu = { id: 'gpu-node', priceItem: gpuShape, quantity: gpus, label: `${gpus}× GPU on ${gpuShape} (behind the endpoint, not managed by nimble)` };
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'start' } });
+  // The same stages, stop control and guards as nimble run (src/app/sweep-stage.ts).
+  const stopper = createStopper(session.abort.signal);
+  const unwatch = watchGuards(bus, { budgetUsd, maxDurationMs, priceTable }, stopper);
   try {
-    bus.emit({ type: 'stage.started', stage: 'smoke' });
-    const smoke = await load.runSmokeTest(localUrl, model!, apiKey, (b) => bus.emit(b), signal);
-    const smokeOk = smoke.every((c) => c.ok);
-    bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
-    if (signal.aborted) {
-      status = 'aborted';
-      reason = stopWhy(signal);
-    } else if (!smokeOk) {
-      status = 'failed';
-      reason = `smoke test failed (${smoke.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')})`;
-    } else {
-      bus.emit({ type: 'stage.started', stage: 'sweep' });
-      const gpuRate = priceTable.items[gpuShape];
-      await load.runSweep(
-        {
-          baseUrl: localUrl,
-          model: model!,
-          shapes,
-          maxConcurrency,
-          apiKey,
-          gpuCount: gpus,
-          gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
-          priceTable: priceTable.name,
-          timing,
-          shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
-          engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
-          prefixCacheHit,
-          timingOverrides:
-            requestTimeoutS === undefined
-              ? undefined
-              : { requestTimeoutMs: requestTimeoutS * 1000, stallTimeoutMs: Math.min(requestTimeoutS * 1000, TIMING[timing].stallTimeoutMs) },
-        },
-        (b) => bus.emit(b),
-        bus.clock,
-        signal,
-      );
-      // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
-      const answer = sweepAnswer(bus.state.sweep.breakingPoints);
-      const noAnswer = !signal.aborted && answer.status === 'none';
-      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted && !noAnswer, note: signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined });
-      if (signal.aborted) {
-        status = 'aborted';
-        reason = stopWhy(signal);
-      } else if (noAnswer) {
-        status = 'failed';
-        reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
-      }
-    }
+    const result = await runTestStages(
+      {
+        baseUrl: localUrl,
+        model: model!,
+        apiKey,
+        shapes,
+        maxConcurrency,
+        gpuShape,
+        gpuCount: gpus,
+        priceTable,
+        sweepTiming: timing,
+        tokens,
+        engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
+        prefixCacheHit,
+        timingOverrides:
+          requestTimeoutS === undefined ? undefined : { requestTimeoutMs: requestTimeoutS * 1000, stallTimeoutMs: Math.min(requestTimeoutS * 1000, TIMING[timing].stallTimeoutMs) },
+      },
+      { bus, load },
+      stopper,
+    );
+    status = result.status;
+    reason = result.reason;
   } catch (err) {
-    const aborted = signal.aborted || (err instanceof Error && err.name === 'AbortError');
+    const aborted = isAbort(err) || stopper.work.signal.aborted;
     status = aborted ? 'aborted' : 'failed';
-    reason = aborted ? stopWhy(signal) : errorText(err);
+    reason = aborted ? (stopper.reason()?.message ?? 'stopped by the user') : errorText(err);
     if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
+  } finally {
+    unwatch();
+    stopper.dispose();
   }
   cluster?.close();
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
   return await finishSession(session, priceTable);
-}
-
-function stopWhy(signal: AbortSignal): string {
-  return typeof signal.reason === 'string' ? signal.reason : 'stopped by the user';
 }

@@ -1,11 +1,9 @@
 // `nimble export <id> --format md|csv|json [--out file]`: a session as a report or a table.
 
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { exportSession, type ExportFormat } from '../sessions/export.ts';
 import { choiceFlag, parse, UsageError } from '../cli/args.ts';
 import type { CommandIo } from './io.ts';
-import { guarded, loadSession, SESSIONS_DIR_FLAG, sessionCtx } from './session-context.ts';
+import { guarded, loadSession, SESSIONS_DIR_FLAG, sessionCtx, writeOut } from './session-context.ts';
 
 const USAGE = 'usage: nimble export <id> --format md|csv|json [--out <file>]';
 
@@ -16,11 +14,7 @@ export function exportCommand(argv: string[], io?: CommandIo): Promise<number> {
     const format: ExportFormat = choiceFlag('format', f.format, ['md', 'csv', 'json'] as const, USAGE) ?? 'md';
     const s = loadSession(sessionCtx(io, f['sessions-dir']), positionals[0]);
     const text = exportSession(s.summary, s.events, format);
-    if (f.out) {
-      const out = resolve(io.cwd, f.out);
-      writeFileSync(out, text);
-      io.stderr.write(`wrote ${out}\n`);
-    } else io.stdout.write(text);
+    writeOut(io, f.out, text);
     return 0;
   });
 }

@@ -1,11 +1,9 @@
 // `nimble report <id> [<id>…] --format md|html`: a pattern run's report (nimble load sessions).
 
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { reportHtml, reportMarkdown } from '../sessions/pattern-report.ts';
 import { choiceFlag, parse, UsageError } from '../cli/args.ts';
 import type { CommandIo } from './io.ts';
-import { guarded, patternInputs, SESSIONS_DIR_FLAG, sessionCtx } from './session-context.ts';
+import { guarded, patternInputs, SESSIONS_DIR_FLAG, sessionCtx, writeOut } from './session-context.ts';
 
 const USAGE = 'usage: nimble report <id> [<id>…] [--format md|html] [--out file]';
 const HELP = "Usage: nimble report <id> [<id>…] [--format md|html] [--out file]\n\nA pattern run's report: figures, SLA compliance, windows; HTML has the charts as inline SVG.\nSeveral ids: one report each, and (HTML) their TTFT p95 overlaid.\n";
@@ -21,11 +19,7 @@ export function reportCommand(argv: string[], io?: CommandIo): Promise<number> {
     const format = choiceFlag('format', f.format, ['md', 'html'] as const, USAGE) ?? 'md';
     const list = patternInputs(sessionCtx(io, f['sessions-dir']), positionals);
     const text = format === 'html' ? reportHtml(list) : reportMarkdown(list);
-    if (f.out) {
-      const file = resolve(io.cwd, f.out);
-      writeFileSync(file, text);
-      io.stderr.write(`wrote ${file}\n`);
-    } else io.stdout.write(text);
+    writeOut(io, f.out, text);
     return 0;
   });
 }

@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { SessionMeta } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { fixtureEvents } from '../sessions/fixtures.ts';
-import type { CommandIo } from './io.ts';
+import { captureIo } from './io.ts';
 import { compareCommand } from './compare.ts';
 import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
@@ -32,16 +31,8 @@ function setup(t: { after: (fn: () => void) => void }) {
   return dir;
 }
 
-function io(dir: string): CommandIo & { out: () => string; err: () => string } {
-  const o = new PassThrough();
-  const e = new PassThrough();
-  let out = '';
-  let err = '';
-  o.on('data', (d) => (out += d));
-  e.on('data', (d) => (err += d));
-  // No NIMBLE_CONFIG and a HOME without a config: defaults.
-  return { stdout: o, stderr: e, env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir, out: () => out, err: () => err };
-}
+// No NIMBLE_CONFIG and a HOME without a config: defaults.
+const io = (dir: string) => captureIo({ env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir });
 
 test('validate exits 0 for a session that makes its tier and 1 for one that misses it', async (t) => {
   const dir = setup(t);

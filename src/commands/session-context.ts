@@ -2,6 +2,8 @@
 // share: the sessions folder and config, reading a session by id, and the common error handling —
 // usage and config problems exit 2, a missing or unreadable file exits 1, said in one line.
 
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ImportError } from '../core/import-results.ts';
 import { patternRunsFromEvents } from '../core/pattern-result.ts';
 import { slaReport, slaTargetsFor } from '../core/sla-report.ts';
@@ -73,4 +75,15 @@ export function patternInputs(ctx: SessionCtx, refs: string[]): ReportInput[] {
     }
   }
   return out;
+}
+
+/** A report to --out (relative to the working folder; said on stderr) or to stdout. */
+export function writeOut(io: CommandIo, out: string | undefined, text: string): void {
+  if (!out) {
+    io.stdout.write(text);
+    return;
+  }
+  const file = resolve(io.cwd, out);
+  writeFileSync(file, text);
+  io.stderr.write(`wrote ${file}\n`);
 }

@@ -23,6 +23,8 @@ Usage: nimble <command> [options]      (nimble <command> --help for its options)
   version | help
 `;
 
+
+// The bin calls a command with its argv only (each defaults to the process's streams).
 type Command = (argv: string[]) => Promise<number>;
 
 // One module per command under src/commands (sim: the simulator's own entry).

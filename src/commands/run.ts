@@ -1,6 +1,7 @@
 // `nimble run`: the whole cycle (preflight, deploy, smoke test, sweep, cleanup) on the simulator or
 // a cluster. Parses the flags, builds the deploy spec and the cluster, and hands them to the cycle.
 
+import { processIo, type CommandIo } from './io.ts';
 import type { CleanupOptions, Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
 import { spentOnDay } from '../core/guard.ts';
@@ -99,10 +100,10 @@ export function runCleanupOptions(o: { keepCache: boolean; keepSecrets: boolean 
   return { keepCache: o.keepCache, removeSecrets: !o.keepSecrets, removeNamespace: true };
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values: f } = parse(argv, runOptions, RUN_USAGE);
   if (f.help) {
-    process.stdout.write(RUN_USAGE);
+    io.stdout.write(RUN_USAGE);
     return 0;
   }
   const sim = Boolean(f.sim);
@@ -181,7 +182,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       log: (source, line) => logSink(source, line),
     });
     if (!prepared.ok) {
-      process.stderr.write(prepared.message + '\n');
+      io.stderr.write(prepared.message + '\n');
       return prepared.exitCode;
     }
     cluster = prepared.cluster;

@@ -10,10 +10,10 @@ import { TIMING } from '../core/sweep.ts';
 import { createStopper, errorText, isAbort, runTestStages, watchGuards } from '../app/sweep-stage.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
 import { prepareSweepCluster, type SweepClusterPrep } from '../app/sweep-cluster.ts';
-import { confirm, processIo } from './io.ts';
+import { confirm, processIo, type CommandIo } from './io.ts';
 
-async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
-  return yes || confirm(processIo(), `Start ${what}? They cost money until the sweep ends. [y/N] `, process.stderr);
+async function confirmLoaders(io: CommandIo, yes: boolean, what: string): Promise<boolean> {
+  return yes || confirm(io, `Start ${what}? They cost money until the sweep ends. [y/N] `, io.stderr);
 }
 import { concurrencyFlag, parseShapes, SWEEP_FLAGS, themeFlag, tokenOverrides } from './flags.ts';
 import { finishSession, loadLoadService, loadPriceTable, openSession } from '../app/session.ts';
@@ -72,10 +72,10 @@ export function normalizeTarget(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-export async function sweepCommand(argv: string[]): Promise<number> {
+export async function sweepCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values: f } = parse(argv, options, SWEEP_USAGE);
   if (f.help) {
-    process.stdout.write(SWEEP_USAGE);
+    io.stdout.write(SWEEP_USAGE);
     return 0;
   }
   if (!f.target) throw new UsageError('--target is required', SWEEP_USAGE);
@@ -92,8 +92,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!validPrefixCacheHit(prefixCacheHit)) throw new UsageError(`--prefix-cache-hit must be from 0 up to (not including) 1, got '${f['prefix-cache-hit']}'`, SWEEP_USAGE);
   const requestTimeoutS = numFlag('request-timeout', f['request-timeout'], SWEEP_USAGE, 1);
   if (requestTimeoutS !== undefined && requestTimeoutS > 3600) throw new UsageError(`--request-timeout must be at most 3600 seconds, got '${f['request-timeout']}'`, SWEEP_USAGE);
-  const keyVar = f['api-key-env'] ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
-  const apiKey = keyVar ? process.env[keyVar] : undefined;
+  const keyVar = f['api-key-env'] ?? (io.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
+  const apiKey = keyVar ? io.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
   const loadFrom = parseLoadFrom(f, SWEEP_USAGE, { cluster: true });
   if (loadFrom.kind !== 'cluster' && (f.context || f.namespace || f.kubeconfig)) throw new UsageError('--context, --namespace and --kubeconfig go with --load-from cluster', SWEEP_USAGE);
@@ -111,18 +111,18 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     try {
       cluster = await prepareSweepCluster({ target: baseUrl, context: f.context, namespace: f.namespace, kubeconfig: f.kubeconfig, workers: loadFrom.workers, cpu: loadFrom.cpu, allowGpuNode: loadFrom.allowGpuNode, sessionId });
     } catch (err) {
-      process.stderr.write(`nimble sweep: cannot use the cluster for loaders: ${errorText(err)}\n`);
+      io.stderr.write(`nimble sweep: cannot use the cluster for loaders: ${errorText(err)}\n`);
       return 1;
     }
     const failed = cluster.checks.filter((c) => c.status === 'fail');
     if (failed.length) {
       cluster.close();
-      process.stderr.write(failed.map((c) => `nimble sweep: ${c.label}: ${c.detail}\n  what to do: ${c.fix ?? ''}\n`).join(''));
+      io.stderr.write(failed.map((c) => `nimble sweep: ${c.label}: ${c.detail}\n  what to do: ${c.fix ?? ''}\n`).join(''));
       return 1;
     }
-    if (!(await confirmLoaders(Boolean(f.yes), `${loadFrom.workers} loader pods in context ${cluster.context}, namespace ${cluster.namespace}`))) {
+    if (!(await confirmLoaders(io, Boolean(f.yes), `${loadFrom.workers} loader pods in context ${cluster.context}, namespace ${cluster.namespace}`))) {
       cluster.close();
-      process.stderr.write('nimble sweep: nothing was created. Pass --yes to confirm when there is no terminal to ask on.\n');
+      io.stderr.write('nimble sweep: nothing was created. Pass --yes to confirm when there is no terminal to ask on.\n');
       return 1;
     }
   }
@@ -132,7 +132,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     try {
       model = await load.resolveModel!(localUrl, apiKey);
     } catch (err) {
-      process.stderr.write(`nimble sweep: could not read ${localUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
+      io.stderr.write(`nimble sweep: could not read ${localUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
       cluster?.close();
       return 1;
     }

@@ -2,13 +2,12 @@
 // exit 2, found before anything is created).
 
 import type { ShapeId } from '../core/sweep-types.ts';
+import { SHAPE_IDS as SHAPES } from '../core/workloads.ts';
 import { parseTier, type TierId } from '../core/tiers.ts';
 import { MAX_CONCURRENCY } from '../core/sweep.ts';
 import { intFlag, UsageError } from '../cli/args.ts';
 import { loadTheme } from '../ui/theme.ts';
 import { LOAD_FROM_FLAGS } from './load-from.ts';
-
-export const SHAPES: ShapeId[] = ['support', 'summary', 'coding'];
 
 
 /**

@@ -5,7 +5,7 @@ import { saveSession } from '../sessions/store.ts';
 import { importResultFiles } from '../sessions/import.ts';
 import { NIMBLE_VERSION } from '../util/version.ts';
 import { choiceFlag, intFlag, parse, UsageError } from '../cli/args.ts';
-import { SHAPES } from './flags.ts';
+import { SHAPE_IDS } from '../core/workloads.ts';
 import type { CommandIo } from './io.ts';
 import { guarded, SESSIONS_DIR_FLAG, sessionCtx } from './session-context.ts';
 
@@ -26,7 +26,7 @@ export function importCommand(argv: string[], io?: CommandIo): Promise<number> {
     const { values: f, positionals } = parse(argv, OPTIONS, USAGE, true);
     if (!positionals.length) throw new UsageError(USAGE, USAGE);
     const format = choiceFlag('format', f.format, ['guidellm', 'vllm'] as const, USAGE);
-    const shape = choiceFlag('shape', f.shape, SHAPES, USAGE);
+    const shape = choiceFlag('shape', f.shape, SHAPE_IDS, USAGE);
     const gpuCount = intFlag('gpu-count', f['gpu-count'], USAGE);
     const ctx = sessionCtx(io, f['sessions-dir']);
     const r = importResultFiles(positionals.map((file) => resolve(io.cwd, file)), {

@@ -2,6 +2,7 @@
 // simulator (--sim), any OpenAI-compatible URL or a deployed NIM (--target), saved as a session
 // with its windows, derived figures and SLA report.
 import { processIo, type CommandIo } from './io.ts';
+import { warningCollector } from '../app/json-warnings.ts';
 import { createSessionClock } from '../core/clock.ts';
 import type { NimbleEvent, SessionMeta, SessionStatus } from '../core/events.ts';
 import { PATTERN_KEYS } from '../core/patterns.ts';
@@ -166,7 +167,9 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     const dir = resolveSessionsDir({ flag: f['sessions-dir'] as string | undefined, configDir: config.sessionsDir });
     const writer = openSessionWriter(dir, meta, { secrets: apiKey ? [apiKey] : [], onError: (err) => io.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`) });
     bus.subscribe((e) => writer.append(e));
+    const warnings = warningCollector();
     bus.subscribe((e: NimbleEvent) => {
+      warnings.add(e);
       if (e.type === 'pattern.window') print(windowLine(e.window, spec.mode));
       else if (e.type === 'log' && e.level !== 'info') io.stderr.write(`nimble: ${e.line}\n`);
     });
@@ -205,7 +208,10 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     writer.finish(summarizeSession(bus.state, config.priceTable));
     await output?.finish(writer.path);
     const sla = result ? slaReport(result, slaTargetsFor(spec.shape, config.sla)) : null;
-    if (json) io.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla }, null, 2) + '\n');
+    if (json) {
+      io.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla, warnings: warnings.list() }, null, 2) + '\n');
+      if (status !== 'completed') io.stderr.write(`nimble: session ${meta.id} ${status}: ${reason ?? 'no reason given'}\n`);
+    }
     else if (mode === 'tui') {
       if (sla) io.stdout.write(slaLines(sla).join('\n') + '\n');
       io.stdout.write(`saved: ${writer.path}\n`);

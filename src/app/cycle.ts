@@ -13,7 +13,7 @@ import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
 import type { PatternRunOptions } from '../load/pattern-runner.ts';
 import type { PatternSpec } from '../core/patterns.ts';
-import { createStopper, errorText, isAbort, runTestStages, watchGuards } from './sweep-stage.ts';
+import { createStopper, endOf, errorText, isAbort, runTestStages, watchGuards } from './sweep-stage.ts';
 
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
@@ -205,14 +205,8 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
     reason = result.reason;
     return status;
   } catch (err) {
-    if (isAbort(err) || work.signal.aborted) {
-      status = 'aborted';
-      reason = stopper.reason()?.message ?? 'stopped';
-    } else {
-      status = 'failed';
-      reason = errorText(err);
-      emit({ type: 'error', where: 'app', message: reason });
-    }
+    ({ status, reason } = endOf(err, stopper));
+    if (status === 'failed') emit({ type: 'error', where: 'app', message: reason });
     return status;
   } finally {
     unwatch();

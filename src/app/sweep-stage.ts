@@ -58,6 +58,12 @@ export function createStopper(signal: AbortSignal): Stopper {
   };
 }
 
+/** How a session ends when its work threw: aborted (a stop; its reason) or failed (the error). */
+export function endOf(err: unknown, stopper: Stopper): { status: 'aborted' | 'failed'; reason: string } {
+  if (isAbort(err) || stopper.work.signal.aborted) return { status: 'aborted', reason: stopper.stopped().message };
+  return { status: 'failed', reason: errorText(err) };
+}
+
 export interface Guards {
   budgetUsd?: number;
   maxDurationMs?: number;

@@ -7,7 +7,7 @@ import { newSessionId } from '../sessions/store.ts';
 import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { validPrefixCacheHit } from '../core/workloads.ts';
 import { TIMING } from '../core/sweep.ts';
-import { createStopper, errorText, isAbort, runTestStages, watchGuards } from '../app/sweep-stage.ts';
+import { createStopper, endOf, errorText, runTestStages, watchGuards } from '../app/sweep-stage.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
 import { prepareSweepCluster, type SweepClusterPrep } from '../app/sweep-cluster.ts';
 import { confirm, processIo, type CommandIo } from './io.ts';
@@ -191,10 +191,8 @@ export async function sweepCommand(argv: string[], io: CommandIo = processIo()):
     status = result.status;
     reason = result.reason;
   } catch (err) {
-    const aborted = isAbort(err) || stopper.work.signal.aborted;
-    status = aborted ? 'aborted' : 'failed';
-    reason = aborted ? (stopper.reason()?.message ?? 'stopped by the user') : errorText(err);
-    if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
+    ({ status, reason } = endOf(err, stopper));
+    if (status === 'failed') bus.emit({ type: 'error', where: 'sweep', message: reason });
   } finally {
     unwatch();
     stopper.dispose();

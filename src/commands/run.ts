@@ -87,7 +87,7 @@ const runOptions = {
   'keep-cache': { type: 'boolean' },
   'keep-secrets': { type: 'boolean' },
   'no-sweep': { type: 'boolean' },
-  // nimble run --pattern spike …: the load pattern after the sweep (src/app/load-command.ts).
+  // nimble run --pattern spike …: the load pattern after the sweep (src/commands/load.ts).
   ...PATTERN_FLAGS,
   ...SWEEP_FLAGS,
 } as const;

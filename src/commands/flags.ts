@@ -10,27 +10,37 @@ import { loadTheme } from '../ui/theme.ts';
 import { LOAD_FROM_FLAGS } from './load-from.ts';
 
 
+/** Where a run's session goes and how it is shown: every command that runs load takes these. */
+export const OUTPUT_FLAGS = {
+  'sessions-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  theme: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What each request asks for (run, sweep, load). */
+export const REQUEST_FLAGS = {
+  model: { type: 'string' },
+  'prompt-tokens': { type: 'string' },
+  'output-tokens': { type: 'string' },
+} as const;
+
 /**
  * Flags `nimble run` and `nimble sweep` both take, with the same meaning (each command still writes
  * its own usage text: the defaults differ, e.g. sweep timing quick on the simulator).
  */
 export const SWEEP_FLAGS = {
-  model: { type: 'string' },
+  ...REQUEST_FLAGS,
+  ...OUTPUT_FLAGS,
   shape: { type: 'string' },
   'max-concurrency': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
   'gpu-shape': { type: 'string' },
   gpus: { type: 'string' },
   'sweep-timing': { type: 'string' },
   tier: { type: 'string' },
-  'sessions-dir': { type: 'string' },
   budget: { type: 'string' },
   'max-duration': { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  theme: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
   ...LOAD_FROM_FLAGS,
 } as const;
 

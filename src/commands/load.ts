@@ -3,6 +3,7 @@
 // with its windows, derived figures and SLA report.
 import { processIo, type CommandIo } from './io.ts';
 import { warningCollector } from '../app/json-warnings.ts';
+import { OUTPUT_FLAGS, REQUEST_FLAGS } from './flags.ts';
 import { createSessionClock } from '../core/clock.ts';
 import type { NimbleEvent, SessionMeta, SessionStatus } from '../core/events.ts';
 import { PATTERN_KEYS } from '../core/patterns.ts';
@@ -62,11 +63,9 @@ Output:
 const options = {
   sim: { type: 'boolean' },
   target: { type: 'string' },
-  model: { type: 'string' },
   'api-key-env': { type: 'string' },
   'pattern-file': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
+  ...REQUEST_FLAGS,
   'nim-profile': { type: 'string' },
   'max-num-seqs': { type: 'string' },
   'max-queue': { type: 'string' },
@@ -74,11 +73,7 @@ const options = {
   'sim-overload': { type: 'string' },
   'sim-leak': { type: 'string' },
   fault: { type: 'string' },
-  'sessions-dir': { type: 'string' },
-  theme: { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...OUTPUT_FLAGS,
   ...Object.fromEntries(PATTERN_KEYS.map((k) => [k, { type: k === 'open-loop' ? 'boolean' : 'string' }])),
 } as const;
 

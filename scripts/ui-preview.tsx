@@ -7,7 +7,7 @@ import { render } from 'ink-testing-library';
 import { App } from '../src/ui/App.tsx';
 import { Providers } from '../src/ui/providers.tsx';
 import { createLiveStore } from '../src/ui/store.ts';
-import { loadTheme } from '../src/ui/theme.ts';
+import { loadTheme } from '../src/app/themes.ts';
 import { eventsBefore, eventsUntil, failedDeployEvents, sampleEvents } from '../src/ui/fixtures.ts';
 import type { NimbleEvent } from '../src/core/events.ts';
 

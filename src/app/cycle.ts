@@ -3,18 +3,19 @@
 // cleanup runs — it is never silently skipped; if it cannot finish, the session says what is left.
 
 import { DeployFailed, type CleanupOptions, type Cluster, type DeploySpec, type Endpoint, type PreflightCheck } from '../core/cluster.ts';
-import { costAt, deploymentResources, formatUsd, projectCycleCost, type PriceTable } from '../core/cost.ts';
+import { deploymentResources, formatUsd, projectCycleCost, type PriceTable } from '../core/cost.ts';
 import type { EventSink, SessionMeta, SessionStatus, SmokeCheck, Stage } from '../core/events.ts';
 import type { SessionClock } from '../core/clock.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
 import { STAGE_TARGET_MS } from '../core/tiers.ts';
 import { dailyBudgetEvent, dailyBudgetStatus } from '../core/guard.ts';
-import { sweepAnswer } from '../core/result-text.ts';
 import type { EventBus } from './event-bus.ts';
 import type { SweepOptions } from '../load/sweep-runner.ts';
 import type { PatternRunOptions } from '../load/pattern-runner.ts';
 import type { PatternSpec } from '../core/patterns.ts';
 import { durationText } from '../core/format.ts';
+import { createStopper, endOf, errorText, isAbort, runTestStages, watchGuards } from './sweep-stage.ts';
+
 
 /** The load side the cycle needs (src/load/), injected so the cycle stays testable. */
 export interface LoadService {
@@ -70,17 +71,6 @@ export interface CycleDeps {
   load: LoadService;
 }
 
-class StopRequest extends Error {
-  constructor(readonly kind: 'user' | 'budget' | 'time-box', message: string) {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err instanceof StopRequest);
-}
-
 /**
  * Runs one cycle. `signal` is the user's Ctrl-C / quit: it stops deploy or sweep and moves on to
  * cleanup. Resolves when the session has ended (never rejects for cluster or server failures).
@@ -89,28 +79,18 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
   const { bus, cluster, load } = deps;
   const clock = bus.clock;
   const emit = bus.emit;
-  const sink: EventSink = (b) => bus.emit(b);
   // When the port-forward to the NIM was lost (epoch ms): a level spanning one is not a verdict.
   const forwardLost: number[] = [];
   const emitSignal = (s: Parameters<Parameters<Cluster['deploy']>[1]>[0]) => {
     if (s.kind === 'k8s.event' && s.reason === 'PortForwardLost') forwardLost.push(Date.now());
     bus.emit({ type: 'cluster.signal', signal: s });
   };
-  const work = new AbortController(); // stops deploy/smoke/sweep; cleanup is never tied to it
-  let stopReason: StopRequest | null = null;
-  const stop = (r: StopRequest) => {
-    if (!stopReason) stopReason = r;
-    work.abort(r);
-  };
-  // The reason says who stopped it (Ctrl-C, SIGTERM, a hang-up, a closed stdout).
-  const onUserAbort = () => stop(new StopRequest('user', typeof signal.reason === 'string' ? signal.reason : 'stopped by the user'));
-  if (signal.aborted) onUserAbort();
-  signal.addEventListener('abort', onUserAbort, { once: true });
-
+  const stopper = createStopper(signal);
+  const work = stopper.work;
   let status: SessionStatus = 'completed';
   let reason: string | undefined;
   let created = false;
-  let guardTimer: ReturnType<typeof setInterval> | undefined;
+  let unwatch = () => {};
   const begin = (stage: Stage) => emit({ type: 'stage.started', stage });
   const end = (stage: Stage, ok: boolean, note?: string) => emit({ type: 'stage.ended', stage, ok, note });
 
@@ -160,23 +140,10 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
       return status;
     }
     end('preflight', true);
-    if (work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped by the user');
+    if (work.signal.aborted) throw stopper.stopped();
 
     // Budget and time box watch the running cost and the session clock from here on.
-    guardTimer = setInterval(() => {
-      const now = clock.now();
-      if (opts.budgetUsd !== undefined && costAt(bus.state.resources, now, opts.priceTable).totalUsd >= opts.budgetUsd) {
-        const message = `cost reached the budget ${formatUsd(opts.budgetUsd)}: stopping and cleaning up`;
-        if (!stopReason) emit({ type: 'guard', kind: 'budget', message, action: 'stopped' });
-        stop(new StopRequest('budget', message));
-      }
-      if (opts.maxDurationMs !== undefined && now >= opts.maxDurationMs) {
-        const message = `time box ${durationText(opts.maxDurationMs)} reached: stopping and cleaning up`;
-        if (!stopReason) emit({ type: 'guard', kind: 'time-box', message, action: 'stopped' });
-        stop(new StopRequest('time-box', message));
-      }
-    }, 250);
-    guardTimer.unref?.();
+    unwatch = watchGuards(bus, { budgetUsd: opts.budgetUsd, maxDurationMs: opts.maxDurationMs, priceTable: opts.priceTable }, stopper);
 
     // ── Deploy ───────────────────────────────────────────────────────────────────────────────
     begin('deploy');
@@ -221,77 +188,37 @@ export async function runCycle(opts: CycleOptions, deps: CycleDeps, signal: Abor
       clock.setRate(1);
     }
 
-    // ── Smoke test ───────────────────────────────────────────────────────────────────────────
-    begin('smoke');
-    const smoke = await load.runSmokeTest(endpoint.baseUrl, opts.spec.model, opts.apiKey, sink, work.signal);
-    const smokeOk = smoke.length > 0 && smoke.every((c) => c.ok);
-    end('smoke', smokeOk, smokeOk ? undefined : smoke.filter((c) => !c.ok).map((c) => c.name).join(', '));
-    // Checks cut short by a stop are not a failed smoke test: the session is aborted.
-    if (!smokeOk && work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped');
-    if (!smokeOk) {
-      status = 'failed';
-      reason = 'smoke test failed: the sweep was skipped';
-      return status;
-    }
-
-    // ── Sweep ────────────────────────────────────────────────────────────────────────────────
-    if (!opts.skipSweep || opts.pattern) {
-      begin('sweep');
-      const gpuRate = opts.priceTable.items[opts.spec.gpuShape];
-      try {
-        if (!opts.skipSweep) await load.runSweep(
-          {
-            baseUrl: endpoint.baseUrl,
-            model: opts.spec.model,
-            shapes: opts.shapes,
-            maxConcurrency: opts.maxConcurrency,
-            apiKey: opts.apiKey,
-            gpuCount: opts.spec.gpuCount,
-            gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
-            priceTable: opts.priceTable.name,
-            timing: opts.sweepTiming,
-            shapeOverrides: opts.tokens ? Object.fromEntries(opts.shapes.map((sh) => [sh, opts.tokens])) : undefined,
-            interruptedDuring: (from, to) => (forwardLost.some((t) => t >= from && t <= to) ? 'the port-forward to the NIM was lost and re-established during this level: requests failed on the way, not at the server' : null),
-            engine: opts.loadEngine,
-          },
-          sink,
-          clock,
-          work.signal,
-        );
-        if (opts.pattern && load.runPattern && !work.signal.aborted) {
-          await load.runPattern({ baseUrl: endpoint.baseUrl, model: opts.spec.model, spec: opts.pattern, apiKey: opts.apiKey, shapeOverride: opts.tokens }, sink, work.signal);
-        }
-        // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
-        const answer = sweepAnswer(bus.state.sweep.breakingPoints);
-        const noAnswer = !opts.skipSweep && !work.signal.aborted && answer.status === 'none';
-        end('sweep', !work.signal.aborted && !noAnswer, work.signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined);
-        if (noAnswer) {
-          status = 'failed';
-          reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
-        }
-      } catch (err) {
-        end('sweep', false, isAbort(err) ? 'stopped' : errorText(err));
-        if (isAbort(err)) throw err;
-        emit({ type: 'error', where: 'sweep', message: errorText(err) });
-        status = 'failed';
-        reason = `sweep failed: ${errorText(err)}`;
-      }
-      if (work.signal.aborted) throw stopReason ?? new StopRequest('user', 'stopped');
-    }
+    // ── Smoke test, sweep, pattern (shared with nimble sweep: sweep-stage.ts) ──────────────────
+    const result = await runTestStages(
+      {
+        baseUrl: endpoint.baseUrl,
+        model: opts.spec.model,
+        apiKey: opts.apiKey,
+        shapes: opts.shapes,
+        maxConcurrency: opts.maxConcurrency,
+        gpuShape: opts.spec.gpuShape,
+        gpuCount: opts.spec.gpuCount,
+        priceTable: opts.priceTable,
+        sweepTiming: opts.sweepTiming,
+        tokens: opts.tokens,
+        engine: opts.loadEngine,
+        interruptedDuring: (from, to) => (forwardLost.some((t) => t >= from && t <= to) ? 'the port-forward to the NIM was lost and re-established during this level: requests failed on the way, not at the server' : null),
+        skipSweep: opts.skipSweep,
+        pattern: opts.pattern,
+      },
+      { bus, load },
+      stopper,
+    );
+    status = result.status;
+    reason = result.reason;
     return status;
   } catch (err) {
-    if (isAbort(err) || work.signal.aborted) {
-      status = 'aborted';
-      reason = (stopReason as StopRequest | null)?.message ?? 'stopped';
-    } else {
-      status = 'failed';
-      reason = errorText(err);
-      emit({ type: 'error', where: 'app', message: reason });
-    }
+    ({ status, reason } = endOf(err, stopper));
+    if (status === 'failed') emit({ type: 'error', where: 'app', message: reason });
     return status;
   } finally {
-    if (guardTimer) clearInterval(guardTimer);
-    signal.removeEventListener('abort', onUserAbort);
+    unwatch();
+    stopper.dispose();
     if (created) {
       const ok = await runCleanup(opts, deps);
       if (!ok && status === 'completed') {
@@ -334,8 +261,4 @@ async function runCleanup(opts: CycleOptions, { cluster, bus }: CycleDeps): Prom
   } finally {
     bus.clock.setRate(1);
   }
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -10,6 +10,7 @@ import { plainLines, summaryLines } from './plain.ts';
 import { inCi } from '../util/ci.ts';
 import { sanitizeText } from '../util/sanitize.ts';
 import { sanitizeDeep } from '../util/sanitize-deep.ts';
+import { warningCollector } from './json-warnings.ts';
 
 export type OutputMode = 'tui' | 'plain' | 'json';
 
@@ -65,12 +66,16 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
     };
   }
   if (opts.mode === 'json') {
+    // Warnings go into the document too, not only into events.ndjson.
+    const warnings = warningCollector();
+    const unsubscribe = bus.subscribe((e: NimbleEvent) => warnings.add(e));
     return {
       async finish(savedTo) {
+        unsubscribe();
         const summary = bus.state.meta ? summarizeSession(bus.state, priceTable) : null;
-        write(JSON.stringify({ savedTo: savedTo ?? null, summary }, null, 2) + '\n');
+        write(JSON.stringify({ savedTo: savedTo ?? null, summary, warnings: warnings.list().map((w) => ({ ...w, message: sanitizeText(w.message) })) }, null, 2) + '\n');
       },
-      close() {},
+      close: unsubscribe,
     };
   }
   return attachTui(opts);
@@ -79,7 +84,7 @@ export async function attachOutput(opts: OutputOptions): Promise<Output> {
 async function attachTui(opts: OutputOptions): Promise<Output> {
   const { createLiveStore } = await import('../ui/store.ts');
   const { launchLive } = await import('../ui/launch.tsx');
-  const { loadTheme } = await import('../ui/theme.ts');
+  const { loadTheme } = await import('./themes.ts');
   const store = createLiveStore();
   const theme = loadTheme(opts.theme);
   let savedTo: string | undefined;

@@ -7,7 +7,7 @@ import type { NimbleEvent } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
 import { fixtureEvents } from '../sessions/fixtures.ts';
-import { formatKept } from '../kube/commands.ts';
+import { formatKept } from '../commands/status.ts';
 import { plainLines, summaryLines } from './plain.ts';
 
 const kept = [
@@ -38,7 +38,7 @@ test('nimble status lists kept secrets and namespaces apart from what costs mone
 });
 
 test('nimble run removes the NGC secrets and its namespace unless --keep-secrets', async () => {
-  const { runCleanupOptions } = await import('./run.ts');
+  const { runCleanupOptions } = await import('../commands/run.ts');
   assert.deepEqual(runCleanupOptions({ keepCache: false, keepSecrets: false }), { keepCache: false, removeSecrets: true, removeNamespace: true });
   assert.deepEqual(runCleanupOptions({ keepCache: true, keepSecrets: true }), { keepCache: true, removeSecrets: false, removeNamespace: true });
 });

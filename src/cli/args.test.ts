@@ -29,3 +29,11 @@ test('a negative number is named as such, not as Node\'s "ambiguous argument"', 
 test('a zero duration is refused (a time box of nothing)', () => {
   for (const v of ['0', '0m', '0h0m0s', '0.0']) assert.throws(() => durationFlag('max-duration', v, ''), (e: unknown) => e instanceof UsageError && /longer than zero/.test(e.message), v);
 });
+
+test('node\'s messages are said plainly: unknown flag with the choices, a missing value, a value on a switch', () => {
+  const opts = { json: { type: 'boolean' }, format: { type: 'string' } } as const;
+  assert.throws(() => parse(['--colour'], opts, 'u'), (e: unknown) => e instanceof UsageError && e.message === 'unknown flag --colour (expected --json, --format)');
+  assert.throws(() => parse(['--format'], opts, 'u'), (e: unknown) => e instanceof UsageError && e.message === '--format needs a value');
+  assert.throws(() => parse(['--json=yes'], opts, 'u'), (e: unknown) => e instanceof UsageError && e.message === '--json takes no value');
+  assert.deepEqual(parse(['a', '--json', 'b'], opts, 'u', true).positionals, ['a', 'b']);
+});

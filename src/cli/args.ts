@@ -27,8 +27,29 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
         usage,
       );
     }
-    throw new UsageError(msg, usage);
+    throw new UsageError(plainMessage(msg, options), usage);
   }
+}
+
+/** Node's wording, said in ours (the texts the hand-written parsers gave, kept for users and tests). */
+function plainMessage(msg: string, options: Options): string {
+  const unknown = /^Unknown option '(-{1,2}[^']+)'/.exec(msg);
+  if (unknown) {
+    const names = Object.keys(options).filter((k) => k !== 'help').map((k) => `--${k}`);
+    return `unknown flag ${unknown[1]}${names.length && names.length <= 10 ? ` (expected ${names.join(', ')})` : ''}`;
+  }
+  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg);
+  if (missing) return `${missing[1]} needs a value`;
+  const noValue = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(msg);
+  if (noValue) return `${noValue[1]} takes no value`;
+  return msg;
+}
+
+/** A flag that takes one of a few words: the word, or a usage error naming the choices. */
+export function choiceFlag<T extends string>(name: string, value: string | undefined, choices: readonly T[], usage: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value as T)) throw new UsageError(`--${name} must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]} (got ${value})`, usage);
+  return value as T;
 }
 
 export function intFlag(name: string, value: string | undefined, usage: string, min = 1): number | undefined {

@@ -23,36 +23,25 @@ Usage: nimble <command> [options]      (nimble <command> --help for its options)
   version | help
 `;
 
+
+// The bin calls a command with its argv only (each defaults to the process's streams).
 type Command = (argv: string[]) => Promise<number>;
 
-async function sessionsCmd(name: string): Promise<Command> {
-  const mod = (await import('../sessions/commands.ts')) as unknown as Record<string, Command>;
-  const fn = mod[`${name}Command`];
-  if (!fn) throw new Error(`the ${name} command is not available in this build`);
-  return fn;
-}
-
-async function kubeCmd(name: 'status' | 'cleanup'): Promise<Command> {
-  const mod = (await import('../kube/commands.ts')) as unknown as Record<string, Command>;
-  const fn = mod[`${name}Command`];
-  if (!fn) throw new Error(`the ${name} command is not available in this build`);
-  return fn;
-}
-
+// One module per command under src/commands (sim: the simulator's own entry).
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  run: async () => (await import('../app/run.ts')).runCommand,
-  sweep: async () => (await import('../app/sweep-command.ts')).sweepCommand,
+  run: async () => (await import('../commands/run.ts')).runCommand,
+  sweep: async () => (await import('../commands/sweep.ts')).sweepCommand,
   sim: async () => (await import('../sim/nim/cli.ts')).simCommand,
-  load: async () => (await import('../app/load-command.ts')).loadCommand,
-  report: async () => (await import('../sessions/pattern-commands.ts')).reportCommand,
-  status: () => kubeCmd('status'),
-  cleanup: () => kubeCmd('cleanup'),
-  sessions: () => sessionsCmd('sessions'),
-  replay: () => sessionsCmd('replay'),
-  compare: () => sessionsCmd('compare'),
-  validate: () => sessionsCmd('validate'),
-  export: () => sessionsCmd('export'),
-  import: () => sessionsCmd('import'),
+  load: async () => (await import('../commands/load.ts')).loadCommand,
+  report: async () => (await import('../commands/report.ts')).reportCommand,
+  status: async () => (await import('../commands/status.ts')).statusCommand,
+  cleanup: async () => (await import('../commands/cleanup.ts')).cleanupCommand,
+  sessions: async () => (await import('../commands/sessions.ts')).sessionsCommand,
+  replay: async () => (await import('../commands/replay.ts')).replayCommand,
+  compare: async () => (await import('../commands/compare.ts')).compareCommand,
+  validate: async () => (await import('../commands/validate.ts')).validateCommand,
+  export: async () => (await import('../commands/export.ts')).exportCommand,
+  import: async () => (await import('../commands/import.ts')).importCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === 'version' || name === '--version') {
-    const { NIMBLE_VERSION } = await import('../app/run.ts');
+    const { NIMBLE_VERSION } = await import('../util/version.ts');
     process.stdout.write(`nimble ${NIMBLE_VERSION}\n`);
     return 0;
   }

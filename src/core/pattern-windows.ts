@@ -6,7 +6,7 @@
 // mixes two loads (a phase's last window may be shorter; its length is kept).
 // Per phase (and for the whole run) the raw values are kept for pooled percentiles, bounded by a
 // seeded reservoir so an hour-long soak holds a fixed amount of memory.
-import { createRng, type Rng } from '../util/rng.ts';
+import { createRng, type Rng } from './rng.ts';
 import { quantileCI, sortNumbers, summarize } from './stats.ts';
 import type { Percentiles } from './sweep-types.ts';
 import type { PatternSpec } from './patterns.ts';

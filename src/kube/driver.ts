@@ -131,7 +131,6 @@ export function createKubeCluster(opts: KubeOptions): KubeCluster {
 }
 
 export { loadNgcApiKey, NgcKeyError, type KubeTarget } from './preflight.ts';
-export { statusCommand, cleanupCommand } from './commands.ts';
 
 /** The context/namespace kubectl would use with these options, without creating a driver. */
 export async function currentTarget(o: Pick<KubeOptions, 'context' | 'kubeconfig' | 'kubectl' | 'namespace' | 'env'>): Promise<KubeTarget> {

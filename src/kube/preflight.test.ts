@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Node, Pod } from './k8s-types.ts';
 import { gpuFitCheck, gpuNodes, loadNgcApiKey, NgcKeyError, parseVersion } from './preflight.ts';
 import { gbOfGib, leftoversFrom, quantityGiB } from './cleanup.ts';
-import { formatLeftovers } from './commands.ts';
+import { formatLeftovers } from '../commands/status.ts';
 import { parseChartRef, resolveChart } from './chart.ts';
 
 const node = (name: string, gpus: number, shape = 'VM.GPU.A10.1', ready = true): Node => ({

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { buildPrompt } from '../core/workloads.ts';
-import { createRng } from '../util/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { chatHeaders, sendChat } from './request.ts';
 
 export interface PatternWorkerInit {

@@ -12,7 +12,7 @@ import { summarizeSession, type SessionSummary } from '../core/session-summary.t
 import { parseSummary } from './schema.ts';
 import { openNoFollow, scanEventLog } from './event-log.ts';
 import { scrubValue, secretsFromEnv } from './scrub.ts';
-import { sessionRow, type SessionRow } from './rows.ts';
+import { sessionRow, type SessionRow } from '../core/session-rows.ts';
 
 export const EVENTS_FILE = 'events.ndjson';
 export const SUMMARY_FILE = 'session.json';

@@ -17,7 +17,7 @@ import {
 import type { SessionClock } from '../core/clock.ts';
 import { deploymentResources, keptCacheMonthlyUsd, type PriceTable, DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { TierId } from '../core/tiers.ts';
-import { createRng } from '../util/rng.ts';
+import { createRng } from '../core/rng.ts';
 import { drawTimings, type SimTimings } from './profiles.ts';
 
 export interface SimNimLike {

@@ -4,7 +4,7 @@
 
 import type { Levers } from '../core/cluster.ts';
 import { phaseBudgetMs, STAGE_TARGET_MS, TIER_ORDER, type PhaseId, type TierId } from '../core/tiers.ts';
-import { uniform, type Rng } from '../util/rng.ts';
+import { uniform, type Rng } from '../core/rng.ts';
 
 /** Which speed levers a tier profile implies (seed 000: what moves a deployment between tiers). */
 export const PROFILE_LEVERS: Record<TierId, Levers> = {

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { renderFinalFrame } from './render.tsx';
 import { launchLive } from './launch.tsx';
 import { createLiveStore } from './store.ts';
-import { loadTheme } from './theme.ts';
+import { loadTheme } from '../app/themes.ts';
 import { sampleEvents } from './fixtures.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { frameWidth } from './test-utils.tsx';

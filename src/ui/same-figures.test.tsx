@@ -2,7 +2,7 @@
 // plain text), the sessions browser and `nimble sessions`, compare (TUI and --md), validate and
 // export. They must all print the same text. And tables laid out at 80 and 120 columns cut text only
 // when the text does not fit.
-import { sessionsAdapter } from '../sessions/commands.ts';
+import { sessionsAdapter } from '../commands/session-context.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
@@ -27,7 +27,8 @@ import { stringWidth } from './format.ts';
 import { renderFinalFrame } from './render.tsx';
 import { CompareView } from './sessions/compare-view.tsx';
 import { SessionsBrowser, browserColumns } from './sessions/browser.tsx';
-import { loadTheme, MONOCHROME } from './theme.ts';
+import { MONOCHROME } from './theme.ts';
+import { loadTheme } from '../app/themes.ts';
 
 /** A fixture session whose deploy ends 0.6 s into a second: flooring and rounding print differently. */
 function session(id: string, profile: 'fast' | 'typical') {

@@ -9,7 +9,8 @@ import { reduceAll, type SessionState } from '../core/session-state.ts';
 import type { TerminalSize } from './hooks.ts';
 import { Providers } from './providers.tsx';
 import { createLiveStore, type LiveStore } from './store.ts';
-import { loadTheme, type Theme } from './theme.ts';
+import { type Theme } from './theme.ts';
+import { loadTheme } from '../app/themes.ts';
 import { stringWidth } from './format.ts';
 
 export interface RenderOptions {

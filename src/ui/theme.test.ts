@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { availableThemes, loadTheme, MONOCHROME, parseTheme, ROLE_NAMES } from './theme.ts';
+import { MONOCHROME, parseTheme, ROLE_NAMES } from './theme.ts';
+import { availableThemes, loadTheme } from '../app/themes.ts';
 
 test('dark, light and high-contrast load with every semantic role', () => {
   assert.deepEqual(availableThemes(), ['dark', 'high-contrast', 'light']);

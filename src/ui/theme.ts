@@ -4,9 +4,6 @@
 // then emits no colour codes at all, and emphasis falls back to bold/inverse.
 
 import { createContext, createElement, useContext, type ReactNode } from 'react';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { Grade } from '../core/sweep-types.ts';
 import type { TierId } from '../core/tiers.ts';
 
@@ -27,7 +24,6 @@ export interface Theme {
   tiers: Record<TierId | 'over', Colour>;
 }
 
-export const THEMES_DIR = fileURLToPath(new URL('../../themes/', import.meta.url));
 export const DEFAULT_THEME = 'dark';
 
 export const MONOCHROME: Theme = {
@@ -38,35 +34,6 @@ export const MONOCHROME: Theme = {
   grades: { excellent: undefined, acceptable: undefined, degraded: undefined },
   tiers: { ultra: undefined, fast: undefined, typical: undefined, slow: undefined, over: undefined },
 };
-
-export function availableThemes(dir = THEMES_DIR): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
-}
-
-/**
- * Load a theme by name (a file in themes/) or by path to a .json file.
- * NO_COLOR set to anything non-empty wins over the name: colour is off, whatever was asked.
- */
-export function loadTheme(name: string = DEFAULT_THEME, env: NodeJS.ProcessEnv = process.env, dir = THEMES_DIR): Theme {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return MONOCHROME;
-  if (name === 'monochrome' || name === 'none') return MONOCHROME;
-  const file = name.endsWith('.json') ? name : path.join(dir, `${name}.json`);
-  if (!existsSync(file)) {
-    const names = [...availableThemes(dir), 'monochrome'];
-    throw new Error(`Unknown theme "${name}". Available themes: ${names.join(', ')} (or a path to a .json theme file).`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`Theme file ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  return parseTheme(raw, file);
-}
 
 /** Validate a theme document; every role must be present so a view never gets a hole. */
 export function parseTheme(raw: unknown, where = 'theme'): Theme {
@@ -89,7 +56,7 @@ export function parseTheme(raw: unknown, where = 'theme'): Theme {
   const chart = Array.isArray(doc.chart) ? doc.chart : [];
   if (chart.length < 4 || chart.some((c) => typeof c !== 'string')) problems.push('chart must list 4 colour strings');
   const theme: Theme = {
-    name: typeof doc.name === 'string' ? doc.name : path.basename(where, '.json'),
+    name: typeof doc.name === 'string' ? doc.name : (where.split('/').pop() ?? where).replace(/\.json$/, ''),
     color: true,
     roles: Object.fromEntries(ROLE_NAMES.map((r) => [r, str(roles, r, 'roles')])) as Record<Role, Colour>,
     chart: [0, 1, 2, 3].map((i) => (typeof chart[i] === 'string' ? (chart[i] as string) : 'white')) as Theme['chart'],

@@ -12,7 +12,9 @@ import type { SessionMeta } from '../../src/core/events.ts';
 import { reduceAll } from '../../src/core/session-state.ts';
 import { summarizeSession } from '../../src/core/session-summary.ts';
 import { fixtureEvents } from '../../src/sessions/fixtures.ts';
-import { sessionsCommand, validateCommand, type CommandIo } from '../../src/sessions/commands.ts';
+import type { CommandIo } from '../../src/commands/io.ts';
+import { sessionsCommand } from '../../src/commands/sessions.ts';
+import { validateCommand } from '../../src/commands/validate.ts';
 import { openSessionWriter } from '../../src/sessions/store.ts';
 
 const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;

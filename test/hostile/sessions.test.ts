@@ -16,7 +16,7 @@ import { summarizeSession } from '../../src/core/session-summary.ts';
 import { fixtureEvents } from '../../src/sessions/fixtures.ts';
 import { listSessions, openSessionWriter, PARTIAL_CACHE_FILE } from '../../src/sessions/store.ts';
 import { SessionsBrowser } from '../../src/ui/sessions/browser.tsx';
-import { sessionsAdapter } from '../../src/sessions/commands.ts';
+import { sessionsAdapter } from '../../src/commands/session-context.ts';
 import { runFault, type FaultRun } from './faults-harness.ts';
 
 const TIME_BOUND_MS = 60_000;

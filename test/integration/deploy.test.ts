@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { initialPhases, trackPhase } from '../../src/core/phase-tracker.ts';
-import { cleanupCommand, statusCommand } from '../../src/kube/commands.ts';
+import { statusCommand } from '../../src/commands/status.ts';
+import { cleanupCommand } from '../../src/commands/cleanup.ts';
+import { captureIo } from '../../src/commands/io.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { defaultsFor } from '../cluster/stages.ts';
 import { useBench, driverFor, kinds, makeSpec, NIM_LINES, waitForPod } from './helpers.ts';
@@ -136,8 +138,8 @@ describe('kube driver on the test cluster', () => {
     assert.ok(left[0].hourlyUsd > 0);
 
     // nimble status / nimble cleanup on their own
-    const out: string[] = [];
-    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), env: b.tc.env };
+    const io = captureIo({ env: b.tc.env });
+    const out = { join: (_sep?: string) => io.out() + io.err() };
     const flags = ['--kubeconfig', b.tc.kubeconfig, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm];
     assert.equal(await statusCommand(flags, io), 0);
     assert.match(out.join('\n'), /pvc\s+scripted-warm\/nimble-cache-meta-llama-3-1-8b-instruct/);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { DeployFailed } from '../../src/core/cluster.ts';
 import { BUILTIN_CHART } from '../../src/kube/chart.ts';
-import { statusCommand } from '../../src/kube/commands.ts';
+import { statusCommand } from '../../src/commands/status.ts';
+import { captureIo } from '../../src/commands/io.ts';
 import { podSelector } from '../../src/kube/names.ts';
 import { PROBE_PROFILES, buildValues, OCI_LB_ANNOTATIONS } from '../../src/kube/values.ts';
 import { useBench, driverFor, makeSpec, NIM_LLM_CHART, waitForPod } from './helpers.ts';
@@ -62,7 +63,7 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
     assert.match(c.fix!, /Role/);
     await assert.rejects(cluster.deploy(makeSpec('x'), () => {}, new AbortController().signal), (e: any) => e instanceof DeployFailed && e.diagnosis.id === 'forbidden');
     const err: string[] = [];
-    assert.equal(await statusCommand(['--kubeconfig', b.tc.userKubeconfig, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm, '-n', 'default'], { out: () => {}, err: (s) => err.push(s), env: b.tc.env }), 1);
+    assert.equal(await statusCommand(['--kubeconfig', b.tc.userKubeconfig, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm, '-n', 'default'], { ...captureIo({ env: b.tc.env }), stderr: { write: (s: string) => err.push(s.replace(/\n$/, '')) } }), 1);
     assert.match(err.join('\n'), /Forbidden/);
   });
 
@@ -169,7 +170,7 @@ describe('cluster errors and charts (CPU-only test cluster)', () => {
     assert.match(report.leftovers[0]?.detail ?? '', /not verified/);
     assert.ok(Date.now() - t < 20_000, `cleanup took ${Date.now() - t} ms`);
     const err: string[] = [];
-    assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm], { out: () => {}, err: (s) => err.push(s), env: b.tc.env }), 1);
+    assert.equal(await statusCommand(['--kubeconfig', kcfg, '--kubectl', b.tc.kubectl, '--helm', b.tc.helm], { ...captureIo({ env: b.tc.env }), stderr: { write: (s: string) => err.push(s.replace(/\n$/, '')) } }), 1);
     assert.match(err.join('\n'), /unreachable|refused/i);
   });
 });

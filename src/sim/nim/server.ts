@@ -11,7 +11,7 @@ import { NimMetrics } from './metrics.ts';
 import { getProfile, type NimProfile } from './profiles.ts';
 import { parseGenRequest, type GenRequest } from './request.ts';
 import { outputLength } from './tokens.ts';
-import { createRng } from '../../util/rng.ts';
+import { createRng } from '../../core/rng.ts';
 import { healthPaths, isDialect, metricsPaths, renderDialectMetrics, type Dialect } from './dialects.ts';
 
 export interface SimNimOptions {

@@ -9,7 +9,7 @@
 // CHAT_TEMPLATE_TOKENS.base (begin-of-text + the assistant header the template appends) and
 // CHAT_TEMPLATE_TOKENS.perMessage (a role header and end-of-turn per message), roughly what the
 // llama-3.1 template adds. One user message of n words therefore counts n + 9 tokens.
-import { createRng } from '../../util/rng.ts';
+import { createRng } from '../../core/rng.ts';
 
 const WORD_CHARS = 8;
 

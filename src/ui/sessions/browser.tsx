@@ -16,7 +16,7 @@ import { compareSessions, type Comparison } from '../../core/compare.ts';
 import { formatUsd } from '../../core/cost.ts';
 import type { NimbleEvent } from '../../core/events.ts';
 import { tierLabelOrDash, type SessionSummary } from '../../core/session-summary.ts';
-import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../../sessions/rows.ts';
+import { breakingPointsLabel, formatDuration, statusLabel, type SessionRow } from '../../core/session-rows.ts';
 
 /** What the browser needs from the sessions folder; every string already cleaned for a terminal. */
 export interface SessionsAdapter {

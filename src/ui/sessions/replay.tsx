@@ -12,11 +12,11 @@ import { App } from '../App.tsx';
 import { replayKeymap, type KeyAction } from '../keymap.ts';
 import { renderFinalFrame } from '../render.tsx';
 import { createLiveStore, LiveStoreProvider, useSession } from '../store.ts';
-import { loadTheme } from '../theme.ts';
+import type { Theme } from '../theme.ts';
 import { createReplay, type ReplayController, type ReplaySpeed } from './replay-controller.ts';
 
-export function replayFinalFrame(events: NimbleEvent[], env: NodeJS.ProcessEnv, priceTable: PriceTable = DEFAULT_PRICE_TABLE, width = 100): string {
-  return renderFinalFrame(reduceAll(events), loadTheme(env.NIMBLE_THEME || undefined, env), width, { priceTable });
+export function replayFinalFrame(events: NimbleEvent[], theme: Theme, priceTable: PriceTable = DEFAULT_PRICE_TABLE, width = 100): string {
+  return renderFinalFrame(reduceAll(events), theme, width, { priceTable });
 }
 
 const NEXT_SPEED: Record<string, ReplaySpeed> = { '1': 10, '10': 100, '100': 'step', step: 1 };

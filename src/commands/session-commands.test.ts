@@ -3,14 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { SessionMeta } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
 import { summarizeSession } from '../core/session-summary.ts';
-import { fixtureEvents } from './fixtures.ts';
-import { compareCommand, exportCommand, importCommand, sessionsCommand, validateCommand, replayCommand, type CommandIo } from './commands.ts';
-import { openSessionWriter } from './store.ts';
+import { fixtureEvents } from '../sessions/fixtures.ts';
+import { captureIo } from './io.ts';
+import { compareCommand } from './compare.ts';
+import { exportCommand } from './export.ts';
+import { importCommand } from './import.ts';
+import { sessionsCommand } from './sessions.ts';
+import { validateCommand } from './validate.ts';
+import { replayCommand } from './replay.ts';
+import { openSessionWriter } from '../sessions/store.ts';
 
 function setup(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-cmd-'));
@@ -26,16 +31,8 @@ function setup(t: { after: (fn: () => void) => void }) {
   return dir;
 }
 
-function io(dir: string): CommandIo & { out: () => string; err: () => string } {
-  const o = new PassThrough();
-  const e = new PassThrough();
-  let out = '';
-  let err = '';
-  o.on('data', (d) => (out += d));
-  e.on('data', (d) => (err += d));
-  // No NIMBLE_CONFIG and a HOME without a config: defaults.
-  return { stdout: o, stderr: e, env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir, out: () => out, err: () => err };
-}
+// No NIMBLE_CONFIG and a HOME without a config: defaults.
+const io = (dir: string) => captureIo({ env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir });
 
 test('validate exits 0 for a session that makes its tier and 1 for one that misses it', async (t) => {
   const dir = setup(t);
@@ -100,7 +97,7 @@ test('export and import round trip through the commands', async (t) => {
   x = io(dir);
   assert.equal(await exportCommand(['fast', '--format', 'pdf'], x), 2);
   x = io(dir);
-  const fx = new URL('./fixtures/vllm-bench-serve-c4.json', import.meta.url).pathname;
+  const fx = new URL('../sessions/fixtures/vllm-bench-serve-c4.json', import.meta.url).pathname;
   assert.equal(await importCommand([fx, '--shape', 'support', '--json'], x), 0, x.err());
   const r = JSON.parse(x.out());
   assert.equal(r.format, 'vllm');

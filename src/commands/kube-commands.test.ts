@@ -1,12 +1,14 @@
 // status and cleanup before they touch a cluster: wrong flags and --help.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupCommand, statusCommand, type CommandIO } from './commands.ts';
+import { statusCommand } from './status.ts';
+import { cleanupCommand } from './cleanup.ts';
+import { captureIo } from './io.ts';
 
-function io(): CommandIO & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s) };
+function io() {
+  const c = captureIo();
+  const lines = (s: string) => (s ? s.replace(/\n$/, '').split('\n') : []);
+  return Object.defineProperties(c, { outs: { get: () => lines(c.out()) }, errs: { get: () => lines(c.err()) } }) as typeof c & { outs: string[]; errs: string[] };
 }
 
 test('a wrong flag exits 2 and names the command and the flag', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inClusterUrl, loadFromLine, parseLoadFrom } from './load-from.ts';
-import { serviceOfUrl } from './sweep-cluster.ts';
+import { serviceOfUrl } from '../app/sweep-cluster.ts';
 
 test('--load-from: defaults, checks and the line sessions show', () => {
   assert.deepEqual(parseLoadFrom({}, 'u', { cluster: true }), { kind: 'local', workers: 3, cpu: 1, allowGpuNode: false });

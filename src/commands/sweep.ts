@@ -3,25 +3,21 @@
 
 import type { SessionMeta, SessionStatus } from '../core/events.ts';
 import { parseTier } from '../core/tiers.ts';
-import { sweepAnswer } from '../core/result-text.ts';
 import { newSessionId } from '../sessions/store.ts';
-import { intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
+import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
 import { validPrefixCacheHit } from '../core/workloads.ts';
 import { TIMING } from '../core/sweep.ts';
-import { errorText } from './cycle.ts';
+import { createStopper, endOf, errorText, runTestStages, watchGuards } from '../app/sweep-stage.ts';
 import { engineFor, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom } from './load-from.ts';
-import { prepareSweepCluster, type SweepClusterPrep } from './sweep-cluster.ts';
-import { createInterface } from 'node:readline/promises';
+import { prepareSweepCluster, type SweepClusterPrep } from '../app/sweep-cluster.ts';
+import { confirm, processIo, type CommandIo } from './io.ts';
 
-async function confirmLoaders(yes: boolean, what: string): Promise<boolean> {
-  if (yes) return true;
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Start ${what}? They cost money until the sweep ends. [y/N] `);
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
+async function confirmLoaders(io: CommandIo, yes: boolean, what: string): Promise<boolean> {
+  return yes || confirm(io, `Start ${what}? They cost money until the sweep ends. [y/N] `, io.stderr);
 }
-import { concurrencyFlag, themeFlag, tokenOverrides, finishSession, loadLoadService, loadPriceTable, NIMBLE_VERSION, openSession, parseShapes, SWEEP_FLAGS } from './run.ts';
+import { concurrencyFlag, parseShapes, SWEEP_FLAGS, themeFlag, tokenOverrides } from './flags.ts';
+import { finishSession, loadLoadService, loadPriceTable, openSession } from '../app/session.ts';
+import { NIMBLE_VERSION } from '../util/version.ts';
 
 export const SWEEP_USAGE = `Usage: nimble sweep --target URL [options]
 
@@ -39,6 +35,8 @@ Smoke-test and sweep any OpenAI-compatible server (NIM, vLLM, llama.cpp, TGI, SG
   --request-timeout <s>      give up on one request after this many seconds (default 120 quick, 300 standard)
   --prefix-cache-hit <r>     share of each prompt (0 to <1) that every request shares, for a stated
                              prefix-cache hit ratio (default 0: every prompt unique, salted per session)
+  --budget <USD>             stop when the GPU time behind the endpoint reaches it
+  --max-duration <time>      time box (e.g. 30m, 45s): stop when reached
   --sessions-dir <dir>       where the session is saved
   --json | --plain           one JSON document at the end | progressive lines
   --theme <name>             dark | light | high-contrast
@@ -74,10 +72,10 @@ export function normalizeTarget(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
-export async function sweepCommand(argv: string[]): Promise<number> {
+export async function sweepCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values: f } = parse(argv, options, SWEEP_USAGE);
   if (f.help) {
-    process.stdout.write(SWEEP_USAGE);
+    io.stdout.write(SWEEP_USAGE);
     return 0;
   }
   if (!f.target) throw new UsageError('--target is required', SWEEP_USAGE);
@@ -94,11 +92,13 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!validPrefixCacheHit(prefixCacheHit)) throw new UsageError(`--prefix-cache-hit must be from 0 up to (not including) 1, got '${f['prefix-cache-hit']}'`, SWEEP_USAGE);
   const requestTimeoutS = numFlag('request-timeout', f['request-timeout'], SWEEP_USAGE, 1);
   if (requestTimeoutS !== undefined && requestTimeoutS > 3600) throw new UsageError(`--request-timeout must be at most 3600 seconds, got '${f['request-timeout']}'`, SWEEP_USAGE);
-  const keyVar = f['api-key-env'] ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
-  const apiKey = keyVar ? process.env[keyVar] : undefined;
+  const keyVar = f['api-key-env'] ?? (io.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
+  const apiKey = keyVar ? io.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, SWEEP_USAGE);
   const loadFrom = parseLoadFrom(f, SWEEP_USAGE, { cluster: true });
   if (loadFrom.kind !== 'cluster' && (f.context || f.namespace || f.kubeconfig)) throw new UsageError('--context, --namespace and --kubeconfig go with --load-from cluster', SWEEP_USAGE);
+  const budgetUsd = numFlag('budget', f.budget, SWEEP_USAGE);
+  const maxDurationMs = durationFlag('max-duration', f['max-duration'], SWEEP_USAGE);
   const targetTier = f.tier ? parseTier(f.tier) : 'fast';
   if (!targetTier) throw new UsageError(`--tier must be slow, typical, fast or ultra`, SWEEP_USAGE);
 
@@ -111,18 +111,18 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     try {
       cluster = await prepareSweepCluster({ target: baseUrl, context: f.context, namespace: f.namespace, kubeconfig: f.kubeconfig, workers: loadFrom.workers, cpu: loadFrom.cpu, allowGpuNode: loadFrom.allowGpuNode, sessionId });
     } catch (err) {
-      process.stderr.write(`nimble sweep: cannot use the cluster for loaders: ${errorText(err)}\n`);
+      io.stderr.write(`nimble sweep: cannot use the cluster for loaders: ${errorText(err)}\n`);
       return 1;
     }
     const failed = cluster.checks.filter((c) => c.status === 'fail');
     if (failed.length) {
       cluster.close();
-      process.stderr.write(failed.map((c) => `nimble sweep: ${c.label}: ${c.detail}\n  what to do: ${c.fix ?? ''}\n`).join(''));
+      io.stderr.write(failed.map((c) => `nimble sweep: ${c.label}: ${c.detail}\n  what to do: ${c.fix ?? ''}\n`).join(''));
       return 1;
     }
-    if (!(await confirmLoaders(Boolean(f.yes), `${loadFrom.workers} loader pods in context ${cluster.context}, namespace ${cluster.namespace}`))) {
+    if (!(await confirmLoaders(io, Boolean(f.yes), `${loadFrom.workers} loader pods in context ${cluster.context}, namespace ${cluster.namespace}`))) {
       cluster.close();
-      process.stderr.write('nimble sweep: nothing was created. Pass --yes to confirm when there is no terminal to ask on.\n');
+      io.stderr.write('nimble sweep: nothing was created. Pass --yes to confirm when there is no terminal to ask on.\n');
       return 1;
     }
   }
@@ -132,7 +132,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     try {
       model = await load.resolveModel!(localUrl, apiKey);
     } catch (err) {
-      process.stderr.write(`nimble sweep: could not read ${localUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
+      io.stderr.write(`nimble sweep: could not read ${localUrl}/v1/models (${errorText(err)}). Is the server up? Pass --model to skip this.\n`);
       cluster?.close();
       return 1;
     }
@@ -155,78 +155,51 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   };
   const session = await openSession(meta, { json: f.json, plain: f.plain, theme: f.theme, sessionsDir: f['sessions-dir'], configSessionsDir: config.sessionsDir }, priceTable, apiKey ? [apiKey] : []);
   const { bus } = session;
-  const signal = session.abort.signal;
-  let status: SessionStatus = 'completed';
+  let status: SessionStatus;
   let reason: string | undefined;
   bus.emit({ type: 'session.started', meta });
   bus.emit({ type: 'endpoint', endpoint: { baseUrl, via: cluster && localUrl !== baseUrl ? 'port-forward' : 'load-balancer' } });
   for (const check of cluster?.checks ?? []) bus.emit({ type: 'preflight.check', check });
   // nimble does not own this server, but its GPU time is what the measurement costs: bill it for
-  // the length of the test so $ figures compare with full-cycle sessions.
+  // the length of the test so $ figures compare with full-cycle sessions (and the budget guards it).
   const gpu = { id: 'gpu-node', priceItem: gpuShape, quantity: gpus, label: `${gpus}× GPU on ${gpuShape} (behind the endpoint, not managed by nimble)` };
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'start' } });
+  // The same stages, stop control and guards as nimble run (src/app/sweep-stage.ts).
+  const stopper = createStopper(session.abort.signal);
+  const unwatch = watchGuards(bus, { budgetUsd, maxDurationMs, priceTable }, stopper);
   try {
-    bus.emit({ type: 'stage.started', stage: 'smoke' });
-    const smoke = await load.runSmokeTest(localUrl, model!, apiKey, (b) => bus.emit(b), signal);
-    const smokeOk = smoke.every((c) => c.ok);
-    bus.emit({ type: 'stage.ended', stage: 'smoke', ok: smokeOk });
-    if (signal.aborted) {
-      status = 'aborted';
-      reason = stopWhy(signal);
-    } else if (!smokeOk) {
-      status = 'failed';
-      reason = `smoke test failed (${smoke.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')})`;
-    } else {
-      bus.emit({ type: 'stage.started', stage: 'sweep' });
-      const gpuRate = priceTable.items[gpuShape];
-      await load.runSweep(
-        {
-          baseUrl: localUrl,
-          model: model!,
-          shapes,
-          maxConcurrency,
-          apiKey,
-          gpuCount: gpus,
-          gpuHourlyUsd: gpuRate ? gpuRate.usd : NaN,
-          priceTable: priceTable.name,
-          timing,
-          shapeOverrides: tokens ? Object.fromEntries(shapes.map((sh) => [sh, tokens])) : undefined,
-          engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
-          prefixCacheHit,
-          timingOverrides:
-            requestTimeoutS === undefined
-              ? undefined
-              : { requestTimeoutMs: requestTimeoutS * 1000, stallTimeoutMs: Math.min(requestTimeoutS * 1000, TIMING[timing].stallTimeoutMs) },
-        },
-        (b) => bus.emit(b),
-        bus.clock,
-        signal,
-      );
-      // A sweep with no valid, decided answer is not a result: the session says so (exit 1).
-      const answer = sweepAnswer(bus.state.sweep.breakingPoints);
-      const noAnswer = !signal.aborted && answer.status === 'none';
-      bus.emit({ type: 'stage.ended', stage: 'sweep', ok: !signal.aborted && !noAnswer, note: signal.aborted ? 'stopped' : noAnswer ? 'no answer' : undefined });
-      if (signal.aborted) {
-        status = 'aborted';
-        reason = stopWhy(signal);
-      } else if (noAnswer) {
-        status = 'failed';
-        reason = `the sweep gave no answer — ${answer.lines.join('; ')}`;
-      }
-    }
+    const result = await runTestStages(
+      {
+        baseUrl: localUrl,
+        model: model!,
+        apiKey,
+        shapes,
+        maxConcurrency,
+        gpuShape,
+        gpuCount: gpus,
+        priceTable,
+        sweepTiming: timing,
+        tokens,
+        engine: cluster ? cluster.engine((s) => bus.emit({ type: 'cluster.signal', signal: s })) : await engineFor(loadFrom),
+        prefixCacheHit,
+        timingOverrides:
+          requestTimeoutS === undefined ? undefined : { requestTimeoutMs: requestTimeoutS * 1000, stallTimeoutMs: Math.min(requestTimeoutS * 1000, TIMING[timing].stallTimeoutMs) },
+      },
+      { bus, load },
+      stopper,
+    );
+    status = result.status;
+    reason = result.reason;
   } catch (err) {
-    const aborted = signal.aborted || (err instanceof Error && err.name === 'AbortError');
-    status = aborted ? 'aborted' : 'failed';
-    reason = aborted ? stopWhy(signal) : errorText(err);
-    if (!aborted) bus.emit({ type: 'error', where: 'sweep', message: reason });
+    ({ status, reason } = endOf(err, stopper));
+    if (status === 'failed') bus.emit({ type: 'error', where: 'sweep', message: reason });
+  } finally {
+    unwatch();
+    stopper.dispose();
   }
   cluster?.close();
   bus.emit({ type: 'cluster.signal', signal: { kind: 'resource', resource: gpu, action: 'stop' } });
   bus.emit({ type: 'stage.started', stage: 'summary' });
   bus.emit({ type: 'session.ended', status, reason });
   return await finishSession(session, priceTable);
-}
-
-function stopWhy(signal: AbortSignal): string {
-  return typeof signal.reason === 'string' ? signal.reason : 'stopped by the user';
 }

@@ -1,6 +1,9 @@
 // `nimble load --pattern step|spike|stress|soak`: load that changes over time against the built-in
 // simulator (--sim), any OpenAI-compatible URL or a deployed NIM (--target), saved as a session
 // with its windows, derived figures and SLA report.
+import { processIo, type CommandIo } from './io.ts';
+import { warningCollector } from '../app/json-warnings.ts';
+import { OUTPUT_FLAGS, REQUEST_FLAGS } from './flags.ts';
 import { createSessionClock } from '../core/clock.ts';
 import type { NimbleEvent, SessionMeta, SessionStatus } from '../core/events.ts';
 import { PATTERN_KEYS } from '../core/patterns.ts';
@@ -13,12 +16,12 @@ import { parseFaults } from '../sim/nim/faults.ts';
 import type { SimNimHandle, SimNimOptions } from '../sim/nim/server.ts';
 import { newSessionId, openSessionWriter, resolveSessionsDir } from '../sessions/store.ts';
 import { intFlag, parse, UsageError } from '../cli/args.ts';
-import { createEventBus } from './event-bus.ts';
-import { errorText } from './cycle.ts';
-import { loadConfig } from './config.ts';
-import { NIMBLE_VERSION } from './run.ts';
-import { attachOutput, chooseOutputMode, type Output } from './output.ts';
-import { normalizeTarget } from './sweep-command.ts';
+import { createEventBus } from '../app/event-bus.ts';
+import { errorText } from '../app/sweep-stage.ts';
+import { loadConfig } from '../app/config.ts';
+import { NIMBLE_VERSION } from '../util/version.ts';
+import { attachOutput, chooseOutputMode, type Output } from '../app/output.ts';
+import { normalizeTarget } from './sweep.ts';
 
 export const LOAD_USAGE = `Usage: nimble load --pattern step|spike|stress|soak (--sim | --target URL) [options]
 
@@ -60,11 +63,9 @@ Output:
 const options = {
   sim: { type: 'boolean' },
   target: { type: 'string' },
-  model: { type: 'string' },
   'api-key-env': { type: 'string' },
   'pattern-file': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
+  ...REQUEST_FLAGS,
   'nim-profile': { type: 'string' },
   'max-num-seqs': { type: 'string' },
   'max-queue': { type: 'string' },
@@ -72,11 +73,7 @@ const options = {
   'sim-overload': { type: 'string' },
   'sim-leak': { type: 'string' },
   fault: { type: 'string' },
-  'sessions-dir': { type: 'string' },
-  theme: { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...OUTPUT_FLAGS,
   ...Object.fromEntries(PATTERN_KEYS.map((k) => [k, { type: k === 'open-loop' ? 'boolean' : 'string' }])),
 } as const;
 
@@ -107,10 +104,10 @@ export function simOptions(f: Record<string, string | boolean | undefined>): Sim
   return o;
 }
 
-export async function loadCommand(argv: string[]): Promise<number> {
+export async function loadCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values: f } = parse(argv, options, LOAD_USAGE);
   if (f.help) {
-    process.stdout.write(LOAD_USAGE);
+    io.stdout.write(LOAD_USAGE);
     return 0;
   }
   const flags = f as Record<string, string | boolean | undefined>;
@@ -119,10 +116,10 @@ export async function loadCommand(argv: string[]): Promise<number> {
   const prompt = intFlag('prompt-tokens', f['prompt-tokens'] as string | undefined, LOAD_USAGE);
   const outputTokens = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);
   const keyVar = f['api-key-env'] as string | undefined;
-  const apiKey = keyVar ? process.env[keyVar] : undefined;
+  const apiKey = keyVar ? io.env[keyVar] : undefined;
   if (keyVar && !apiKey) throw new UsageError(`environment variable ${keyVar} is empty or not set`, LOAD_USAGE);
   const simOpts = f.sim ? simOptions(flags) : null;
-  const config = loadConfig(process.env);
+  const config = loadConfig(io.env);
 
   let sim: SimNimHandle | null = null;
   if (simOpts) {
@@ -133,7 +130,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   const mode = chooseOutputMode({ json: !!f.json, plain: !!f.plain });
   const json = mode === 'json';
   const print = (line: string) => {
-    if (mode === 'plain') process.stdout.write(line + '\n');
+    if (mode === 'plain') io.stdout.write(line + '\n');
   };
   try {
     let model = f.model as string | undefined;
@@ -142,7 +139,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
       try {
         model = await resolveModel(baseUrl, apiKey);
       } catch (err) {
-        process.stderr.write(`nimble load: ${errorText(err)}\n`);
+        io.stderr.write(`nimble load: ${errorText(err)}\n`);
         return 1;
       }
     }
@@ -163,16 +160,18 @@ export async function loadCommand(argv: string[]): Promise<number> {
     const clock = createSessionClock();
     const bus = createEventBus(clock);
     const dir = resolveSessionsDir({ flag: f['sessions-dir'] as string | undefined, configDir: config.sessionsDir });
-    const writer = openSessionWriter(dir, meta, { secrets: apiKey ? [apiKey] : [], onError: (err) => process.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`) });
+    const writer = openSessionWriter(dir, meta, { secrets: apiKey ? [apiKey] : [], onError: (err) => io.stderr.write(`nimble: could not write the session log (${err.message}); the run goes on\n`) });
     bus.subscribe((e) => writer.append(e));
+    const warnings = warningCollector();
     bus.subscribe((e: NimbleEvent) => {
+      warnings.add(e);
       if (e.type === 'pattern.window') print(windowLine(e.window, spec.mode));
-      else if (e.type === 'log' && e.level !== 'info') process.stderr.write(`nimble: ${e.line}\n`);
+      else if (e.type === 'log' && e.level !== 'info') io.stderr.write(`nimble: ${e.line}\n`);
     });
     const abort = new AbortController();
     const output: Output | null = mode === 'tui' ? await attachOutput({ mode, bus, priceTable: config.priceTable, theme: f.theme as string | undefined, onQuit: () => abort.abort() }) : null;
     const onSig = () => {
-      process.stderr.write('\nnimble: stopping the pattern (the part that ran is kept)\n');
+      io.stderr.write('\nnimble: stopping the pattern (the part that ran is kept)\n');
       abort.abort();
     };
     process.once('SIGINT', onSig);
@@ -204,10 +203,13 @@ export async function loadCommand(argv: string[]): Promise<number> {
     writer.finish(summarizeSession(bus.state, config.priceTable));
     await output?.finish(writer.path);
     const sla = result ? slaReport(result, slaTargetsFor(spec.shape, config.sla)) : null;
-    if (json) process.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla }, null, 2) + '\n');
+    if (json) {
+      io.stdout.write(JSON.stringify({ session: meta.id, path: writer.path, status, reason, result, sla, warnings: warnings.list() }, null, 2) + '\n');
+      if (status !== 'completed') io.stderr.write(`nimble: session ${meta.id} ${status}: ${reason ?? 'no reason given'}\n`);
+    }
     else if (mode === 'tui') {
-      if (sla) process.stdout.write(slaLines(sla).join('\n') + '\n');
-      process.stdout.write(`saved: ${writer.path}\n`);
+      if (sla) io.stdout.write(slaLines(sla).join('\n') + '\n');
+      io.stdout.write(`saved: ${writer.path}\n`);
     } else {
       if (result) for (const l of [...figuresLines(result), ...slaLines(sla!)]) print(l);
       if (reason) print(`${status}: ${reason}`);

@@ -1,10 +1,10 @@
 // One line per session for the browser and `nimble sessions`: what a user scans to pick sessions.
 
-import type { SessionSummary } from '../core/session-summary.ts';
-import type { BreakingPoint, ShapeId } from '../core/sweep-types.ts';
-import { answerStatus } from '../core/sweep.ts';
-import { breakingPointShort, breakingPointText } from '../core/result-text.ts';
-import type { TierId } from '../core/tiers.ts';
+import type { SessionSummary } from './session-summary.ts';
+import type { BreakingPoint, ShapeId } from './sweep-types.ts';
+import { answerStatus } from './sweep.ts';
+import { breakingPointShort, breakingPointText } from './result-text.ts';
+import type { TierId } from './tiers.ts';
 
 export interface SessionRow {
   id: string;
@@ -62,7 +62,7 @@ export function sessionRow(s: SessionSummary, extra: { partial?: boolean; runnin
   };
 }
 
-export { durationText as formatDuration } from '../core/format.ts';
+export { durationText as formatDuration } from './format.ts';
 
 export function statusLabel(r: Pick<SessionRow, 'status' | 'partial' | 'running'>): string {
   if (r.running) return 'running';

@@ -1,34 +1,21 @@
-// `nimble run` (the whole cycle, on the simulator or a cluster) and `nimble sweep` (smoke test +
-// sweep against any OpenAI-compatible URL). Wires clock, bus, cluster, session writer and output.
+// `nimble run`: the whole cycle (preflight, deploy, smoke test, sweep, cleanup) on the simulator or
+// a cluster. Parses the flags, builds the deploy spec and the cluster, and hands them to the cycle.
 
-import { readFileSync } from 'node:fs';
-import { createSessionClock } from '../core/clock.ts';
+import { processIo, type CommandIo } from './io.ts';
 import type { CleanupOptions, Cluster, ClusterSignal, DeploySpec } from '../core/cluster.ts';
 import type { SessionMeta } from '../core/events.ts';
-import type { ShapeId } from '../core/sweep-types.ts';
-import { parseTier, type TierId } from '../core/tiers.ts';
-import type { PriceTable } from '../core/cost.ts';
-import { loadConfig } from './config.ts';
 import { spentOnDay } from '../core/guard.ts';
-import { summarizeSession } from '../core/session-summary.ts';
-import { MAX_CONCURRENCY } from '../core/sweep.ts';
-import { sweepAnswer } from '../core/result-text.ts';
-import type { SessionState } from '../core/session-state.ts';
 import { createSimCluster } from '../sim/cluster.ts';
 import { autoTimeScale, PROFILE_LEVERS } from '../sim/profiles.ts';
-import { listSessions, openSessionWriter, resolveSessionsDir, newSessionId, type SessionWriter } from '../sessions/store.ts';
+import { listSessions, resolveSessionsDir, newSessionId } from '../sessions/store.ts';
+import { NIMBLE_VERSION } from '../util/version.ts';
 import { durationFlag, intFlag, numFlag, parse, UsageError } from '../cli/args.ts';
-import { createEventBus, type EventBus } from './event-bus.ts';
+import { runCycle } from '../app/cycle.ts';
+import { finishSession, loadLoadService, loadPriceTable, openSession } from '../app/session.ts';
+import { chooseOutputMode } from '../app/output.ts';
 import { PATTERN_FLAGS, runPatternFromFlags } from './pattern-flags.ts';
-import { runCycle, type LoadService } from './cycle.ts';
-import { loadTheme } from '../ui/theme.ts';
-import { attachOutput, chooseOutputMode, type Output } from './output.ts';
-import { engineFor, inClusterUrl, LOAD_FROM_FLAGS, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom, withLoaderPreflight } from './load-from.ts';
-import { installLifeline, STOP_EXIT, type Lifeline } from './lifeline.ts';
-
-export const NIMBLE_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-
-const SHAPES: ShapeId[] = ['support', 'summary', 'coding'];
+import { engineFor, inClusterUrl, LOAD_FROM_USAGE, loadFromLine, parseLoadFrom, withLoaderPreflight } from './load-from.ts';
+import { concurrencyFlag, parseShapes, SWEEP_FLAGS, themeFlag, tierFlag, tokenOverrides } from './flags.ts';
 
 export const RUN_USAGE = `Usage: nimble run [--sim] [options]
 
@@ -75,28 +62,6 @@ Exit: 0 answered · 3 completed, but the answer is limited by this client (a low
 1 failed or no valid answer · 2 usage · 130 stopped
 `;
 
-/**
- * Flags `nimble run` and `nimble sweep` both take, with the same meaning (each command still writes
- * its own usage text: the defaults differ, e.g. sweep timing quick on the simulator).
- */
-export const SWEEP_FLAGS = {
-  model: { type: 'string' },
-  shape: { type: 'string' },
-  'max-concurrency': { type: 'string' },
-  'prompt-tokens': { type: 'string' },
-  'output-tokens': { type: 'string' },
-  'gpu-shape': { type: 'string' },
-  gpus: { type: 'string' },
-  'sweep-timing': { type: 'string' },
-  tier: { type: 'string' },
-  'sessions-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  plain: { type: 'boolean' },
-  theme: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  ...LOAD_FROM_FLAGS,
-} as const;
-
 const runOptions = {
   sim: { type: 'boolean' },
   profile: { type: 'string' },
@@ -123,159 +88,10 @@ const runOptions = {
   'keep-cache': { type: 'boolean' },
   'keep-secrets': { type: 'boolean' },
   'no-sweep': { type: 'boolean' },
-  // nimble run --pattern spike …: the load pattern after the sweep (src/app/load-command.ts).
+  // nimble run --pattern spike …: the load pattern after the sweep (src/commands/load.ts).
   ...PATTERN_FLAGS,
-  budget: { type: 'string' },
-  'max-duration': { type: 'string' },
   ...SWEEP_FLAGS,
 } as const;
-
-export function parseShapes(value: string | undefined, usage: string): ShapeId[] {
-  if (!value) return ['support'];
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of list) if (!SHAPES.includes(s as ShapeId)) throw new UsageError(`unknown shape '${s}': use ${SHAPES.join(', ')}`, usage);
-  return list as ShapeId[];
-}
-
-function tierFlag(name: string, value: string | undefined, fallback: TierId, usage: string): TierId {
-  if (value === undefined) return fallback;
-  const t = parseTier(value);
-  if (!t) throw new UsageError(`--${name} must be slow, typical, fast or ultra, got '${value}'`, usage);
-  return t;
-}
-
-export async function loadPriceTable(): Promise<{ table: PriceTable; dailyBudgetUsd?: number; sessionsDir?: string }> {
-  const c = loadConfig(process.env);
-  return { table: c.priceTable, dailyBudgetUsd: c.dailyBudgetUsd, sessionsDir: c.sessionsDir };
-}
-
-export async function loadLoadService(): Promise<LoadService> {
-  const { runPattern } = await import('../load/pattern-runner.ts');
-  return { ...(await import('../load/sweep-runner.ts')), runPattern };
-}
-
-interface Session {
-  bus: EventBus;
-  writer: SessionWriter;
-  output: Output;
-  abort: AbortController;
-  lifeline: Lifeline;
-  dispose(): void;
-}
-
-/** Sets up bus, session writer, output and Ctrl-C handling shared by `run` and `sweep`. */
-export async function openSession(
-  meta: SessionMeta,
-  flags: { json?: boolean; plain?: boolean; theme?: string; sessionsDir?: string; configSessionsDir?: string },
-  priceTable: PriceTable,
-  secrets: string[],
-): Promise<Session> {
-  // A wrong --theme fails before anything is created, in every output mode (plain ignores it).
-  if (flags.theme) loadTheme(flags.theme, {});
-  const clock = createSessionClock();
-  const bus = createEventBus(clock);
-  const dir = resolveSessionsDir({ flag: flags.sessionsDir, configDir: flags.configSessionsDir });
-  const abort = new AbortController();
-  let output: Output | undefined;
-  let writer: SessionWriter | undefined;
-  // Ctrl-C, SIGTERM, SIGHUP and a lost stdout stop the work and let cleanup run; a second Ctrl-C
-  // leaves at once, saying what may still be running.
-  const lifeline = installLifeline({
-    onStop: (s) => abort.abort(s.reason),
-    onLeave: (cause) => {
-      const running = Object.values(bus.state.resources).filter((r) => r.stoppedAt === undefined);
-      output?.close();
-      writer?.close();
-      if (running.length) {
-        lifeline.say(
-          `nimble: left before cleanup finished. Still running and costing money: ${running.map((r) => r.resource.label).join(', ')}.\n` +
-            `Run \`nimble status\` to see them and \`nimble cleanup\` to remove them.`,
-        );
-      }
-      process.exit(STOP_EXIT[cause]);
-    },
-  });
-  try {
-    writer = openSessionWriter(dir, meta, {
-      secrets,
-      onError: (err) => lifeline.say(`nimble: could not write the session log (${err.message}); the run and its cleanup go on`),
-    });
-  } catch (err) {
-    lifeline.dispose();
-    throw new Error(`cannot save a session in ${dir} (${(err as Error).message}); nothing was started`);
-  }
-  const w = writer;
-  bus.subscribe((e) => w.append(e));
-  const mode = chooseOutputMode(flags);
-  try {
-    output = await attachOutput({
-      mode,
-      bus,
-      priceTable,
-      theme: flags.theme,
-      onQuit: () => abort.abort('stopped by the user'),
-      write: lifeline.out,
-      unattended: () => lifeline.stopped !== null && lifeline.stopped.cause !== 'SIGINT',
-    });
-  } catch (err) {
-    w.discardIfEmpty(); // nothing ran: leave no empty session behind
-    lifeline.dispose();
-    throw err;
-  }
-  return { bus, writer: w, output, abort, lifeline, dispose: () => lifeline.dispose() };
-}
-
-/**
- * Saves the summary, prints the end, and returns the exit code: the status's, the stopping
- * signal's (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 lost stdout), or 1 when a completed run
- * could not be saved. What was not saved is the last line on stderr.
- */
-export async function finishSession(s: Session, priceTable: PriceTable): Promise<number> {
-  if (s.bus.state.meta) s.writer.finish(summarizeSession(s.bus.state, priceTable));
-  else s.writer.close();
-  const unsaved = s.writer.unsaved();
-  await s.output.finish(unsaved.length ? undefined : s.writer.path);
-  const status = s.bus.state.status;
-  const stopped = s.lifeline.stopped;
-  if (s.lifeline.stdoutLost) {
-    // The summary went nowhere: the end goes to stderr (and the session file has it all).
-    s.lifeline.say(`nimble: session ${s.writer.id} ${status}${s.bus.state.endReason ? `: ${s.bus.state.endReason}` : ''}; cleanup ${cleanupWord(s.bus)}${unsaved.length ? '' : `; saved to ${s.writer.path}`}`);
-  }
-  if (unsaved.length) s.lifeline.say(`nimble: NOT SAVED: ${unsaved.join('; ')}`);
-  s.dispose();
-  if (status === 'aborted' && stopped) return STOP_EXIT[stopped.cause];
-  const code = exitCode(status, s.bus.state.sweep.breakingPoints);
-  return code === 0 && unsaved.length ? 1 : code;
-}
-
-function cleanupWord(bus: EventBus): string {
-  const st = bus.state.stages.cleanup;
-  return st === undefined ? 'not needed' : st.ok ? 'finished' : 'did not finish (run `nimble status`)';
-}
-
-/** A wrong --theme is a usage error (exit 2), found before anything is created. */
-export function themeFlag(value: string | undefined, usage: string): string | undefined {
-  if (value === undefined) return undefined;
-  try {
-    loadTheme(value, {});
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), usage);
-  }
-  return value;
-}
-
-/** --max-concurrency: 1 … MAX_CONCURRENCY (default 256); above it a usage error, exit 2. */
-export function concurrencyFlag(value: string | undefined, usage: string): number {
-  const n = intFlag('max-concurrency', value, usage) ?? 256;
-  if (n > MAX_CONCURRENCY) throw new UsageError(`--max-concurrency must be at most ${MAX_CONCURRENCY} (got '${value}'): one nimble process cannot drive more users faithfully`, usage);
-  return n;
-}
-
-export function tokenOverrides(prompt: string | undefined, output: string | undefined, usage: string) {
-  const promptTokens = intFlag('prompt-tokens', prompt, usage);
-  const outputTokens = intFlag('output-tokens', output, usage);
-  return promptTokens || outputTokens ? { promptTokens, outputTokens } : undefined;
-}
 
 /**
  * What `nimble run` cleans up: the NGC key never outlives the run unless asked; the namespace goes
@@ -285,20 +101,10 @@ export function runCleanupOptions(o: { keepCache: boolean; keepSecrets: boolean 
   return { keepCache: o.keepCache, removeSecrets: !o.keepSecrets, removeNamespace: true };
 }
 
-/**
- * 0 completed, 1 failed (a sweep with no answer included), 130 aborted — and 3 for a completed
- * session whose breaking point is only a lower bound because this client was the limit (as
- * `nimble validate` says for it).
- */
-export function exitCode(status: string, breakingPoints?: SessionState['sweep']['breakingPoints']): number {
-  if (status === 'completed' && breakingPoints && sweepAnswer(breakingPoints).status === 'limited') return 3;
-  return status === 'completed' ? 0 : status === 'aborted' ? 130 : 1;
-}
-
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values: f } = parse(argv, runOptions, RUN_USAGE);
   if (f.help) {
-    process.stdout.write(RUN_USAGE);
+    io.stdout.write(RUN_USAGE);
     return 0;
   }
   const sim = Boolean(f.sim);
@@ -361,7 +167,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The driver's raw lines reach the session once it exists (the key is scrubbed by the driver).
   let logSink: (source: string, line: string) => void = () => {};
   if (!sim) {
-    const { prepareClusterRun } = await import('./cluster-run.ts');
+    const { prepareClusterRun } = await import('../app/cluster-run.ts');
     const prepared = await prepareClusterRun({
       context: f.context,
       namespace: spec.namespace,
@@ -378,7 +184,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       log: (source, line) => logSink(source, line),
     });
     if (!prepared.ok) {
-      process.stderr.write(prepared.message + '\n');
+      io.stderr.write(prepared.message + '\n');
       return prepared.exitCode;
     }
     cluster = prepared.cluster;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { NimbleEvent, SessionMeta } from '../core/events.ts';
 import { reduceAll } from '../core/session-state.ts';
@@ -12,9 +11,11 @@ import { parsePattern } from '../core/patterns.ts';
 import { windowEdges, type PatternWindow, type PoolSummary } from '../core/pattern-windows.ts';
 import { buildPatternResult } from '../core/pattern-result.ts';
 import { EMPTY_PERCENTILES } from '../core/stats.ts';
-import { compareCommand, validateCommand, type CommandIo } from './commands.ts';
-import { reportCommand } from './pattern-commands.ts';
-import { openSessionWriter } from './store.ts';
+import { captureIo } from './io.ts';
+import { compareCommand } from './compare.ts';
+import { validateCommand } from './validate.ts';
+import { reportCommand } from './report.ts';
+import { openSessionWriter } from '../sessions/store.ts';
 
 const META: SessionMeta = {
   id: '', nimbleVersion: '0.1.0', mode: 'sim', startedAt: '2026-12-01T08:00:00.000Z', model: 'm', gpuShape: 'VM.GPU.A10.1', gpuCount: 1,
@@ -49,15 +50,8 @@ function spikeSession(dir: string, id: string, all: Partial<PoolSummary>): void 
   w.finish(summarizeSession(reduceAll(events), DEFAULT_PRICE_TABLE));
 }
 
-function io(dir: string): CommandIo & { out: () => string; err: () => string } {
-  const o = new PassThrough();
-  const e = new PassThrough();
-  let out = '';
-  let err = '';
-  o.on('data', (d) => (out += d));
-  e.on('data', (d) => (err += d));
-  return { stdout: o, stderr: e, env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir, out: () => out, err: () => err };
-}
+// No NIMBLE_CONFIG and a HOME without a config: defaults.
+const io = (dir: string) => captureIo({ env: { NIMBLE_SESSIONS_DIR: dir, HOME: dir, XDG_CONFIG_HOME: join(dir, 'no-config') }, cwd: dir });
 
 const GOOD = '2026-12-01T08-00-00Z-sim-good';
 const BAD = '2026-12-01T08-01-00Z-sim-badd';

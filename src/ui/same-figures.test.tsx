@@ -3,6 +3,8 @@
 // export. They must all print the same text. And tables laid out at 80 and 120 columns cut text only
 // when the text does not fit.
 import { sessionsAdapter } from '../commands/session-context.ts';
+import { sessionsCommand } from '../commands/sessions.ts';
+import { captureIo } from '../commands/io.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
@@ -10,7 +12,6 @@ import { renderToString } from 'ink';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { compareSessions, compareToMarkdown } from '../core/compare.ts';
 import { DEFAULT_PRICE_TABLE } from '../core/cost.ts';
 import type { NimbleEvent, SessionMeta } from '../core/events.ts';
@@ -42,7 +43,7 @@ function record(dir: string, events: NimbleEvent[]) {
   w.finish(summarizeSession(reduceAll(events), DEFAULT_PRICE_TABLE));
 }
 
-test('one session, one deploy time: summary, plain, browser, sessions list, compare, validate and export agree', (t) => {
+test('one session, one deploy time: summary, plain, browser, sessions list, compare, validate and export agree', async (t) => {
   const a = session('2026-11-23T11-00-00Z-sim-fast', 'fast');
   const b = session('2026-11-23T12-00-00Z-sim-typi', 'typical');
   const ms = a.summary.stages.deploy.durationMs!;
@@ -69,10 +70,10 @@ test('one session, one deploy time: summary, plain, browser, sessions list, comp
   record(dir, a.events);
   record(dir, b.events);
   has('browser', renderToString(<SessionsBrowser sessions={sessionsAdapter(dir, DEFAULT_PRICE_TABLE)} onAction={() => {}} width={120} />, { columns: 120 }), /8m44s Fast/);
-  // `nimble sessions` piped: the command as users run it (its home moves while commands move).
-  const bin = join(import.meta.dirname, '../../bin/nimble.js');
-  const listed = execFileSync(process.execPath, [bin, 'sessions', '--sessions-dir', dir], { env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, NIMBLE_CONFIG: '', NO_COLOR: '1' }, encoding: 'utf8' });
-  has('nimble sessions', listed, /8m44s Fast/);
+  // `nimble sessions` piped: the command itself, writing its table (no terminal, so no browser).
+  const io = captureIo({ env: { HOME: dir, XDG_CONFIG_HOME: dir, NO_COLOR: '1' } });
+  assert.equal(await sessionsCommand(['--sessions-dir', dir], io), 0, io.err());
+  has('nimble sessions', io.out(), /8m44s Fast/);
 });
 
 test('tables cut text only when it does not fit: sessions browser and summary at 80 and 120 columns', (t) => {

@@ -4,31 +4,19 @@
 // lists the run's warnings. Target: the simulator server, in this process; nimble: the real bin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimNim, type SimNimOptions } from '../../src/sim/nim/server.ts';
 import { warningOf } from '../../src/app/json-warnings.ts';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+import { runNimble } from './helpers.ts';
 
-function nimble(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // No user config: the default price table (A10 at $2/h).
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: tmpdir(), XDG_CONFIG_HOME: join(tmpdir(), 'nimble-no-config') };
-    delete env.NIMBLE_CONFIG;
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function nimble(args: string[], timeoutMs = 120_000) {
+  // No user config: the default price table (A10 at $2/h).
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: tmpdir(), XDG_CONFIG_HOME: join(tmpdir(), 'nimble-no-config') };
+  delete env.NIMBLE_CONFIG;
+  return runNimble(args, env, timeoutMs);
 }
 
 async function sweepAgainst(sim: SimNimOptions, extra: string[]) {

@@ -1,4 +1,4 @@
-// `npm run bench -- startup [--rss-runs N]`: how fast nimble starts and how much memory a whole
+// `npm run bench -- startup [--rss-runs=N]`: how fast nimble starts and how much memory a whole
 // simulator run holds. Three figures against the targets of the "one app" issue, each taken from the
 // real bin in a real pseudo-terminal (`script`), the way a person starts it; each prints the median
 // and the max of its runs, and PASS/MISS of the median against the target:
@@ -6,7 +6,7 @@
 //   - the first frame of `npm start`: from spawning npm to the first Ink frame on the terminal
 //     (n = 7; target ≤ 400 ms; npm itself takes part of that, so the bin alone is shown too);
 //   - peak RSS of a full simulator run in the TUI (VmHWM of every node process in the tree, polled;
-//     the run ends when its session is saved and `q` is pressed; target ≤ 250 MB; n = --rss-runs,
+//     the run ends when its session is saved and `q` is pressed; target ≤ 250 MB; n = --rss-runs=N,
 //     default 2, about 4 minutes each). A run whose sweep found no breaking point (on a loaded
 //     machine the load generator can be client-limited) is not the whole cycle: shown, not counted.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,7 +17,11 @@ import { FIGURES } from './level.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const load = () => loadavg()[0].toFixed(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
 /** One line per target: median, max and n, PASS/MISS of the median; also into the closing table. */
@@ -176,8 +180,9 @@ function fullRunPeakRss(index: number, timeoutS = 900): Promise<RssRun> {
 }
 
 function rssRunsArg(): number {
-  const i = process.argv.indexOf('--rss-runs');
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 2;
+  // `--rss-runs=N`: bench/run.ts takes every bare word for a benchmark's name.
+  const arg = process.argv.find((a) => a.startsWith('--rss-runs='));
+  const n = arg ? Number(arg.slice('--rss-runs='.length)) : 2;
   if (!Number.isInteger(n) || n < 0) throw new Error('--rss-runs takes a whole number');
   return n;
 }

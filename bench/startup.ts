@@ -195,6 +195,8 @@ export async function startup(): Promise<void> {
 
   report('nimble --help', 150, 'ms', helpTimes(15));
 
+  // Killed at their first frame, these runs leave unfinished sessions behind: in a folder of their own.
+  rmSync(`${ROOT}.nimble-tmp/bench-startup-frames`, { recursive: true, force: true });
   const frames: number[] = [];
   for (let i = 0; i < 7; i++) frames.push(await timeToMarker('npm start --silent', 'Deploy timeline'));
   const bare: number[] = [];

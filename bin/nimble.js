@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// nimble's bin. It runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci`
-// runs through `prepare`), so a command starts without compiling TypeScript. From a checkout whose
+// nimble's bin. It runs the bundled JavaScript in dist/ (built by `npm run build`, which `npm ci`
+// runs through `prepare`), so a command starts without compiling TypeScript or resolving hundreds of
+// module files. From a checkout whose
 // sources are newer than the build (or with NIMBLE_FROM_SOURCE=1) it runs src/ through tsx instead,
 // so an edit is never hidden behind a stale build. Worker threads follow the same choice.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -20,7 +21,7 @@ function buildIsCurrent() {
 }
 
 if (buildIsCurrent()) {
-  await import('../dist/cli/main.js');
+  await import('../dist/main.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -53,13 +53,17 @@ export function spikeFigures(spec: PatternSpec, windows: PatternWindow[], phaseP
   if (!Number.isFinite(baseline)) note = 'no baseline: no request got a first token before the spike';
   else {
     const need = spec.recoveryWindows;
-    for (let i = 0; i + need <= after.length; i++) {
-      if (after.slice(i, i + need).every((w) => w.ttft.n > 0 && w.ttft.p95 <= threshold)) {
-        recoveryMs = after[i].startMs - spikeEnd;
+    // Windows without a first token say nothing either way (few users with long requests leave
+    // every other window empty): they are skipped, not counted as misses nor as recovered.
+    const seen = after.filter((w) => w.ttft.n > 0);
+    for (let i = 0; i + need <= seen.length; i++) {
+      if (seen.slice(i, i + need).every((w) => w.ttft.p95 <= threshold)) {
+        recoveryMs = seen[i].startMs - spikeEnd;
         break;
       }
     }
-    if (recoveryMs === null) note = `p95 not back within ${Math.round(spec.recoveryTolerance * 100)} % of baseline for ${need} windows before the run ended`;
+    const skipped = after.length - seen.length;
+    if (recoveryMs === null) note = `p95 not back within ${Math.round(spec.recoveryTolerance * 100)} % of baseline for ${need} windows with first tokens before the run ended${skipped ? ` (${skipped} of ${after.length} windows after the spike had none)` : ''}`;
     else if (recoveryMs === 0) note = 'p95 within tolerance from the first window after the spike';
   }
   const done = sp ? sp.completed + sp.failed : 0;

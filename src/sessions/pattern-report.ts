@@ -134,6 +134,7 @@ export function svgChart(c: ChartSpec, width = 760, height = 250): string {
   for (const s of c.series) {
     const y = s.right ? YR : Y;
     let d = '';
+    let dots = '';
     let pen = false;
     for (const p of s.points) {
       if (!fin(p.y)) {
@@ -141,9 +142,11 @@ export function svgChart(c: ChartSpec, width = 760, height = 250): string {
         continue;
       }
       d += `${pen ? 'L' : 'M'}${X(p.x).toFixed(1)},${y(p.y).toFixed(1)}`;
+      // A dot per window: a window between two empty ones has no line to show it.
+      dots += `<circle cx="${X(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="2"/>`;
       pen = true;
     }
-    parts.push(`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/><g fill="${s.colour}">${dots}</g>`);
     legend.push({ label: s.label + (s.right ? ' (right axis)' : ''), swatch: `fill="${s.colour}"` });
   }
   // Series first, then the load: one row under the time axis.
@@ -194,6 +197,9 @@ function runCharts(r: ReportInput): string[] {
   ];
 }
 
+/** Runs are A, B, C… as in nimble compare; the page lists which session each is. */
+const runLetter = (i: number) => String.fromCharCode(65 + (i % 26));
+
 /** Several runs' TTFT p95 on one chart, each from its own start. */
 export function overlayChart(inputs: ReportInput[]): string {
   const xMax = Math.max(1, ...inputs.map((r) => (r.run.windows.length ? r.run.windows[r.run.windows.length - 1].endMs : 0)));
@@ -202,16 +208,16 @@ export function overlayChart(inputs: ReportInput[]): string {
     title: 'TTFT p95 over time — runs overlaid',
     yUnit: msU,
     xMax,
-    load: { label: `load of ${inputs[0].id}`, points: first.phases.map((p) => ({ x0: p.startMs, x1: p.startMs + p.durationMs, v: p.load })) },
+    load: { label: 'load of A', points: first.phases.map((p) => ({ x0: p.startMs, x1: p.startMs + p.durationMs, v: p.load })) },
     phases: phaseMarks(first),
-    series: inputs.map((r, i) => ({ label: r.id, colour: COLOURS[i % COLOURS.length], dashed: i > 0, points: r.run.windows.map((w) => ({ x: mid(w), y: w.ttft.p95 })) })),
+    series: inputs.map((r, i) => ({ label: runLetter(i), colour: COLOURS[i % COLOURS.length], dashed: i > 0, points: r.run.windows.map((w) => ({ x: mid(w), y: w.ttft.p95 })) })),
   });
 }
 
 export function reportHtml(inputs: ReportInput[]): string {
   const md = (s: string) => esc(s);
   const body: string[] = [];
-  if (inputs.length > 1) body.push('<h1>Pattern runs compared</h1>', overlayChart(inputs));
+  if (inputs.length > 1) body.push('<h1>Pattern runs compared</h1>', `<p>${inputs.map((r, i) => `${runLetter(i)}: session ${esc(r.id)} — ${esc(describePattern(r.run.spec))}`).join('<br>')}</p>`, overlayChart(inputs));
   for (const r of inputs) {
     body.push(`<h1>${esc(r.run.spec.kind)} · session ${esc(r.id)}</h1>`);
     body.push(`<p>model ${esc(r.model)} · target ${esc(r.target)} · started ${esc(r.startedAt)}<br>pattern: ${esc(describePattern(r.run.spec))}<br><small>windows: ${esc(WINDOW_DEFINITION)}</small></p>`);

@@ -57,7 +57,7 @@ test('parseSimArgs: wrong flags are UsageErrors that say what to fix', () => {
   bad(['--port'], /--port/);
   bad(['--port', 'eighty'], /--port must be an integer ≥ 0/);
   bad(['--port', '70000'], /not a port/);
-  bad(['--gpu', 'tpu'], /unknown sim profile 'tpu'/);
+  bad(['--gpu', 'tpu'], /--gpu: 'tpu' is not one of a10-llama-3\.1-8b, /);
   bad(['--startup-delay', 'soon'], /not a duration/);
   bad(['--ttft-ms', '5'], /only apply with --deterministic/);
   bad(['--fault', 'boom:1'], /unknown fault/);

@@ -131,11 +131,7 @@ export function parseSimArgs(argv: string[]): SimCliConfig | null {
   }
   const gpu = f.gpu ?? f.profile;
   if (gpu !== undefined) {
-    try {
-      getProfile(gpu);
-    } catch (e) {
-      throw usage((e as Error).message);
-    }
+    if (!(gpu in PROFILES)) throw usage(`--${f.gpu !== undefined ? 'gpu' : 'profile'}: '${gpu}' is not one of ${Object.keys(PROFILES).join(', ')}`);
     opts.profile = gpu;
   }
   if (f.model !== undefined) opts.model = f.model;

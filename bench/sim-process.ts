@@ -9,7 +9,7 @@ export interface SimProcess {
 }
 
 export async function spawnSim(args: string[]): Promise<SimProcess> {
-  const entry = new URL('../src/sim/nim/cli-entry.ts', import.meta.url).pathname;
+  const entry = new URL('../src/commands/sim-entry.ts', import.meta.url).pathname;
   const node = [process.execPath, '--import', 'tsx', entry, '--port', '0', ...args];
   // NIMBLE_BENCH_SIM_CPUS=2-7 pins the simulator to those CPUs (Linux taskset), so on a machine with
   // cores to spare it stops competing with the load engine; run the bench itself under

@@ -4,8 +4,9 @@
 // hour-long soak is limited by the server, not by nimble: the OLS slope of RSS after the first
 // minute, with its 95 % CI, stated per hour.
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { olsSlope } from '../src/core/pattern-analysis.ts';
 import { spawnSim } from './sim-process.ts';
@@ -20,17 +21,36 @@ function rssMb(pid: number): number | null {
   }
 }
 
+/** As bin/nimble.js decides: dist/ is used when its stamp is newer than every source file. */
+function distIsCurrent(): boolean {
+  const stamp = new URL('../dist/.build-stamp', import.meta.url);
+  if (process.env.NIMBLE_FROM_SOURCE === '1' || !existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  const src = new URL('../src/', import.meta.url);
+  return readdirSync(src, { recursive: true }).every((f) => statSync(new URL(String(f), src)).mtimeMs <= built);
+}
+
 export async function soakRss(): Promise<void> {
   const minutes = Number(process.env.NIMBLE_BENCH_SOAK_MIN ?? 10);
   const users = Number(process.env.NIMBLE_BENCH_SOAK_USERS ?? 64);
   // NIMBLE_BENCH_SOAK_GC=1: nimble runs with --expose-gc and collects fully once a minute in both
   // threads, so RSS shows what is retained, not how lazily V8 collects (the plain run shows both).
   const gc = process.env.NIMBLE_BENCH_SOAK_GC === '1';
-  console.log(`\nsoak-rss: nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s${gc ? ', a full GC each minute (--expose-gc)' : ''}`);
+  console.log(`\nsoak-rss (load average at the start ${loadavg().map((x) => x.toFixed(1)).join(' ')}): nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s${gc ? ', a full GC each minute (--expose-gc)' : ''}`);
   const sim = await spawnSim([]);
   const dir = mkdtempSync(join(tmpdir(), 'nimble-soak-'));
-  const entry = new URL('../src/cli/main.tsx', import.meta.url).pathname;
-  const child = spawn(process.execPath, [...(gc ? ['--expose-gc'] : []), '--import', 'tsx', entry, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
+  // The bin, as a user runs it: compiled dist/ when it is current (npm run build), else sources
+  // through tsx — whose loader in both threads holds more memory and grows it (see README).
+  const bin = new URL('../bin/nimble.js', import.meta.url).pathname;
+  const compiled = distIsCurrent();
+  console.log(`  nimble runs ${compiled ? 'compiled (dist/)' : 'from sources through tsx (dist/ missing or older than src/: npm run build for the figure users get)'}`);
+  const child = spawn(process.execPath, [...(gc ? ['--expose-gc'] : []), bin, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIMBLE_BENCH_MEM: '1', ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
+  // Both threads' heaps every 30 s (NIMBLE_BENCH_MEM): where the resident set goes.
+  const memLines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    if (l.startsWith('nimble-mem ')) memLines.push(l);
+    else process.stderr.write(l + '\n');
+  });
   let lines = 0;
   let tail = '';
   child.stdout!.setEncoding('utf8');
@@ -59,11 +79,12 @@ export async function soakRss(): Promise<void> {
     if (v.length) perMin.push({ x: m * 60_000 + 30_000, y: v[v.length >> 1] });
   }
   console.log(`  RSS per minute (median, MB): ${perMin.map((p) => p.y.toFixed(0)).join(' ')}`);
+  for (const l of [memLines[1], memLines[memLines.length - 1]]) if (l) console.log(`  ${l}`);
   const fit = olsSlope(perMin);
   const first = after[0]?.y ?? NaN;
   const last = after[after.length - 1]?.y ?? NaN;
   const max = Math.max(...samples.map((s) => s.y));
-  console.log(`  exit ${code}, ${lines} output lines, ${samples.length} RSS samples`);
+  console.log(`  exit ${code}, ${lines} output lines, ${samples.length} RSS samples (${after.length} after the first minute), load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`  RSS after 1 min ${first.toFixed(1)} MB → end ${last.toFixed(1)} MB (max ${max.toFixed(1)} MB)`);
   if (fit) console.log(`  RSS slope of the per-minute medians after the first minute: ${fit.perHour.toFixed(1)} MB/h (95 % CI ${fit.lowPerHour.toFixed(1)} … ${fit.highPerHour.toFixed(1)}, n ${fit.n} minutes)`);
   const flat = fit !== null && fit.highPerHour < 20;

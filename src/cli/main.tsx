@@ -27,11 +27,11 @@ Usage: nimble <command> [options]      (nimble <command> --help for its options)
 // The bin calls a command with its argv only (each defaults to the process's streams).
 type Command = (argv: string[]) => Promise<number>;
 
-// One module per command under src/commands (sim: the simulator's own entry).
+// One module per command under src/commands.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('../commands/run.ts')).runCommand,
   sweep: async () => (await import('../commands/sweep.ts')).sweepCommand,
-  sim: async () => (await import('../sim/nim/cli.ts')).simCommand,
+  sim: async () => (await import('../commands/sim.ts')).simCommand,
   load: async () => (await import('../commands/load.ts')).loadCommand,
   report: async () => (await import('../commands/report.ts')).reportCommand,
   status: async () => (await import('../commands/status.ts')).statusCommand,

@@ -50,8 +50,9 @@ Simulator (with --sim):
   --nim-profile <id>         a10-llama-3.1-8b (default) | a10-llama-3.1-8b-int4 | h100-llama-3.1-8b
   --max-num-seqs <n>         running-batch slots            --max-queue <n>  429 beyond this many waiting
   --deterministic <t:i>      fixed timing: first token after t ms, one more every i ms
-  --sim-overload <n:p:r>     deterministic: above n running, first tokens p ms late, for r ms after
-  --sim-leak <ms[:kv]>       deterministic: TTFT +ms per minute; kv tokens leaked per request
+  --sim-overload <n:p:r>     overload recovery: above n requests in the server, and for r ms after,
+                             first tokens come p ms late (spike: a known recovery time)
+  --sim-leak <ms[:kv]>       slow leak: TTFT +ms per minute; kv KV-cache tokens kept per request (soak)
   --fault <spec>             e.g. 429:0.05 (see nimble sim --help)
 Output:
   --sessions-dir <dir>       where the session is saved
@@ -92,15 +93,16 @@ export function simOptions(f: Record<string, string | boolean | undefined>): Sim
   if (f.deterministic) {
     const [ttftMs, itlMs] = nums('deterministic', String(f.deterministic), 2, 2);
     o.deterministic = { ttftMs, itlMs };
-    if (f['sim-overload']) {
-      const [aboveRunning, penaltyMs, recoveryMs] = nums('sim-overload', String(f['sim-overload']), 3, 3);
-      o.deterministic.overload = { aboveRunning, penaltyMs, recoveryMs };
-    }
-    if (f['sim-leak']) {
-      const [ttftMsPerMin, kvTokensPerRequest] = nums('sim-leak', String(f['sim-leak']), 2, 1);
-      o.deterministic.leak = { ttftMsPerMin, kvTokensPerRequest };
-    }
-  } else if (f['sim-overload'] || f['sim-leak']) throw new UsageError('--sim-overload and --sim-leak need --deterministic t:i', LOAD_USAGE);
+  }
+  // Either engine (the batching one through src/sim/nim/extras.ts).
+  if (f['sim-overload']) {
+    const [aboveRunning, penaltyMs, recoveryMs] = nums('sim-overload', String(f['sim-overload']), 3, 3);
+    o.overload = { aboveRunning, penaltyMs, recoveryMs };
+  }
+  if (f['sim-leak']) {
+    const [ttftMsPerMin, kvTokensPerRequest] = nums('sim-leak', String(f['sim-leak']), 2, 1);
+    o.leak = { ttftMsPerMin, kvTokensPerRequest };
+  }
   return o;
 }
 
@@ -112,6 +114,8 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   }
   const flags = f as Record<string, string | boolean | undefined>;
   if (!f.sim === !f.target) throw new UsageError('give exactly one of --sim or --target URL', LOAD_USAGE);
+  const simOnly = ['nim-profile', 'max-num-seqs', 'max-queue', 'deterministic', 'sim-overload', 'sim-leak', 'fault'].find((k) => flags[k] !== undefined);
+  if (!f.sim && simOnly) throw new UsageError(`--${simOnly} shapes the built-in simulator: it needs --sim`, LOAD_USAGE);
   const spec = patternFromFlags(flags, LOAD_USAGE);
   const prompt = intFlag('prompt-tokens', f['prompt-tokens'] as string | undefined, LOAD_USAGE);
   const outputTokens = intFlag('output-tokens', f['output-tokens'] as string | undefined, LOAD_USAGE);

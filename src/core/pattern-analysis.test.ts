@@ -41,6 +41,18 @@ test('spike recovery: the first window of a sustained run within tolerance, from
   const never = spikeFigures(spec, windows(spec, ({ phase }) => ({ p95: phase === 'before' ? 100 : 900 })), {});
   assert.equal(never.recoveryMs, null);
   assert.match(never.note, /not back within 20 %/);
+  // Empty windows (no first token in them) are skipped: good, empty, good, empty, good recovers.
+  const sparse = spikeFigures(spec, windows(spec, ({ phase, startMs }) => ({ p95: phase === 'spike' || (phase === 'after' && startMs < 11_000) ? 900 : phase === 'after' && startMs % 2000 === 0 ? null : 100 })), {});
+  assert.equal(sparse.recoveryMs, 3000, sparse.note);
+  // …but a miss between them still breaks the run.
+  const broken = spikeFigures(spec, windows(spec, ({ phase, startMs }) => ({ p95: phase === 'spike' || (phase === 'after' && (startMs < 9_000 || startMs === 11_000)) ? 900 : phase === 'after' && startMs % 2000 === 0 ? null : 100 })), {});
+  assert.equal(broken.recoveryMs, 5000, broken.note);
+  // Baseline windows that would fail the test themselves: undecided, not "not recovered".
+  const noisy = spikeFigures(spec, windows(spec, ({ phase, i }) => ({ p95: phase === 'before' ? (i % 2 ? 100 : 200) : 900 })), {});
+  assert.equal(noisy.recoveryMs, null);
+  assert.equal(noisy.recoveryUndecided, true);
+  assert.match(noisy.note, /undecided: the windows before the spike do not pass this test either/);
+  assert.equal(never.recoveryUndecided, false);
   const empty = spikeFigures(spec, windows(spec, () => ({ p95: null })), {});
   assert.equal(empty.recoveryMs, null);
   assert.match(empty.note, /no baseline/);

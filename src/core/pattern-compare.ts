@@ -31,7 +31,7 @@ export function comparePatternsMarkdown(runs: ComparedRun[]): string {
       fig('baseline TTFT p95', (r) => lat(r.run.result?.spike?.baselineTtftP95Ms)),
       fig('TTFT p95 during the spike', (r) => lat(r.run.result?.spike?.spikeTtftP95Ms)),
       fig('error rate during the spike', (r) => pct(r.run.result?.spike?.spikeErrorRate)),
-      fig('recovery', (r) => (!r.run.result?.spike ? '—' : r.run.result.spike.recoveryMs === null ? 'not recovered' : `${fmtMs(r.run.result.spike.recoveryMs)} (±${fmtMs(r.run.result.spike.resolutionMs)})`)),
+      fig('recovery', (r) => (!r.run.result?.spike ? '—' : r.run.result.spike.recoveryMs === null ? (r.run.result.spike.recoveryUndecided ? 'undecided' : 'not recovered') : `${fmtMs(r.run.result.spike.recoveryMs)} (±${fmtMs(r.run.result.spike.resolutionMs)})`)),
     );
   }
   if (runs.some((r) => r.run.result?.soak)) out.push(fig('soak', (r) => r.run.result?.soak?.verdict ?? '—'));

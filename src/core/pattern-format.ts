@@ -47,7 +47,7 @@ export function figuresLines(r: PatternResult): string[] {
     const s = r.spike;
     out.push(
       `spike: baseline TTFT p95 ${lat(s.baselineTtftP95Ms)} (median of ${s.baselineWindows} windows) → ${lat(s.spikeTtftP95Ms)} during the spike (worst window ${lat(s.worstWindowTtftP95Ms)}); error rate during the spike ${pct(s.spikeErrorRate)} of ${s.spikeRequests}`,
-      `recovery: ${s.recoveryMs === null ? 'NOT RECOVERED' : fmtMs(s.recoveryMs)} after the spike (p95 ≤ ${lat(s.recoveryThresholdMs)} = baseline + ${Math.round(r.spec.recoveryTolerance * 100)} % for ${r.spec.recoveryWindows} windows; resolution ${fmtMs(s.resolutionMs)})${s.note ? ` — ${s.note}` : ''}`,
+      `recovery: ${s.recoveryMs !== null ? fmtMs(s.recoveryMs) : s.recoveryUndecided ? 'UNDECIDED' : 'NOT RECOVERED'} after the spike (p95 ≤ ${lat(s.recoveryThresholdMs)} = baseline + ${Math.round(r.spec.recoveryTolerance * 100)} % for ${r.spec.recoveryWindows} windows; resolution ${fmtMs(s.resolutionMs)})${s.note ? ` — ${s.note}` : ''}`,
     );
   }
   if (r.soak) {

@@ -142,12 +142,12 @@ export function slaReport(r: PatternResult, targets: SlaTargets): SlaReport {
   const s = r.spike;
   if (s && targets.recoveryS !== undefined) {
     const target = targets.recoveryS * 1000;
-    const v: SlaVerdict = s.recoveryMs === null ? (fin(s.baselineTtftP95Ms) ? 'missed' : 'inconclusive') : s.recoveryMs + s.resolutionMs <= target ? 'met' : s.recoveryMs > target ? 'missed' : 'inconclusive';
+    const v: SlaVerdict = s.recoveryMs === null ? (fin(s.baselineTtftP95Ms) && !s.recoveryUndecided ? 'missed' : 'inconclusive') : s.recoveryMs + s.resolutionMs <= target ? 'met' : s.recoveryMs > target ? 'missed' : 'inconclusive';
     rows.push({
       metric: 'recovery',
       label: 'Recovery after the spike',
       target: `≤ ${targets.recoveryS} s`,
-      measured: s.recoveryMs === null ? 'not recovered' : durationText(s.recoveryMs),
+      measured: s.recoveryMs === null ? (s.recoveryUndecided ? 'undecided' : 'not recovered') : durationText(s.recoveryMs),
       verdict: v,
       detail: `resolution one window (${s.resolutionMs / 1000} s)${s.note ? `; ${s.note}` : ''}`,
     });

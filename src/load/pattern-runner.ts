@@ -12,7 +12,7 @@ import { resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { spawnWorker } from '../util/worker.ts';
 import { startScraper } from './scraper.ts';
 import { redact } from './redact.ts';
-import type { PatternFromWorker, PatternRunConfig, PatternToWorker, PatternWorkerInit } from './pattern-worker.ts';
+import type { PatternBatch, PatternFromWorker, PatternRunConfig, PatternToWorker, PatternWorkerInit } from './pattern-worker.ts';
 
 export interface PatternRunOptions {
   baseUrl: string;
@@ -33,6 +33,14 @@ export interface PatternRunOptions {
 const SOURCE = 'pattern';
 // bench soak-rss only (node --expose-gc, NIMBLE_BENCH_GC=1): see pattern-worker.ts.
 const benchGc = process.env.NIMBLE_BENCH_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
+
+/** bench soak-rss only (NIMBLE_BENCH_MEM=1): where the resident set goes, on stderr every 30 s. */
+function benchMemLine(t: number, w: NonNullable<PatternBatch['mem']>): void {
+  const m = process.memoryUsage();
+  const MB = 1 / 1048576;
+  const f = (x: number) => x.toFixed(1);
+  process.stderr.write(`nimble-mem t=${f(t / 1000)}s rss=${f(m.rss * MB)} main heapUsed=${f(m.heapUsed * MB)} heapTotal=${f(m.heapTotal * MB)} external=${f(m.external * MB)} arrayBuffers=${f(m.arrayBuffers * MB)} worker heapUsed=${f(w.heapUsed)} heapTotal=${f(w.heapTotal)} external=${f(w.external)} malloced=${f(w.malloced)}\n`);
+}
 
 /** Resolves with the result (aborted: true when `signal` aborted); rejects only on bad options or a worker failure. */
 export async function runPattern(opts: PatternRunOptions, sink: EventSink, signal: AbortSignal): Promise<PatternResult> {
@@ -116,6 +124,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
           agg.end({ t: b.ends[i], ok, errorClass: ok ? null : b.errorClasses[e++], tpot: Number.isNaN(b.ends[i + 2]) ? null : b.ends[i + 2], e2el: b.ends[i + 3], outputTokens: b.ends[i + 4] });
         }
         agg.inFlight(b.t, b.inFlight);
+        if (b.mem) benchMemLine(b.t, b.mem);
         // A window closes once the worker's clock is a little past its end: its samples are in.
         closeUpTo(b.t - progressMs);
         // Live views only: at most twice a second, so an hour's session log stays small.

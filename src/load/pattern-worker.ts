@@ -5,6 +5,7 @@
 // users. Reports first tokens and ends in small batches; holds no per-request history.
 import { parentPort, workerData } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
+import { getHeapStatistics } from 'node:v8';
 import { Pool } from 'undici';
 import { buildPrompt } from '../core/workloads.ts';
 import { createRng } from '../core/rng.ts';
@@ -43,6 +44,8 @@ export interface PatternBatch {
   sent: number[];
   inFlight: number;
   t: number;
+  /** bench soak-rss only (NIMBLE_BENCH_MEM=1): this thread's heap, MB, every 30 s. */
+  mem?: { heapUsed: number; heapTotal: number; external: number; malloced: number };
 }
 
 export type PatternToWorker = { type: 'start'; cfg: PatternRunConfig } | { type: 'stop' };
@@ -172,7 +175,15 @@ function controlOpen(t: number): void {
   }
 }
 
+const benchMem = process.env.NIMBLE_BENCH_MEM === '1';
+let lastMem = 0;
 function flush(): void {
+  if (benchMem && now() - lastMem >= 30_000) {
+    lastMem = now();
+    const h = getHeapStatistics();
+    const MB = 1 / 1048576;
+    batch.mem = { heapUsed: h.used_heap_size * MB, heapTotal: h.total_heap_size * MB, external: h.external_memory * MB, malloced: h.malloced_memory * MB };
+  }
   batch.inFlight = inFlight;
   batch.t = now() - t0;
   post({ type: 'batch', b: batch });

@@ -184,6 +184,19 @@ export class BatchingEngine implements Engine {
     this.kick();
   }
 
+  /**
+   * A slow leak (src/sim/nim/extras.ts): `tokens` of KV stay reserved for good, so the cache fills
+   * and requests start to queue as a leaking server's would. Capped at 95 % of the cache, so one
+   * request still fits and the server degrades rather than deadlocks.
+   */
+  leakKv(tokens: number): void {
+    const room = Math.max(0, 0.95 * this.p.kvCacheTokens - this.kvLeaked);
+    const add = Math.min(tokens, room);
+    this.kvLeaked += add;
+    this.kvReserved += add;
+  }
+  private kvLeaked = 0;
+
   private release(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
@@ -275,6 +288,7 @@ export class BatchingEngine implements Engine {
     this.queue = [];
     this.byJob.clear();
     this.kvReserved = 0;
+    this.kvLeaked = 0;
   }
 }
 

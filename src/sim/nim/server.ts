@@ -7,6 +7,7 @@ import { BatchingEngine, FixedTimingEngine, type Engine, type FixedTimingExtras,
 import { StreamFormat, completionBody, errorBody, tokenText, type Kind, type Usage } from './format.ts';
 import { pickFault, validateFault, type FaultKind, type FaultSpec } from './faults.ts';
 import { ServedTiming } from './served-timing.ts';
+import { ExtrasEngine } from './extras.ts';
 import { NimMetrics } from './metrics.ts';
 import { getProfile, type NimProfile } from './profiles.ts';
 import { parseGenRequest, type GenRequest } from './request.ts';
@@ -40,6 +41,13 @@ export interface SimNimOptions {
    * TTFT/ITL should match.
    */
   deterministic?: { ttftMs: number; itlMs: number } & FixedTimingExtras;
+  /**
+   * Overload recovery and slow leak (FixedTimingExtras), for either engine: the deterministic one
+   * applies them itself, the batching one through src/sim/nim/extras.ts. The same fields inside
+   * `deterministic` are the older spelling and still work.
+   */
+  overload?: FixedTimingExtras['overload'];
+  leak?: FixedTimingExtras['leak'];
   faults?: FaultSpec[];
   /**
    * Which engine's health path and metric names to speak (default 'nim'): 'vllm', 'sglang', 'tgi',
@@ -113,9 +121,9 @@ export function validateOptions(o: SimNimOptions): void {
   if (o.deterministic && !(o.deterministic.ttftMs >= 0 && o.deterministic.itlMs >= 0)) {
     throw new Error(`sim deterministic ttftMs and itlMs must be ≥ 0`);
   }
-  const ov = o.deterministic?.overload;
+  const ov = o.overload ?? o.deterministic?.overload;
   if (ov && !(Number.isInteger(ov.aboveRunning) && ov.aboveRunning >= 0 && ov.penaltyMs >= 0 && ov.recoveryMs >= 0)) throw new Error('sim overload needs aboveRunning (integer ≥ 0), penaltyMs ≥ 0 and recoveryMs ≥ 0');
-  const lk = o.deterministic?.leak;
+  const lk = o.leak ?? o.deterministic?.leak;
   if (lk && !((lk.ttftMsPerMin ?? 0) >= 0 && (lk.kvTokensPerRequest ?? 0) >= 0)) throw new Error('sim leak rates must be ≥ 0');
   for (const f of o.faults ?? []) validateFault(f);
   if (o.dialect !== undefined && !isDialect(o.dialect)) throw new Error(`sim option dialect must be one of nim, vllm, vllm-old, sglang, tgi, llamacpp, llamacpp-old, none, got ${o.dialect}`);
@@ -135,9 +143,13 @@ export async function startSimNim(opts: SimNimOptions = {}): Promise<SimNimHandl
   const det = opts.deterministic;
   const metrics = new NimMetrics({ lateness: !!det });
   const served = det ? new ServedTiming() : null;
+  const extras: FixedTimingExtras = { overload: opts.overload ?? det?.overload, leak: opts.leak ?? det?.leak };
+  const batching = det ? null : new BatchingEngine(profile, { maxQueue: opts.maxQueue });
   const engine: Engine = det
-    ? new FixedTimingEngine({ ttftMs: det.ttftMs, itlMs: det.itlMs, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000), det)
-    : new BatchingEngine(profile, { maxQueue: opts.maxQueue });
+    ? new FixedTimingEngine({ ttftMs: det.ttftMs, itlMs: det.itlMs, kvCapacityTokens: profile.kvCacheTokens }, undefined, (ms) => metrics.lateness!.observe(ms / 1000), extras)
+    : extras.overload || extras.leak
+      ? new ExtrasEngine(batching!, extras)
+      : batching!;
   const limits = {
     model,
     maxModelLen: profile.maxModelLen,

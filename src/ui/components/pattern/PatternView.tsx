@@ -69,7 +69,7 @@ export function PatternView({ pattern, metric, width, height }: PatternViewProps
       <Text wrap="truncate-end" color={theme.roles.muted}>{`windows of ${fmtMs(spec.windowMs)}: ${WINDOW_DEFINITION}`}</Text>
       <Text wrap="truncate-end">{last ? windowLine(last, spec.mode) : ' '}</Text>
       {figures.slice(0, 8).map((l, i) => (
-        <Text key={i} wrap="truncate-end" color={/NOT RECOVERED|DRIFTING|BROKE|ABORTED/.test(l) ? theme.roles.danger : theme.roles.text}>
+        <Text key={i} wrap="truncate-end" color={/NOT RECOVERED|DRIFTING|BROKE|ABORTED/.test(l) ? theme.roles.danger : /UNDECIDED|INCONCLUSIVE/.test(l) ? theme.roles.warning : theme.roles.text}>
           {l}
         </Text>
       ))}

@@ -54,7 +54,7 @@ test('parseSimArgs: wrong flags are UsageErrors that say what to fix', () => {
       (e: unknown) => e instanceof UsageError && re.test(e.message) && /Usage: nimble sim/.test(e.usage),
       argv.join(' '),
     );
-  bad(['--bogus'], /Unknown option '--bogus'/);
+  bad(['--bogus'], /unknown flag --bogus/);
   bad(['--port'], /--port/);
   bad(['--port', 'eighty'], /--port must be an integer ≥ 0/);
   bad(['--port', '70000'], /not a port/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { budgetText, clockText, countDelta, durationDelta, durationText, hourlyText, latencyText, pctPointsDelta, pctText, usdDelta, usdText } from './format.ts';
+import { budgetText, clockText, countDelta, durationDelta, durationText, hourlyText, latencyRangeText, latencyText, pctPointsDelta, pctText, usdDelta, usdText } from './format.ts';
 
 test('durations: one rounding rule (half-up at the last digit shown), from under a second to hours', () => {
   assert.equal(durationText(0), '0s');
@@ -79,4 +79,10 @@ test('percentages, latencies, budgets and the clock', () => {
   assert.equal(budgetText(0), 'no wait (warm node, ≤ 30s)');
   assert.equal(clockText(567_900), '09:27'); // a clock ticks: floored
   assert.equal(clockText(3_723_000), '1:02:03');
+});
+
+test('latencyRangeText: one more digit when both ends would print the same', () => {
+  assert.equal(latencyRangeText(100.8, 101.4), '100.8 ms – 101.4 ms');
+  assert.equal(latencyRangeText(90, 120), '90.0 ms – 120 ms');
+  assert.equal(latencyRangeText(5360, 7870), '5.36 s – 7.87 s');
 });

@@ -126,6 +126,14 @@ export function latencyText(ms: Num): string {
   return `${sign}${a.toFixed(1)} ms`;
 }
 
+/** A latency range (a confidence interval): one more digit when both ends would print the same. */
+export function latencyRangeText(lo: number, hi: number): string {
+  const a = latencyText(lo);
+  const b = latencyText(hi);
+  if (a !== b || !known(lo) || !known(hi) || Math.abs(hi) >= 1000) return `${a} – ${b}`;
+  return `${lo.toFixed(1)} ms – ${hi.toFixed(1)} ms`;
+}
+
 /** A running clock as mm:ss (or h:mm:ss); floored, since it ticks. */
 export function clockText(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

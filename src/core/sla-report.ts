@@ -5,7 +5,7 @@
 // Wilson interval; anything between is inconclusive, never rounded into a pass. Pure.
 import type { ShapeId } from './sweep-types.ts';
 import type { PatternResult } from './pattern-result.ts';
-import { durationText, latencyText, pctText } from './format.ts';
+import { durationText, latencyRangeText, latencyText, pctText } from './format.ts';
 
 export interface SlaTargets {
   /** TTFT p95 below this (ms). */
@@ -83,7 +83,8 @@ function byCi(value: number, low: number, high: number, target: number, below: b
 export function slaReport(r: PatternResult, targets: SlaTargets): SlaReport {
   const a = r.pools.all;
   const rows: SlaRow[] = [];
-  const ciText = (l: number, h: number, f: (v: number) => string) => `95 % CI ${Number.isFinite(l) ? f(l) : '−∞'} – ${Number.isFinite(h) ? f(h) : '+∞'}`;
+  const ciText = (l: number, h: number, f: (v: number) => string) =>
+    f === ms && Number.isFinite(l) && Number.isFinite(h) ? `95 % CI ${latencyRangeText(l, h)}` : `95 % CI ${Number.isFinite(l) ? f(l) : '−∞'} – ${Number.isFinite(h) ? f(h) : '+∞'}`;
 
   const t = a.ttft;
   rows.push(

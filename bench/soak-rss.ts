@@ -44,7 +44,9 @@ export async function soakRss(): Promise<void> {
   const bin = new URL('../bin/nimble.js', import.meta.url).pathname;
   const compiled = distIsCurrent();
   console.log(`  nimble runs ${compiled ? 'compiled (dist/)' : 'from sources through tsx (dist/ missing or older than src/: npm run build for the figure users get)'}`);
-  const child = spawn(process.execPath, [...(gc ? ['--expose-gc'] : []), bin, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIMBLE_BENCH_MEM: '1', ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
+  // NIMBLE_BENCH_SOAK_NODE_FLAGS: V8/Node flags for nimble's process only (e.g. --optimize-for-size), to try heap settings.
+  const nodeFlags = (process.env.NIMBLE_BENCH_SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...(gc ? ['--expose-gc'] : []), bin, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIMBLE_BENCH_MEM: '1', ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
   // Both threads' heaps every 30 s (NIMBLE_BENCH_MEM): where the resident set goes.
   const memLines: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => {

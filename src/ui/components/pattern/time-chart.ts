@@ -5,7 +5,7 @@ import asciichart from 'asciichart';
 import type { PatternSpec } from '../../../core/patterns.ts';
 import { patternDurationMs } from '../../../core/patterns.ts';
 import type { PatternWindow } from '../../../core/pattern-windows.ts';
-import { sparkline, type ChartCell, type ChartMetric } from '../sweep/chart.ts';
+import { parseTaggedRow, sparkline, type ChartCell, type ChartMetric } from '../sweep/chart.ts';
 
 export interface TimeSeriesDef {
   label: string;
@@ -82,7 +82,7 @@ export function buildTimeChart(spec: PatternSpec, windows: PatternWindow[], metr
     colors: kept.map((k) => TAGS[k.idx % TAGS.length]),
     format: (v: number) => (fmtAxis(v, def.unit).padStart(LABEL_W - 1) + ' ').slice(-LABEL_W),
   });
-  const rows = text.split('\n').map((line) => parseRow(line));
+  const rows = text.split('\n').map((line) => parseTaggedRow(line, TAGS, (idx) => idx));
   const pad = ' '.repeat(LABEL_W);
   const loads = spec.phases.length ? Array.from({ length: cols }, (_, c) => spec.phases.filter((p) => p.startMs <= (c + 0.5) * colMs).pop()?.load ?? 0) : [];
   const phase = new Array(cols).fill(' ');
@@ -113,23 +113,3 @@ export function buildTimeChart(spec: PatternSpec, windows: PatternWindow[], metr
   };
 }
 
-function parseRow(line: string): ChartCell[] {
-  const cells: ChartCell[] = [];
-  let current: number | null = null;
-  const re = /\x1b\[(\d+)m/y;
-  let i = 0;
-  while (i < line.length) {
-    re.lastIndex = i;
-    const m = re.exec(line);
-    if (m) {
-      const idx = TAGS.indexOf(`\x1b[${m[1]}m`);
-      current = m[1] === '0' || idx < 0 ? null : idx;
-      i = re.lastIndex;
-      continue;
-    }
-    const ch = String.fromCodePoint(line.codePointAt(i)!);
-    i += ch.length;
-    cells.push({ ch, series: current });
-  }
-  return cells;
-}

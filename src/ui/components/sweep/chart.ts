@@ -122,7 +122,7 @@ export function buildChart(levels: LevelResult[], shapes: ShapeId[], metric: Cha
     colors: owners.map((_, i) => TAGS[i % TAGS.length]),
     format: (v: number) => (formatAxis(v, metric).padStart(LABEL_W - 1) + ' ').slice(-LABEL_W),
   });
-  const rows = text.split('\n').map((line) => parseRow(line, owners));
+  const rows = text.split('\n').map((line) => parseTaggedRow(line, TAGS, (idx) => owners[idx] ?? null));
 
   // Mark each measured level with its shape's symbol, in the row asciichart put its value.
   const ratio = plotH / max;
@@ -151,17 +151,21 @@ export function buildChart(levels: LevelResult[], shapes: ShapeId[], metric: Cha
   return { rows, xLabels, shapes, limit, empty };
 }
 
-function parseRow(line: string, owners: (number | 'limit')[]): ChartCell[] {
+/**
+ * One line of asciichart's coloured output as cells: each character with the series whose colour
+ * tag (an index into `tags`) it was drawn in, via `owner`; null for axes, labels and reset text.
+ */
+export function parseTaggedRow(line: string, tags: readonly string[], owner: (tagIndex: number) => ChartCell['series']): ChartCell[] {
   const cells: ChartCell[] = [];
-  let current: number | 'limit' | null = null;
+  let current: ChartCell['series'] = null;
   const re = /\x1b\[(\d+)m/y;
   let i = 0;
   while (i < line.length) {
     re.lastIndex = i;
     const m = re.exec(line);
     if (m) {
-      const code = `\x1b[${m[1]}m`;
-      current = m[1] === '0' ? null : (owners[TAGS.indexOf(code)] ?? null);
+      const idx = tags.indexOf(`\x1b[${m[1]}m`);
+      current = m[1] === '0' || idx < 0 ? null : owner(idx);
       i = re.lastIndex;
       continue;
     }

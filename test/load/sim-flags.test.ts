@@ -11,23 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const BIN = new URL('../../bin/nimble.js', import.meta.url).pathname;
+import { BIN, runNimble } from '../e2e/helpers.ts';
 const SMALL = ['--prompt-tokens', '32', '--output-tokens', '5'];
 
-function nimble(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const nimble = (args: string[], timeoutMs = 90_000) => runNimble(args, process.env, timeoutMs);
 
 test('nimble sim --overload: a spike against it shows the recovery time the flags give', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nimble-simflags-'));

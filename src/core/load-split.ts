@@ -128,15 +128,19 @@ export interface LoaderProgress {
   overSla: number[];
 }
 
+/** A level's progress as the stop decision reads it: one worker's (WorkerProgress extends it) or the loaders' merged. */
 export interface MergedProgress {
   phase: 'warmup' | 'measuring';
   inFlight: number;
   maxInFlight: number;
+  /** Window counts (since the level started while in warm-up). */
   completed: number;
   failed: number;
+  /** p95 of completed TTFTs (window, else whole level); null with none yet. */
   ttftP95: number | null;
+  /** CI inputs for decideLevelStop. */
   ttft: { n: number; low: number; high: number; max: number };
-  /** Shortest window so far among the loaders (all are measuring only when this is > 0). */
+  /** Time measured so far; merged: the shortest among the loaders (all measuring only when > 0). */
   measuringMs: number;
   lagP99Ms: number;
 }

@@ -11,13 +11,17 @@ import { quantileCI, sortNumbers, summarize } from './stats.ts';
 import type { Percentiles } from './sweep-types.ts';
 import type { PatternSpec } from './patterns.ts';
 
-export interface PatternWindow {
-  index: number;
+/** Where a window lies: its phase, the load asked for, its edges (ms since the run's start). */
+export interface WindowEdge {
   phase: string;
   /** Users or requests/s the pattern asked for. */
   load: number;
   startMs: number;
   endMs: number;
+}
+
+export interface PatternWindow extends WindowEdge {
+  index: number;
   /** Requests sent in the window (open loop: the arrivals; closed loop: users' next requests). */
   sent: number;
   completed: number;
@@ -133,12 +137,8 @@ export function summarizePool(p: Pool): PoolSummary {
   };
 }
 
-interface Bucket {
+interface Bucket extends WindowEdge {
   index: number;
-  phase: string;
-  load: number;
-  startMs: number;
-  endMs: number;
   sent: number;
   ttft: number[];
   tpot: number[];
@@ -152,8 +152,8 @@ interface Bucket {
 }
 
 /** Window edges: each phase cut into windowMs pieces from its start. */
-export function windowEdges(spec: Pick<PatternSpec, 'phases' | 'windowMs'>): Array<{ phase: string; load: number; startMs: number; endMs: number }> {
-  const out: Array<{ phase: string; load: number; startMs: number; endMs: number }> = [];
+export function windowEdges(spec: Pick<PatternSpec, 'phases' | 'windowMs'>): WindowEdge[] {
+  const out: WindowEdge[] = [];
   for (const p of spec.phases) {
     const end = p.startMs + p.durationMs;
     for (let s = p.startMs; s < end - 1e-9; s += spec.windowMs) out.push({ phase: p.name, load: p.load, startMs: s, endMs: Math.min(end, s + spec.windowMs) });

@@ -2,6 +2,7 @@
 import type { LevelMeasurement } from '../core/sweep.ts';
 import type { SlaConfig } from '../core/sla.ts';
 import type { ShapeId } from '../core/sweep-types.ts';
+import type { MergedProgress } from '../core/load-split.ts';
 
 export interface WorkerInit {
   /** Origin + optional path prefix, without /v1. */
@@ -66,23 +67,11 @@ export interface RawSamples {
   itl: number[];
 }
 
-export interface WorkerProgress {
+export interface WorkerProgress extends MergedProgress {
   id: number;
-  phase: 'warmup' | 'measuring';
-  inFlight: number;
-  maxInFlight: number;
-  /** Window counts (since the level started while in warm-up). */
-  completed: number;
-  failed: number;
-  /** p95 of completed TTFTs (window, else whole level); null with none yet. */
-  ttftP95: number | null;
-  /** CI inputs for decideLevelStop. */
-  ttft: { n: number; low: number; high: number; max: number };
   elapsedMs: number;
-  measuringMs: number;
   /** Window start as epoch ms (performance.timeOrigin + now), null in warm-up. */
   windowStartEpochMs: number | null;
-  lagP99Ms: number;
   samples?: ProgressSamples;
 }
 

@@ -12,6 +12,17 @@ import { olsSlope } from '../src/core/pattern-analysis.ts';
 import { spawnSim } from './sim-process.ts';
 import { figure } from './level.ts';
 
+/** The process's CPU time so far (user + system), seconds: /proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s on Linux. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 function rssMb(pid: number): number | null {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -33,10 +44,7 @@ function distIsCurrent(): boolean {
 export async function soakRss(): Promise<void> {
   const minutes = Number(process.env.NIMBLE_BENCH_SOAK_MIN ?? 10);
   const users = Number(process.env.NIMBLE_BENCH_SOAK_USERS ?? 64);
-  // NIMBLE_BENCH_SOAK_GC=1: nimble runs with --expose-gc and collects fully once a minute in both
-  // threads, so RSS shows what is retained, not how lazily V8 collects (the plain run shows both).
-  const gc = process.env.NIMBLE_BENCH_SOAK_GC === '1';
-  console.log(`\nsoak-rss (load average at the start ${loadavg().map((x) => x.toFixed(1)).join(' ')}): nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s${gc ? ', a full GC each minute (--expose-gc)' : ''}`);
+  console.log(`\nsoak-rss (load average at the start ${loadavg().map((x) => x.toFixed(1)).join(' ')}): nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s`);
   const sim = await spawnSim([]);
   const dir = mkdtempSync(join(tmpdir(), 'nimble-soak-'));
   // The bin, as a user runs it: compiled dist/ when it is current (npm run build), else sources
@@ -44,9 +52,11 @@ export async function soakRss(): Promise<void> {
   const bin = new URL('../bin/nimble.js', import.meta.url).pathname;
   const compiled = distIsCurrent();
   console.log(`  nimble runs ${compiled ? 'compiled (dist/)' : 'from sources through tsx (dist/ missing or older than src/: npm run build for the figure users get)'}`);
-  // NIMBLE_BENCH_SOAK_NODE_FLAGS: V8/Node flags for nimble's process only (e.g. --optimize-for-size), to try heap settings.
+  // NIMBLE_BENCH_SOAK_NODE_FLAGS: V8/Node flags for nimble's process only, to try heap settings;
+  // --no-expose-gc turns off nimble's collection each minute (src/util/heap.ts): V8 on its own.
   const nodeFlags = (process.env.NIMBLE_BENCH_SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, ...(gc ? ['--expose-gc'] : []), bin, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIMBLE_BENCH_MEM: '1', ...(gc ? { NIMBLE_BENCH_GC: '1' } : {}) } });
+  if (nodeFlags.length) console.log(`  node flags for nimble: ${nodeFlags.join(' ')}`);
+  const child = spawn(process.execPath, [...nodeFlags, bin, 'load', '--target', sim.url, '--pattern', 'soak', '--users', String(users), '--duration', `${minutes}m`, '--window', '10s', '--sessions-dir', dir, '--plain'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NIMBLE_BENCH_MEM: '1' } });
   // Both threads' heaps every 30 s (NIMBLE_BENCH_MEM): where the resident set goes.
   const memLines: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => {
@@ -62,9 +72,11 @@ export async function soakRss(): Promise<void> {
   });
   const t0 = performance.now();
   const samples: Array<{ x: number; y: number }> = [];
+  let cpu = 0;
   const timer = setInterval(() => {
     const r = rssMb(child.pid!);
     if (r !== null) samples.push({ x: performance.now() - t0, y: r });
+    cpu = cpuSeconds(child.pid!) ?? cpu;
   }, 5000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearInterval(timer);
@@ -81,14 +93,15 @@ export async function soakRss(): Promise<void> {
     if (v.length) perMin.push({ x: m * 60_000 + 30_000, y: v[v.length >> 1] });
   }
   console.log(`  RSS per minute (median, MB): ${perMin.map((p) => p.y.toFixed(0)).join(' ')}`);
-  for (const l of [memLines[1], memLines[memLines.length - 1]]) if (l) console.log(`  ${l}`);
+  for (const l of memLines) console.log(`  ${l}`);
   const fit = olsSlope(perMin);
   const first = after[0]?.y ?? NaN;
   const last = after[after.length - 1]?.y ?? NaN;
   const max = Math.max(...samples.map((s) => s.y));
   console.log(`  exit ${code}, ${lines} output lines, ${samples.length} RSS samples (${after.length} after the first minute), load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`  nimble's CPU time ${cpu.toFixed(1)} s (${((cpu / (samples.length * 5)) * 100).toFixed(0)} % of one core over the run)`);
   console.log(`  RSS after 1 min ${first.toFixed(1)} MB → end ${last.toFixed(1)} MB (max ${max.toFixed(1)} MB)`);
   if (fit) console.log(`  RSS slope of the per-minute medians after the first minute: ${fit.perHour.toFixed(1)} MB/h (95 % CI ${fit.lowPerHour.toFixed(1)} … ${fit.highPerHour.toFixed(1)}, n ${fit.n} minutes)`);
   const flat = fit !== null && fit.highPerHour < 20;
-  figure(gc ? 'soak-rss (GC/min)' : 'soak-rss', 'RSS flat over the soak: slope CI < 20 MB/h', fit ? `${fit.perHour.toFixed(1)} MB/h (CI ≤ ${fit.highPerHour.toFixed(1)}), ${first.toFixed(0)}→${last.toFixed(0)} MB over ${minutes} min` : 'no fit', code === 0 && flat);
+  figure(nodeFlags.length ? `soak-rss (${nodeFlags.join(' ')})` : 'soak-rss', 'RSS flat over the soak: slope CI < 20 MB/h', fit ? `${fit.perHour.toFixed(1)} MB/h (CI ≤ ${fit.highPerHour.toFixed(1)}), ${first.toFixed(0)}→${last.toFixed(0)} MB over ${minutes} min` : 'no fit', code === 0 && flat);
 }

@@ -5,6 +5,11 @@
 // sources are newer than the build (or with NIMBLE_FROM_SOURCE=1) it runs src/ through tsx instead,
 // so an edit is never hidden behind a stale build. Worker threads follow the same choice.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+
+// gc() for long runs (src/util/heap.ts): on before any worker thread starts, so each has it.
+// `node --no-expose-gc bin/nimble.js` leaves V8 to collect on its own (bench soak-rss compares).
+if (!process.execArgv.some((a) => /^--(no-)?expose[-_]gc$/.test(a))) setFlagsFromString('--expose-gc');
 
 const root = new URL('..', import.meta.url);
 const stamp = new URL('dist/.build-stamp', root);

@@ -10,6 +10,8 @@ import { buildPatternResult, type PatternResult } from '../core/pattern-result.t
 import { stressStep } from '../core/pattern-analysis.ts';
 import { resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { spawnWorker } from '../util/worker.ts';
+import { heapSpaces, procRss } from './bench-mem.ts';
+import { GC_EVERY_MS, startPeriodicGc, type PeriodicGc } from '../util/heap.ts';
 import { startScraper } from './scraper.ts';
 import { redact } from './redact.ts';
 import type { PatternBatch, PatternFromWorker, PatternRunConfig, PatternToWorker, PatternWorkerInit } from './pattern-worker.ts';
@@ -31,15 +33,13 @@ export interface PatternRunOptions {
 }
 
 const SOURCE = 'pattern';
-// bench soak-rss only (node --expose-gc, NIMBLE_BENCH_GC=1): see pattern-worker.ts.
-const benchGc = process.env.NIMBLE_BENCH_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
 
 /** bench soak-rss only (NIMBLE_BENCH_MEM=1): where the resident set goes, on stderr every 30 s. */
-function benchMemLine(t: number, w: NonNullable<PatternBatch['mem']>): void {
+function benchMemLine(t: number, w: NonNullable<PatternBatch['mem']>, mainGc: PeriodicGc | null): void {
   const m = process.memoryUsage();
   const MB = 1 / 1048576;
   const f = (x: number) => x.toFixed(1);
-  process.stderr.write(`nimble-mem t=${f(t / 1000)}s rss=${f(m.rss * MB)} main heapUsed=${f(m.heapUsed * MB)} heapTotal=${f(m.heapTotal * MB)} external=${f(m.external * MB)} arrayBuffers=${f(m.arrayBuffers * MB)} worker heapUsed=${f(w.heapUsed)} heapTotal=${f(w.heapTotal)} external=${f(w.external)} malloced=${f(w.malloced)}\n`);
+  process.stderr.write(`nimble-mem t=${f(t / 1000)}s rss=${f(m.rss * MB)} main heapUsed=${f(m.heapUsed * MB)} heapTotal=${f(m.heapTotal * MB)} external=${f(m.external * MB)} arrayBuffers=${f(m.arrayBuffers * MB)} worker heapUsed=${f(w.heapUsed)} heapTotal=${f(w.heapTotal)} external=${f(w.external)} malloced=${f(w.malloced)} gc main ${mainGc?.count ?? 0}× max ${f(mainGc?.maxPauseMs ?? NaN)} ms worker ${w.gcs}× max ${f(w.gcMaxMs)} ms ${procRss()} | main ${heapSpaces()} | worker ${w.spaces}\n`);
 }
 
 /** Resolves with the result (aborted: true when `signal` aborted); rejects only on bad options or a worker failure. */
@@ -68,7 +68,8 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
   };
   const worker = spawnWorker(new URL('./pattern-worker.ts', import.meta.url), { workerData: init });
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-  const gcTimer = benchGc ? setInterval(benchGc, 60_000) : null;
+  // As in the worker: a soak's hours must not be limited by how lazily V8 collects (src/util/heap.ts).
+  const periodicGc = startPeriodicGc(GC_EVERY_MS);
   const send = (m: PatternToWorker) => {
     try {
       worker.postMessage(m);
@@ -124,7 +125,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
           agg.end({ t: b.ends[i], ok, errorClass: ok ? null : b.errorClasses[e++], tpot: Number.isNaN(b.ends[i + 2]) ? null : b.ends[i + 2], e2el: b.ends[i + 3], outputTokens: b.ends[i + 4] });
         }
         agg.inFlight(b.t, b.inFlight);
-        if (b.mem) benchMemLine(b.t, b.mem);
+        if (b.mem) benchMemLine(b.t, b.mem, periodicGc);
         // A window closes once the worker's clock is a little past its end: its samples are in.
         closeUpTo(b.t - progressMs);
         // Live views only: at most twice a second, so an hour's session log stays small.
@@ -162,7 +163,7 @@ export async function runPattern(opts: PatternRunOptions, sink: EventSink, signa
     endT = signal.aborted ? 0 : await done;
   } finally {
     signal.removeEventListener('abort', onAbort);
-    if (gcTimer) clearInterval(gcTimer);
+    periodicGc?.stop();
     await (scraper as ReturnType<typeof startScraper> | null)?.stop();
     send({ type: 'stop' });
     const timer = setTimeout(() => void worker.terminate(), 1000);

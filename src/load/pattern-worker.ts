@@ -6,6 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { getHeapStatistics } from 'node:v8';
+import { heapSpaces } from './bench-mem.ts';
+import { GC_EVERY_MS, startPeriodicGc } from '../util/heap.ts';
 import { Pool } from 'undici';
 import { buildPrompt } from '../core/workloads.ts';
 import { createRng } from '../core/rng.ts';
@@ -45,7 +47,7 @@ export interface PatternBatch {
   inFlight: number;
   t: number;
   /** bench soak-rss only (NIMBLE_BENCH_MEM=1): this thread's heap, MB, every 30 s. */
-  mem?: { heapUsed: number; heapTotal: number; external: number; malloced: number };
+  mem?: { heapUsed: number; heapTotal: number; external: number; malloced: number; spaces: string; gcs: number; gcMaxMs: number };
 }
 
 export type PatternToWorker = { type: 'start'; cfg: PatternRunConfig } | { type: 'stop' };
@@ -182,7 +184,7 @@ function flush(): void {
     lastMem = now();
     const h = getHeapStatistics();
     const MB = 1 / 1048576;
-    batch.mem = { heapUsed: h.used_heap_size * MB, heapTotal: h.total_heap_size * MB, external: h.external_memory * MB, malloced: h.malloced_memory * MB };
+    batch.mem = { heapUsed: h.used_heap_size * MB, heapTotal: h.total_heap_size * MB, external: h.external_memory * MB, malloced: h.malloced_memory * MB, spaces: heapSpaces(), gcs: periodicGc?.count ?? 0, gcMaxMs: periodicGc?.maxPauseMs ?? NaN };
   }
   batch.inFlight = inFlight;
   batch.t = now() - t0;
@@ -192,10 +194,9 @@ function flush(): void {
 
 let control: NodeJS.Timeout | null = null;
 let reporter: NodeJS.Timeout | null = null;
-// bench soak-rss only (node --expose-gc, NIMBLE_BENCH_GC=1): a full collection each minute, so RSS
-// shows retained memory rather than how lazily V8 collects.
-const benchGc = process.env.NIMBLE_BENCH_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
-if (benchGc) setInterval(benchGc, 60_000).unref();
+// A pattern can run for hours (a soak): a full collection every GC_EVERY_MS keeps this thread's heap at its
+// live data (src/util/heap.ts). Its pause, a few ms, lands on at most the tokens arriving during it.
+const periodicGc = startPeriodicGc(GC_EVERY_MS, now);
 
 function start(c: PatternRunConfig): void {
   cfg = c;

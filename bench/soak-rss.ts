@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { olsSlope } from '../src/core/pattern-analysis.ts';
 import { spawnSim } from './sim-process.ts';
 import { figure } from './level.ts';
+import { ensureBuild } from './startup.ts';
 
 /** The process's CPU time so far (user + system), seconds: /proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s on Linux. */
 function cpuSeconds(pid: number): number | null {
@@ -50,6 +51,9 @@ export async function soakRss(): Promise<void> {
   // The bin, as a user runs it: compiled dist/ when it is current (npm run build), else sources
   // through tsx — whose loader in both threads holds more memory and grows it (see README).
   const bin = new URL('../bin/nimble.js', import.meta.url).pathname;
+  // A stale build would silently measure tsx (its loader in both threads: ~35 MB more): rebuild,
+  // unless sources are asked for (NIMBLE_FROM_SOURCE=1).
+  if (process.env.NIMBLE_FROM_SOURCE !== '1' && !distIsCurrent()) ensureBuild();
   const compiled = distIsCurrent();
   console.log(`  nimble runs ${compiled ? 'compiled (dist/)' : 'from sources through tsx (dist/ missing or older than src/: npm run build for the figure users get)'}`);
   // NIMBLE_BENCH_SOAK_NODE_FLAGS: V8/Node flags for nimble's process only, to try heap settings;

@@ -39,7 +39,7 @@ function interactiveEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-function ensureBuild(): void {
+export function ensureBuild(): void {
   // The targets are for the compiled bin; a stale or missing build would measure tsx instead.
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm run build failed');

@@ -48,8 +48,7 @@ export async function soakRss(): Promise<void> {
   console.log(`\nsoak-rss (load average at the start ${loadavg().map((x) => x.toFixed(1)).join(' ')}): nimble load --pattern soak --users ${users} --duration ${minutes}m against the simulated A10 (default profile, support shape), RSS every 5 s`);
   const sim = await spawnSim([]);
   const dir = mkdtempSync(join(tmpdir(), 'nimble-soak-'));
-  // The bin, as a user runs it: compiled dist/ when it is current (npm run build), else sources
-  // through tsx — whose loader in both threads holds more memory and grows it (see README).
+  // The bin, as a user runs it: compiled dist/.
   const bin = new URL('../bin/nimble.js', import.meta.url).pathname;
   // A stale build would silently measure tsx (its loader in both threads: ~35 MB more): rebuild,
   // unless sources are asked for (NIMBLE_FROM_SOURCE=1).

@@ -1,8 +1,24 @@
 // bench soak-rss only (NIMBLE_BENCH_MEM=1): where a thread's heap and the process's resident set go.
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
-const MB = 1 / 1048576;
+export const MB = 1 / 1048576;
+
+/** One thread's heap, MB, with its spaces and its periodic collections (src/util/heap.ts). */
+export interface ThreadHeap {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  malloced: number;
+  spaces: string;
+  gcs: number;
+  gcMaxMs: number;
+}
+
+export function threadHeap(gc: { count: number; maxPauseMs: number } | null): ThreadHeap {
+  const h = getHeapStatistics();
+  return { heapUsed: h.used_heap_size * MB, heapTotal: h.total_heap_size * MB, external: h.external_memory * MB, malloced: h.malloced_memory * MB, spaces: heapSpaces(), gcs: gc?.count ?? 0, gcMaxMs: gc?.maxPauseMs ?? NaN };
+}
 
 /** This thread's V8 spaces, committed size in MB ("new 1.0 old 9.8 code 1.2 lo 0.3 …"). */
 export function heapSpaces(): string {

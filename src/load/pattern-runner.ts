@@ -10,11 +10,11 @@ import { buildPatternResult, type PatternResult } from '../core/pattern-result.t
 import { stressStep } from '../core/pattern-analysis.ts';
 import { resolveShape, type ShapeOverride } from '../core/workloads.ts';
 import { spawnWorker } from '../util/worker.ts';
-import { heapSpaces, procRss } from './bench-mem.ts';
+import { heapSpaces, MB, procRss, type ThreadHeap } from './bench-mem.ts';
 import { GC_EVERY_MS, startPeriodicGc, type PeriodicGc } from '../util/heap.ts';
 import { startScraper } from './scraper.ts';
 import { redact } from './redact.ts';
-import type { PatternBatch, PatternFromWorker, PatternRunConfig, PatternToWorker, PatternWorkerInit } from './pattern-worker.ts';
+import type { PatternFromWorker, PatternRunConfig, PatternToWorker, PatternWorkerInit } from './pattern-worker.ts';
 
 export interface PatternRunOptions {
   baseUrl: string;
@@ -35,9 +35,8 @@ export interface PatternRunOptions {
 const SOURCE = 'pattern';
 
 /** bench soak-rss only (NIMBLE_BENCH_MEM=1): where the resident set goes, on stderr every 30 s. */
-function benchMemLine(t: number, w: NonNullable<PatternBatch['mem']>, mainGc: PeriodicGc | null): void {
+function benchMemLine(t: number, w: ThreadHeap, mainGc: PeriodicGc | null): void {
   const m = process.memoryUsage();
-  const MB = 1 / 1048576;
   const f = (x: number) => x.toFixed(1);
   process.stderr.write(`nimble-mem t=${f(t / 1000)}s rss=${f(m.rss * MB)} main heapUsed=${f(m.heapUsed * MB)} heapTotal=${f(m.heapTotal * MB)} external=${f(m.external * MB)} arrayBuffers=${f(m.arrayBuffers * MB)} worker heapUsed=${f(w.heapUsed)} heapTotal=${f(w.heapTotal)} external=${f(w.external)} malloced=${f(w.malloced)} gc main ${mainGc?.count ?? 0}× max ${f(mainGc?.maxPauseMs ?? NaN)} ms worker ${w.gcs}× max ${f(w.gcMaxMs)} ms ${procRss()} | main ${heapSpaces()} | worker ${w.spaces}\n`);
 }

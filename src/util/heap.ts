@@ -1,7 +1,7 @@
 // Periodic full garbage collection for long runs. V8 lets each thread's old generation fill to
 // what survived plus ~8 MB before it collects, and keeps the pages it grew into: over a soak that
 // reads as a climbing resident set although the live data is flat. A full collection once a minute
-// keeps RSS where the live data is (README "Memory over a soak"). bin/nimble.js turns on
+// keeps RSS where the live data is (README: "Memory" under load patterns; the soak-rss bench). bin/nimble.js turns on
 // --expose-gc before any worker starts (the same switch jest-leak-detector uses): worker threads
 // then have globalThis.gc, and the main thread takes it from a fresh context.
 import { runInNewContext } from 'node:vm';
